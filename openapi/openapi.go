@@ -1,0 +1,73 @@
+// Package openapi owns the reconstructed OpenAPI 3.0 documents of both upstreams and of the
+// mock's control API, embedded so that servers and tests read the very bytes that were
+// committed. It loads specs; it knows nothing of HTTP serving.
+package openapi
+
+import (
+	"embed"
+	"fmt"
+	"net/url"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// Names of the embedded specs.
+const (
+	Cryptorefills = "cryptorefills.yaml"
+	Payscrypt     = "payscrypt.yaml"
+	MockAdmin     = "mockadmin.yaml"
+)
+
+// Names lists every embedded spec.
+var Names = []string{Cryptorefills, Payscrypt, MockAdmin}
+
+//go:embed cryptorefills.yaml payscrypt.yaml mockadmin.yaml
+var specs embed.FS
+
+//go:embed sources/*.txt
+var sources embed.FS
+
+// Raw returns the bytes of an embedded spec.
+func Raw(name string) ([]byte, error) {
+	b, err := specs.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("spec %q: %w", name, err)
+	}
+	return b, nil
+}
+
+// Load parses an embedded spec and resolves its references. It does not run the (slow)
+// document validation: the tests do that once, so servers start fast.
+func Load(name string) (*openapi3.T, error) {
+	b, err := Raw(name)
+	if err != nil {
+		return nil, err
+	}
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromDataWithPath(b, &url.URL{Path: name})
+	if err != nil {
+		return nil, fmt.Errorf("load spec %q: %w", name, err)
+	}
+	return doc, nil
+}
+
+// Source returns one of the source documents the specs were reconstructed from
+// (`sources/cryptorefills-it.txt`, ...): copies of the project's shared documents, kept so
+// that the provenance tests run on any clone.
+func Source(name string) ([]byte, error) {
+	b, err := sources.ReadFile("sources/" + name)
+	if err != nil {
+		return nil, fmt.Errorf("source %q: %w", name, err)
+	}
+	return b, nil
+}
+
+// SourceNames lists the embedded source documents.
+func SourceNames() []string {
+	entries, _ := sources.ReadDir("sources")
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}

@@ -5,6 +5,7 @@ package openapi
 
 import (
 	"embed"
+	"encoding/json"
 	"fmt"
 	"net/url"
 
@@ -70,4 +71,32 @@ func SourceNames() []string {
 		names = append(names, e.Name())
 	}
 	return names
+}
+
+// Country is a supported country as the country list gives it.
+type Country struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+}
+
+// Countries returns the supported countries, in the documents' order, from the example of the
+// country-list operation of cryptorefills.yaml (which the tests tie to the documents).
+func Countries(doc *openapi3.T) ([]Country, error) {
+	item := doc.Paths.Find("/api/available-countries")
+	if item == nil || item.Get == nil {
+		return nil, fmt.Errorf("spec has no country list")
+	}
+	resp := item.Get.Responses.Status(200)
+	if resp == nil || resp.Value.Content.Get("application/json") == nil {
+		return nil, fmt.Errorf("country list has no 200 JSON response")
+	}
+	raw, err := json.Marshal(resp.Value.Content.Get("application/json").Example)
+	if err != nil {
+		return nil, err
+	}
+	var out []Country
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, fmt.Errorf("country list example: %w", err)
+	}
+	return out, nil
 }

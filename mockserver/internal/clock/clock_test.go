@@ -1,0 +1,82 @@
+package clock
+
+import (
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestAdvanceRunsDueTasksInOrder(t *testing.T) {
+	c := New()
+	defer c.Close()
+	start := c.Now()
+	var mu sync.Mutex
+	var ran []string
+	record := func(s string) func() {
+		return func() { mu.Lock(); ran = append(ran, s); mu.Unlock() }
+	}
+	c.At(start.Add(30*time.Minute), record("expiry"))
+	c.At(start.Add(5*time.Second), record("delivery"))
+	c.At(start.Add(2*time.Hour), record("later"))
+	cancelled := c.At(start.Add(time.Minute), record("cancelled"))
+	cancelled.Cancel()
+
+	now := c.Advance(31 * time.Minute)
+	if now.Sub(start) < 31*time.Minute {
+		t.Fatalf("clock moved %v, want at least 31m", now.Sub(start))
+	}
+	mu.Lock()
+	got := append([]string(nil), ran...)
+	mu.Unlock()
+	if len(got) != 2 || got[0] != "delivery" || got[1] != "expiry" {
+		t.Fatalf("ran %v, want [delivery expiry]", got)
+	}
+	if c.Pending() != 1 {
+		t.Fatalf("pending %d, want 1", c.Pending())
+	}
+}
+
+func TestTasksRunInRealTimeToo(t *testing.T) {
+	c := New()
+	defer c.Close()
+	done := make(chan struct{})
+	c.After(20*time.Millisecond, func() { close(done) })
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("task due in 20ms did not run within 5s of real time")
+	}
+}
+
+func TestTaskMaySchedule(t *testing.T) {
+	c := New()
+	defer c.Close()
+	var second bool
+	c.After(time.Second, func() { c.After(time.Second, func() { second = true }) })
+	c.Advance(3 * time.Second)
+	if !second {
+		t.Fatal("a task scheduled by a task, due within the jump, did not run")
+	}
+}
+
+func TestResetDropsTasksAndOffset(t *testing.T) {
+	c := New()
+	defer c.Close()
+	task := c.After(time.Minute, func() { t.Error("dropped task ran") })
+	c.Advance(10 * time.Second)
+	c.Reset()
+	task.Cancel() // must not disturb anything after Reset
+	if c.Offset() != 0 || c.Pending() != 0 {
+		t.Fatalf("offset %v pending %d after reset", c.Offset(), c.Pending())
+	}
+	c.Advance(2 * time.Minute)
+}
+
+func TestNegativeAdvanceIgnored(t *testing.T) {
+	c := New()
+	defer c.Close()
+	c.Advance(-time.Hour)
+	if c.Offset() != 0 {
+		t.Fatalf("offset %v", c.Offset())
+	}
+}

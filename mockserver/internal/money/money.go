@@ -1,0 +1,101 @@
+// Package money does exact decimal arithmetic for amounts: decimal strings in, big.Rat inside,
+// decimal strings out. Money is never a float here; a float that arrives from JSON (a range
+// product's value) is converted through its shortest decimal representation.
+package money
+
+import (
+	"errors"
+	"fmt"
+	"math/big"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// ErrInvalid is returned for a string that is not a plain decimal number.
+var ErrInvalid = errors.New("not a decimal number")
+
+var decimalRE = regexp.MustCompile(`^[0-9]{1,30}(\.[0-9]{1,30})?$`)
+
+// Parse reads a non-negative plain decimal ("101.48", "100", "0.00032833").
+func Parse(s string) (*big.Rat, error) {
+	s = strings.TrimSpace(s)
+	if !decimalRE.MatchString(s) {
+		return nil, fmt.Errorf("%q: %w", s, ErrInvalid)
+	}
+	r, ok := new(big.Rat).SetString(s)
+	if !ok {
+		return nil, fmt.Errorf("%q: %w", s, ErrInvalid)
+	}
+	return r, nil
+}
+
+// MustParse is Parse for constants; it panics on a malformed literal.
+func MustParse(s string) *big.Rat {
+	r, err := Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
+// FromFloat converts a JSON number through its shortest decimal form, so 50.1 is exactly 50.1.
+func FromFloat(f float64) (*big.Rat, error) {
+	if f < 0 || f != f || f > 1e30 {
+		return nil, fmt.Errorf("%v: %w", f, ErrInvalid)
+	}
+	return Parse(strconv.FormatFloat(f, 'f', -1, 64))
+}
+
+// Format writes r with exactly decimals digits after the point, rounding half away from zero.
+func Format(r *big.Rat, decimals int) string {
+	return r.FloatString(decimals)
+}
+
+// Trim writes r with at most decimals digits, dropping trailing zeros ("100", "12.5").
+func Trim(r *big.Rat, decimals int) string {
+	s := r.FloatString(decimals)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
+}
+
+// Float is for fields the upstream writes as JSON numbers (fiat values, range bounds).
+func Float(r *big.Rat) float64 {
+	f, _ := r.Float64()
+	return f
+}
+
+// Mul returns a*b.
+func Mul(a, b *big.Rat) *big.Rat { return new(big.Rat).Mul(a, b) }
+
+// Quo returns a/b; b must not be zero.
+func Quo(a, b *big.Rat) *big.Rat { return new(big.Rat).Quo(a, b) }
+
+// Add returns a+b.
+func Add(a, b *big.Rat) *big.Rat { return new(big.Rat).Add(a, b) }
+
+// Sub returns a-b.
+func Sub(a, b *big.Rat) *big.Rat { return new(big.Rat).Sub(a, b) }
+
+// Round returns r rounded to decimals digits (half away from zero), as an exact value.
+func Round(r *big.Rat, decimals int) *big.Rat {
+	return MustParseSigned(r.FloatString(decimals))
+}
+
+// MustParseSigned parses a decimal that may be negative; for values this package produced.
+func MustParseSigned(s string) *big.Rat {
+	r, ok := new(big.Rat).SetString(s)
+	if !ok {
+		panic(fmt.Sprintf("money: bad literal %q", s))
+	}
+	return r
+}
+
+// Units converts an amount in whole units to an integer count of the smallest unit
+// (10^decimals per unit), rounding down.
+func Units(r *big.Rat, decimals int) *big.Int {
+	scaled := Mul(r, new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(decimals)), nil)))
+	return new(big.Int).Quo(scaled.Num(), scaled.Denom())
+}

@@ -1,0 +1,431 @@
+package lifecycle
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"math/big"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cryptomock/cryptomock/mockserver/internal/clock"
+)
+
+// Sentinel errors.
+var (
+	ErrNotFound = errors.New("order not found")
+	ErrConflict = errors.New("the order's state does not allow this")
+	ErrInvalid  = errors.New("invalid request")
+)
+
+// Modes of the lifecycle.
+const (
+	ModeManual = "manual" // payments only when simulated through the control API
+	ModeAuto   = "auto"   // every order is paid in full after AutoPayAfter
+)
+
+// Config shapes the timing of orders, on the virtual clock.
+type Config struct {
+	PaymentWindow   time.Duration // from creation to expiry (30 minutes in the documents)
+	ProcessingDelay time.Duration // from full payment to WaitingForDelivery
+	DeliveryDelay   time.Duration // from WaitingForDelivery to Done
+	Mode            string
+	AutoPayAfter    time.Duration
+	MaxOrders       int // per partner; the oldest are forgotten beyond it
+}
+
+// Hooks report changes. They are called with the engine's lock held, in the order the changes
+// happened, and must not block or call back into the engine.
+type Hooks struct {
+	Changed func(o Order)
+	Dropped func(id string)
+}
+
+// Engine is safe for concurrent use.
+//
+// Lock order: Engine.mu, then the clock's scheduler lock (At, Cancel), then whatever the
+// hooks take (the event broker). Clock tasks call back into the engine without any clock lock.
+type Engine struct {
+	mu        sync.Mutex
+	clk       *clock.Clock
+	cfg       Config
+	hooks     Hooks
+	orders    map[string]*entry
+	byPartner map[string][]string
+}
+
+type entry struct {
+	o     Order
+	tasks []clock.Task
+}
+
+// New returns an engine.
+func New(clk *clock.Clock, cfg Config, hooks Hooks) *Engine {
+	if cfg.Mode == "" {
+		cfg.Mode = ModeManual
+	}
+	if cfg.MaxOrders <= 0 {
+		cfg.MaxOrders = 10000
+	}
+	if hooks.Changed == nil {
+		hooks.Changed = func(Order) {}
+	}
+	if hooks.Dropped == nil {
+		hooks.Dropped = func(string) {}
+	}
+	return &Engine{clk: clk, cfg: cfg, hooks: hooks, orders: map[string]*entry{}, byPartner: map[string][]string{}}
+}
+
+// Create stores a new order waiting for payment and schedules its expiry. The caller fills
+// the order's identity, amounts and deliveries; the engine sets states and times.
+func (e *Engine) Create(o Order) Order {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.clk.Now()
+	o.CreatedAt, o.UpdatedAt, o.ExpiresAt = now, now, now.Add(e.cfg.PaymentWindow)
+	o.State, o.PaymentState = StateWaitingForPayment, PaymentWalletCreated
+	o.Sent = new(big.Rat)
+	for i := range o.Deliveries {
+		o.Deliveries[i].State = DeliveryWaitingForPayment
+	}
+	en := &entry{o: o.clone()}
+	e.orders[o.ID] = en
+	ids := append(e.byPartner[o.Partner], o.ID)
+	if len(ids) > e.cfg.MaxOrders {
+		e.forgetLocked(ids[0])
+		ids = ids[1:]
+	}
+	e.byPartner[o.Partner] = ids
+	id := o.ID
+	en.tasks = append(en.tasks, e.clk.At(o.ExpiresAt, func() { e.expire(id) }))
+	if e.cfg.Mode == ModeAuto {
+		en.tasks = append(en.tasks, e.clk.After(e.cfg.AutoPayAfter, func() { _, _ = e.Pay(id, nil) }))
+	}
+	e.hooks.Changed(en.o.clone())
+	return en.o.clone()
+}
+
+// Get returns a partner's order. An order of another partner is not found.
+func (e *Engine) Get(partner, id string) (Order, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	en, ok := e.orders[id]
+	if !ok || en.o.Partner != partner {
+		return Order{}, ErrNotFound
+	}
+	return en.o.clone(), nil
+}
+
+// Lookup returns an order whatever its partner (control API).
+func (e *Engine) Lookup(id string) (Order, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	en, ok := e.orders[id]
+	if !ok {
+		return Order{}, ErrNotFound
+	}
+	return en.o.clone(), nil
+}
+
+// List returns the orders of a partner ("" for all), newest first.
+func (e *Engine) List(partner string) []Order {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []Order
+	for p, ids := range e.byPartner {
+		if partner != "" && p != partner {
+			continue
+		}
+		for _, id := range ids {
+			out = append(out, e.orders[id].o.clone())
+		}
+	}
+	sortNewestFirst(out)
+	return out
+}
+
+// SpentUSD sums the dollar value of a user's orders of a partner created at or after since,
+// leaving out orders that never took money (expired unpaid, canceled, failed).
+func (e *Engine) SpentUSD(partner, email string, since time.Time) *big.Rat {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	sum := new(big.Rat)
+	for _, id := range e.byPartner[partner] {
+		o := e.orders[id].o
+		if !strings.EqualFold(o.Email, email) || o.CreatedAt.Before(since) {
+			continue
+		}
+		if (o.State == StateExpired || o.State == StateCanceled || o.State == StatePaymentFailed) && o.Sent.Sign() == 0 {
+			continue
+		}
+		sum.Add(sum, o.FiatUSD)
+	}
+	return sum
+}
+
+// Pay records a payment; nil pays exactly what is due.
+func (e *Engine) Pay(id string, amount *big.Rat) (Order, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	en, ok := e.orders[id]
+	if !ok {
+		return Order{}, ErrNotFound
+	}
+	o := &en.o
+	if amount == nil {
+		amount = o.Due()
+	}
+	if amount.Sign() <= 0 {
+		return Order{}, fmt.Errorf("%w: nothing is due on this order: give coin_amount to send more", ErrInvalid)
+	}
+	now := e.clk.Now()
+	o.Sent = new(big.Rat).Add(o.Sent, amount)
+	o.Payments = append(o.Payments, Payment{Amount: amount, At: now})
+	switch o.State {
+	case StateWaitingForPayment:
+		if o.Sent.Cmp(o.CoinAmount) < 0 {
+			o.PaymentState = PaymentPartialPaymentReceived
+		} else {
+			e.cancelTasksLocked(en)
+			o.State, o.PaymentState = StatePaymentReceived, PaymentReceived
+			e.scheduleLocked(en, e.cfg.ProcessingDelay, e.process)
+		}
+	case StateExpired:
+		// Late payment: the order stays expired; support refunds on request (api-facts A4.7).
+		o.PaymentState = PaymentExpiredAfterPaymentDetection
+	}
+	e.changedLocked(en)
+	return o.clone(), nil
+}
+
+// Actions the control API can force.
+const (
+	ActionDeliver      = "deliver"
+	ActionFailDelivery = "fail_delivery"
+	ActionManualReview = "manual_review"
+	ActionRefund       = "refund"
+	ActionCancel       = "cancel"
+	ActionExpire       = "expire"
+	ActionFailPayment  = "fail_payment"
+)
+
+// Apply forces a transition.
+func (e *Engine) Apply(id, action, reason string) (Order, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	en, ok := e.orders[id]
+	if !ok {
+		return Order{}, ErrNotFound
+	}
+	o := &en.o
+	paid := o.State == StatePaymentReceived || o.State == StateWaitingForDelivery
+	conflict := func() (Order, error) {
+		return Order{}, fmt.Errorf("%w: cannot %s an order in state %s", ErrConflict, action, o.State)
+	}
+	switch action {
+	case ActionDeliver:
+		if !paid && o.State != StateWaitingForManualAction {
+			return conflict()
+		}
+		e.deliverLocked(en)
+		return o.clone(), nil
+	case ActionFailDelivery, ActionManualReview:
+		if !paid {
+			return conflict()
+		}
+		e.cancelTasksLocked(en)
+		o.State = StateWaitingForManualAction
+		if action == ActionFailDelivery {
+			if reason == "" {
+				reason = "the supplier rejected the delivery"
+			}
+			for i := range o.Deliveries {
+				o.Deliveries[i].State, o.Deliveries[i].FailureReason = DeliveryFailed, reason
+			}
+		}
+	case ActionRefund:
+		if o.Sent.Sign() == 0 || o.State == StateDone || o.State == StateRefunded {
+			return conflict()
+		}
+		e.cancelTasksLocked(en)
+		if reason == "" {
+			reason = "refunded by support"
+		}
+		o.State, o.PaymentState = StateRefunded, PaymentRefunded
+		o.Refund = &Refund{Amount: o.Sent, Currency: o.Coin, Reason: reason}
+		e.setDeliveriesLocked(o, DeliveryRefunded)
+	case ActionCancel, ActionFailPayment:
+		if o.State != StateWaitingForPayment {
+			return conflict()
+		}
+		e.cancelTasksLocked(en)
+		if action == ActionCancel {
+			o.State = StateCanceled
+		} else {
+			o.State, o.PaymentState = StatePaymentFailed, PaymentFailed
+		}
+		e.setDeliveriesLocked(o, DeliveryCanceled)
+	case ActionExpire:
+		if o.State != StateWaitingForPayment {
+			return conflict()
+		}
+		e.expireLocked(en)
+		return o.clone(), nil
+	default:
+		return Order{}, fmt.Errorf("%w: unknown action %q", ErrInvalid, action)
+	}
+	e.changedLocked(en)
+	return o.clone(), nil
+}
+
+// Reset forgets the orders of a partner, or every order with partner "".
+func (e *Engine) Reset(partner string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for p, ids := range e.byPartner {
+		if partner != "" && p != partner {
+			continue
+		}
+		for _, id := range ids {
+			e.forgetLocked(id)
+		}
+		delete(e.byPartner, p)
+	}
+}
+
+func (e *Engine) forgetLocked(id string) {
+	if en, ok := e.orders[id]; ok {
+		e.cancelTasksLocked(en)
+		delete(e.orders, id)
+		e.hooks.Dropped(id)
+	}
+}
+
+func (e *Engine) expire(id string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if en, ok := e.orders[id]; ok && en.o.State == StateWaitingForPayment {
+		e.expireLocked(en)
+	}
+}
+
+func (e *Engine) expireLocked(en *entry) {
+	e.cancelTasksLocked(en)
+	o := &en.o
+	o.State = StateExpired
+	if o.Sent.Sign() > 0 {
+		o.PaymentState = PaymentExpiredAfterPaymentDetection
+	} else {
+		o.PaymentState = PaymentExpired
+	}
+	e.setDeliveriesLocked(o, DeliveryCanceled)
+	e.changedLocked(en)
+}
+
+// process moves a paid order to WaitingForDelivery and schedules the delivery.
+func (e *Engine) process(en *entry) {
+	o := &en.o
+	if o.State != StatePaymentReceived {
+		return
+	}
+	o.State, o.PaymentState = StateWaitingForDelivery, PaymentCompleted
+	e.setDeliveriesLocked(o, DeliveryWaitingForDelivery)
+	e.changedLocked(en)
+	e.scheduleLocked(en, e.cfg.DeliveryDelay, func(en *entry) {
+		if en.o.State == StateWaitingForDelivery {
+			e.deliverLocked(en)
+		}
+	})
+}
+
+func (e *Engine) deliverLocked(en *entry) {
+	e.cancelTasksLocked(en)
+	o := &en.o
+	o.State, o.PaymentState = StateDone, PaymentCompleted
+	for i := range o.Deliveries {
+		d := &o.Deliveries[i]
+		d.State, d.FailureReason = DeliveryDone, ""
+		d.Redemption = redemptionFor(o.ID, *d)
+	}
+	e.changedLocked(en)
+}
+
+func (e *Engine) setDeliveriesLocked(o *Order, state string) {
+	for i := range o.Deliveries {
+		if o.Deliveries[i].State != DeliveryDone {
+			o.Deliveries[i].State = state
+		}
+	}
+}
+
+// scheduleLocked runs f on the entry after d, under the engine lock, if the order still exists.
+func (e *Engine) scheduleLocked(en *entry, d time.Duration, f func(*entry)) {
+	id := en.o.ID
+	en.tasks = append(en.tasks, e.clk.After(d, func() {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		if cur, ok := e.orders[id]; ok && cur == en {
+			f(en)
+		}
+	}))
+}
+
+func (e *Engine) cancelTasksLocked(en *entry) {
+	for _, t := range en.tasks {
+		t.Cancel()
+	}
+	en.tasks = nil
+}
+
+func (e *Engine) changedLocked(en *entry) {
+	en.o.UpdatedAt = e.clk.Now()
+	e.hooks.Changed(en.o.clone())
+}
+
+// redemptionFor makes the redemption data of a delivered product, by kind (api-facts A4.8).
+func redemptionFor(orderID string, d Delivery) *Redemption {
+	switch {
+	case d.DeliveryType == "by_phone":
+		return &Redemption{
+			OperatorReference:  "OP-" + code(10),
+			RedeemInstructions: fmt.Sprintf("<p>%s was credited to %s. No code is needed.</p>", d.Denomination, d.Beneficiary),
+		}
+	case d.Kind == "mobile_recharge": // eSIM
+		activation := "LPA:1$smdp.cryptomock.invalid$" + code(20)
+		return &Redemption{
+			PinCode:            activation,
+			QRImageURL:         "https://cdn.cryptorefills.com/qrs/" + orderID + "/" + d.ID + ".png",
+			HowToRedeem:        "Scan the QR code in your phone's mobile-network settings, or enter the activation code.",
+			RedeemInstructions: "<ol><li>Open Settings &gt; Mobile data &gt; Add eSIM.</li><li>Scan the QR code sent by email.</li><li>Enable data roaming for the eSIM.</li></ol>",
+		}
+	default:
+		return &Redemption{
+			PinCode:            code(4) + "-" + code(6) + "-" + code(4),
+			PinSerial:          code(8),
+			BarcodeImageURL:    "https://cdn.cryptorefills.com/barcodes/" + d.ID + ".png",
+			RedeemInstructions: fmt.Sprintf("<ol><li>Go to the %s website or app.</li><li>Enter the code in the gift card section.</li></ol>", d.Brand),
+		}
+	}
+}
+
+const codeAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+func code(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = codeAlphabet[int(b[i])%len(codeAlphabet)]
+	}
+	return string(b)
+}
+
+func sortNewestFirst(orders []Order) {
+	sort.SliceStable(orders, func(i, j int) bool {
+		if orders[i].CreatedAt.Equal(orders[j].CreatedAt) {
+			return orders[i].ID > orders[j].ID
+		}
+		return orders[i].CreatedAt.After(orders[j].CreatedAt)
+	})
+}

@@ -1,0 +1,205 @@
+package lifecycle
+
+import (
+	"errors"
+	"math/big"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cryptomock/cryptomock/mockserver/internal/clock"
+	"github.com/cryptomock/cryptomock/mockserver/internal/money"
+)
+
+type recorder struct {
+	mu      sync.Mutex
+	states  []string
+	dropped []string
+}
+
+func (r *recorder) hooks() Hooks {
+	return Hooks{
+		Changed: func(o Order) { r.mu.Lock(); r.states = append(r.states, o.State+"/"+o.PaymentState); r.mu.Unlock() },
+		Dropped: func(id string) { r.mu.Lock(); r.dropped = append(r.dropped, id); r.mu.Unlock() },
+	}
+}
+
+func (r *recorder) trail() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return strings.Join(r.states, " > ")
+}
+
+var testCfg = Config{PaymentWindow: 30 * time.Minute, ProcessingDelay: 2 * time.Second, DeliveryDelay: 3 * time.Second}
+
+func setup(t *testing.T, cfg Config) (*Engine, *clock.Clock, *recorder) {
+	t.Helper()
+	clk := clock.New()
+	t.Cleanup(clk.Close)
+	rec := &recorder{}
+	return New(clk, cfg, rec.hooks()), clk, rec
+}
+
+func newOrder(id, partner string) Order {
+	return Order{ID: id, Partner: partner, Coin: "USDC", CoinDecimals: 2, CoinAmount: money.MustParse("101.48"),
+		OriginalCoinAmount: money.MustParse("101.48"), FiatUSD: money.MustParse("100"), Email: "a@example.com",
+		Deliveries: []Delivery{{ID: "d1", Kind: "giftcard", Brand: "Airbnb", DeliveryType: "by_email", Denomination: "100 USD"}}}
+}
+
+func TestLifecyclePaths(t *testing.T) {
+	type step func(t *testing.T, e *Engine, clk *clock.Clock)
+	pay := func(amount string) step {
+		return func(t *testing.T, e *Engine, _ *clock.Clock) {
+			var a *big.Rat
+			if amount != "" {
+				a = money.MustParse(amount)
+			}
+			if _, err := e.Pay("o1", a); err != nil {
+				t.Fatalf("pay %s: %v", amount, err)
+			}
+		}
+	}
+	advance := func(d time.Duration) step {
+		return func(_ *testing.T, _ *Engine, clk *clock.Clock) { clk.Advance(d) }
+	}
+	apply := func(action string) step {
+		return func(t *testing.T, e *Engine, _ *clock.Clock) {
+			if _, err := e.Apply("o1", action, ""); err != nil {
+				t.Fatalf("%s: %v", action, err)
+			}
+		}
+	}
+	cases := []struct {
+		name  string
+		steps []step
+		trail string
+		final string
+		sent  string
+	}{
+		{"happy path", []step{pay(""), advance(10 * time.Second)},
+			"WaitingForPayment/WalletCreated > PaymentReceived/PaymentReceived > WaitingForDelivery/PaymentCompleted > Done/PaymentCompleted", "Done", "101.48"},
+		{"expiry", []step{advance(30 * time.Minute)},
+			"WaitingForPayment/WalletCreated > Expired/Expired", "Expired", "0"},
+		{"partial then complete", []step{pay("50"), pay("51.48"), advance(5 * time.Second)},
+			"WaitingForPayment/WalletCreated > WaitingForPayment/PartialPaymentReceived > PaymentReceived/PaymentReceived > WaitingForDelivery/PaymentCompleted > Done/PaymentCompleted", "Done", "101.48"},
+		{"partial then expiry", []step{pay("50"), advance(31 * time.Minute)},
+			"WaitingForPayment/WalletCreated > WaitingForPayment/PartialPaymentReceived > Expired/ExpiredAfterPaymentDetection", "Expired", "50"},
+		{"overpayment completes", []step{pay("200"), advance(5 * time.Second)},
+			"WaitingForPayment/WalletCreated > PaymentReceived/PaymentReceived > WaitingForDelivery/PaymentCompleted > Done/PaymentCompleted", "Done", "200"},
+		{"late payment stays expired", []step{advance(31 * time.Minute), pay("101.48")},
+			"WaitingForPayment/WalletCreated > Expired/Expired > Expired/ExpiredAfterPaymentDetection", "Expired", "101.48"},
+		{"delivery failure to review to refund", []step{pay(""), apply(ActionFailDelivery), apply(ActionRefund), advance(time.Hour)},
+			"WaitingForPayment/WalletCreated > PaymentReceived/PaymentReceived > WaitingForManualAction/PaymentReceived > Refunded/Refunded", "Refunded", "101.48"},
+		{"manual review then deliver", []step{pay(""), advance(2 * time.Second), apply(ActionManualReview), advance(time.Hour), apply(ActionDeliver)},
+			"WaitingForPayment/WalletCreated > PaymentReceived/PaymentReceived > WaitingForDelivery/PaymentCompleted > WaitingForManualAction/PaymentCompleted > Done/PaymentCompleted", "Done", "101.48"},
+		{"cancel", []step{apply(ActionCancel), advance(time.Hour)},
+			"WaitingForPayment/WalletCreated > Canceled/WalletCreated", "Canceled", "0"},
+		{"payment failure", []step{apply(ActionFailPayment)},
+			"WaitingForPayment/WalletCreated > PaymentFailed/PaymentFailed", "PaymentFailed", "0"},
+		{"forced expiry", []step{apply(ActionExpire)},
+			"WaitingForPayment/WalletCreated > Expired/Expired", "Expired", "0"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e, clk, rec := setup(t, testCfg)
+			e.Create(newOrder("o1", "p1"))
+			for _, s := range tc.steps {
+				s(t, e, clk)
+			}
+			if got := rec.trail(); got != tc.trail {
+				t.Errorf("trail\n got %s\nwant %s", got, tc.trail)
+			}
+			o, err := e.Get("p1", "o1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.State != tc.final || money.Trim(o.Sent, 8) != tc.sent {
+				t.Errorf("final %s sent %s, want %s sent %s", o.State, money.Trim(o.Sent, 8), tc.final, tc.sent)
+			}
+			if o.State == StateDone && (o.Deliveries[0].Redemption == nil || o.Deliveries[0].Redemption.PinCode == "") {
+				t.Error("a delivered gift card carries no code")
+			}
+			if o.State == StateRefunded && (o.Refund == nil || o.Refund.Amount.Cmp(o.Sent) != 0) {
+				t.Error("refund must return what was sent")
+			}
+		})
+	}
+}
+
+func TestConflictsAndErrors(t *testing.T) {
+	e, _, _ := setup(t, testCfg)
+	e.Create(newOrder("o1", "p1"))
+	for _, action := range []string{ActionDeliver, ActionFailDelivery, ActionManualReview, ActionRefund} {
+		if _, err := e.Apply("o1", action, ""); !errors.Is(err, ErrConflict) {
+			t.Errorf("%s on an unpaid order: %v, want ErrConflict", action, err)
+		}
+	}
+	if _, err := e.Apply("o1", "explode", ""); !errors.Is(err, ErrInvalid) {
+		t.Errorf("unknown action: %v", err)
+	}
+	if _, err := e.Apply("nope", ActionCancel, ""); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown order: %v", err)
+	}
+	if _, err := e.Pay("o1", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Pay("o1", nil); !errors.Is(err, ErrInvalid) {
+		t.Errorf("paying nothing more on a paid order: %v", err)
+	}
+}
+
+func TestPartnersAreIsolated(t *testing.T) {
+	e, _, rec := setup(t, testCfg)
+	e.Create(newOrder("a", "p1"))
+	e.Create(newOrder("b", "p2"))
+	if _, err := e.Get("p2", "a"); !errors.Is(err, ErrNotFound) {
+		t.Fatal("p2 sees p1's order")
+	}
+	if len(e.List("p1")) != 1 || len(e.List("")) != 2 {
+		t.Fatal("List")
+	}
+	e.Reset("p1")
+	if len(e.List("")) != 1 || len(rec.dropped) != 1 || rec.dropped[0] != "a" {
+		t.Fatalf("reset of p1: %d left, dropped %v", len(e.List("")), rec.dropped)
+	}
+}
+
+func TestAutoModePays(t *testing.T) {
+	cfg := testCfg
+	cfg.Mode, cfg.AutoPayAfter = ModeAuto, 10*time.Second
+	e, clk, _ := setup(t, cfg)
+	e.Create(newOrder("o1", "p1"))
+	clk.Advance(20 * time.Second)
+	if o, _ := e.Get("p1", "o1"); o.State != StateDone {
+		t.Fatalf("auto mode: %s after 20s", o.State)
+	}
+}
+
+func TestMaxOrdersForgetsOldest(t *testing.T) {
+	cfg := testCfg
+	cfg.MaxOrders = 2
+	e, _, rec := setup(t, cfg)
+	for _, id := range []string{"1", "2", "3"} {
+		e.Create(newOrder(id, "p"))
+	}
+	if _, err := e.Get("p", "1"); !errors.Is(err, ErrNotFound) || len(rec.dropped) != 1 {
+		t.Fatal("oldest order not forgotten")
+	}
+}
+
+func TestSpentUSD(t *testing.T) {
+	e, clk, _ := setup(t, testCfg)
+	start := clk.Now()
+	e.Create(newOrder("1", "p"))
+	o := newOrder("2", "p")
+	o.Email = "other@example.com"
+	e.Create(o)
+	if got := money.Trim(e.SpentUSD("p", "A@example.com", start), 2); got != "100" {
+		t.Fatalf("spent %s", got)
+	}
+	clk.Advance(time.Hour) // order 1 expires unpaid: it no longer counts
+	if got := e.SpentUSD("p", "a@example.com", start); got.Sign() != 0 {
+		t.Fatalf("expired unpaid order counted: %v", got)
+	}
+}

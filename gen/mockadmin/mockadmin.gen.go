@@ -77,6 +77,7 @@ const (
 	Deliver      TransitionRequestAction = "deliver"
 	Expire       TransitionRequestAction = "expire"
 	FailDelivery TransitionRequestAction = "fail_delivery"
+	FailPayment  TransitionRequestAction = "fail_payment"
 	ManualReview TransitionRequestAction = "manual_review"
 	Refund       TransitionRequestAction = "refund"
 )
@@ -91,6 +92,8 @@ func (e TransitionRequestAction) Valid() bool {
 	case Expire:
 		return true
 	case FailDelivery:
+		return true
+	case FailPayment:
 		return true
 	case ManualReview:
 		return true
@@ -422,11 +425,14 @@ type ClientInterface interface {
 	// | action | from | to |
 	// |---|---|---|
 	// | `deliver` | paid, in review | `Done` with redemption data |
-	// | `fail_delivery` | paid, in review | `PaymentFailed`, delivery `Failed` |
+	// | `fail_delivery` | paid | `WaitingForManualAction`, deliveries `Failed` with a `failure_reason` (support reviews it: follow with `refund` or `deliver`) |
 	// | `manual_review` | paid | `WaitingForManualAction` |
-	// | `refund` | any non-`Done` state with money received | `Refunded` with a `refund` object |
+	// | `refund` | any state but `Done` and `Refunded`, with money received | `Refunded` with a `refund` object |
 	// | `cancel` | `WaitingForPayment` | `Canceled` |
 	// | `expire` | `WaitingForPayment` | `Expired` |
+	// | `fail_payment` | `WaitingForPayment` | `PaymentFailed` |
+	//
+	// "paid" means `PaymentReceived` or `WaitingForDelivery`.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -438,11 +444,14 @@ type ClientInterface interface {
 	// | action | from | to |
 	// |---|---|---|
 	// | `deliver` | paid, in review | `Done` with redemption data |
-	// | `fail_delivery` | paid, in review | `PaymentFailed`, delivery `Failed` |
+	// | `fail_delivery` | paid | `WaitingForManualAction`, deliveries `Failed` with a `failure_reason` (support reviews it: follow with `refund` or `deliver`) |
 	// | `manual_review` | paid | `WaitingForManualAction` |
-	// | `refund` | any non-`Done` state with money received | `Refunded` with a `refund` object |
+	// | `refund` | any state but `Done` and `Refunded`, with money received | `Refunded` with a `refund` object |
 	// | `cancel` | `WaitingForPayment` | `Canceled` |
 	// | `expire` | `WaitingForPayment` | `Expired` |
+	// | `fail_payment` | `WaitingForPayment` | `PaymentFailed` |
+	//
+	// "paid" means `PaymentReceived` or `WaitingForDelivery`.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -665,11 +674,14 @@ func (c *Client) PayCryptorefillsOrder(ctx context.Context, orderId OrderId, bod
 // | action | from | to |
 // |---|---|---|
 // | `deliver` | paid, in review | `Done` with redemption data |
-// | `fail_delivery` | paid, in review | `PaymentFailed`, delivery `Failed` |
+// | `fail_delivery` | paid | `WaitingForManualAction`, deliveries `Failed` with a `failure_reason` (support reviews it: follow with `refund` or `deliver`) |
 // | `manual_review` | paid | `WaitingForManualAction` |
-// | `refund` | any non-`Done` state with money received | `Refunded` with a `refund` object |
+// | `refund` | any state but `Done` and `Refunded`, with money received | `Refunded` with a `refund` object |
 // | `cancel` | `WaitingForPayment` | `Canceled` |
 // | `expire` | `WaitingForPayment` | `Expired` |
+// | `fail_payment` | `WaitingForPayment` | `PaymentFailed` |
+//
+// "paid" means `PaymentReceived` or `WaitingForDelivery`.
 //
 // Takes any type of body and a specified content type.
 //
@@ -691,11 +703,14 @@ func (c *Client) TransitionCryptorefillsOrderWithBody(ctx context.Context, order
 // | action | from | to |
 // |---|---|---|
 // | `deliver` | paid, in review | `Done` with redemption data |
-// | `fail_delivery` | paid, in review | `PaymentFailed`, delivery `Failed` |
+// | `fail_delivery` | paid | `WaitingForManualAction`, deliveries `Failed` with a `failure_reason` (support reviews it: follow with `refund` or `deliver`) |
 // | `manual_review` | paid | `WaitingForManualAction` |
-// | `refund` | any non-`Done` state with money received | `Refunded` with a `refund` object |
+// | `refund` | any state but `Done` and `Refunded`, with money received | `Refunded` with a `refund` object |
 // | `cancel` | `WaitingForPayment` | `Canceled` |
 // | `expire` | `WaitingForPayment` | `Expired` |
+// | `fail_payment` | `WaitingForPayment` | `PaymentFailed` |
+//
+// "paid" means `PaymentReceived` or `WaitingForDelivery`.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1536,11 +1551,14 @@ type ClientWithResponsesInterface interface {
 	// | action | from | to |
 	// |---|---|---|
 	// | `deliver` | paid, in review | `Done` with redemption data |
-	// | `fail_delivery` | paid, in review | `PaymentFailed`, delivery `Failed` |
+	// | `fail_delivery` | paid | `WaitingForManualAction`, deliveries `Failed` with a `failure_reason` (support reviews it: follow with `refund` or `deliver`) |
 	// | `manual_review` | paid | `WaitingForManualAction` |
-	// | `refund` | any non-`Done` state with money received | `Refunded` with a `refund` object |
+	// | `refund` | any state but `Done` and `Refunded`, with money received | `Refunded` with a `refund` object |
 	// | `cancel` | `WaitingForPayment` | `Canceled` |
 	// | `expire` | `WaitingForPayment` | `Expired` |
+	// | `fail_payment` | `WaitingForPayment` | `PaymentFailed` |
+	//
+	// "paid" means `PaymentReceived` or `WaitingForDelivery`.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1552,11 +1570,14 @@ type ClientWithResponsesInterface interface {
 	// | action | from | to |
 	// |---|---|---|
 	// | `deliver` | paid, in review | `Done` with redemption data |
-	// | `fail_delivery` | paid, in review | `PaymentFailed`, delivery `Failed` |
+	// | `fail_delivery` | paid | `WaitingForManualAction`, deliveries `Failed` with a `failure_reason` (support reviews it: follow with `refund` or `deliver`) |
 	// | `manual_review` | paid | `WaitingForManualAction` |
-	// | `refund` | any non-`Done` state with money received | `Refunded` with a `refund` object |
+	// | `refund` | any state but `Done` and `Refunded`, with money received | `Refunded` with a `refund` object |
 	// | `cancel` | `WaitingForPayment` | `Canceled` |
 	// | `expire` | `WaitingForPayment` | `Expired` |
+	// | `fail_payment` | `WaitingForPayment` | `PaymentFailed` |
+	//
+	// "paid" means `PaymentReceived` or `WaitingForDelivery`.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2348,11 +2369,14 @@ func (c *ClientWithResponses) PayCryptorefillsOrderWithResponse(ctx context.Cont
 // | action | from | to |
 // |---|---|---|
 // | `deliver` | paid, in review | `Done` with redemption data |
-// | `fail_delivery` | paid, in review | `PaymentFailed`, delivery `Failed` |
+// | `fail_delivery` | paid | `WaitingForManualAction`, deliveries `Failed` with a `failure_reason` (support reviews it: follow with `refund` or `deliver`) |
 // | `manual_review` | paid | `WaitingForManualAction` |
-// | `refund` | any non-`Done` state with money received | `Refunded` with a `refund` object |
+// | `refund` | any state but `Done` and `Refunded`, with money received | `Refunded` with a `refund` object |
 // | `cancel` | `WaitingForPayment` | `Canceled` |
 // | `expire` | `WaitingForPayment` | `Expired` |
+// | `fail_payment` | `WaitingForPayment` | `PaymentFailed` |
+//
+// "paid" means `PaymentReceived` or `WaitingForDelivery`.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -2370,11 +2394,14 @@ func (c *ClientWithResponses) TransitionCryptorefillsOrderWithBodyWithResponse(c
 // | action | from | to |
 // |---|---|---|
 // | `deliver` | paid, in review | `Done` with redemption data |
-// | `fail_delivery` | paid, in review | `PaymentFailed`, delivery `Failed` |
+// | `fail_delivery` | paid | `WaitingForManualAction`, deliveries `Failed` with a `failure_reason` (support reviews it: follow with `refund` or `deliver`) |
 // | `manual_review` | paid | `WaitingForManualAction` |
-// | `refund` | any non-`Done` state with money received | `Refunded` with a `refund` object |
+// | `refund` | any state but `Done` and `Refunded`, with money received | `Refunded` with a `refund` object |
 // | `cancel` | `WaitingForPayment` | `Canceled` |
 // | `expire` | `WaitingForPayment` | `Expired` |
+// | `fail_payment` | `WaitingForPayment` | `PaymentFailed` |
+//
+// "paid" means `PaymentReceived` or `WaitingForDelivery`.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -1,0 +1,109 @@
+// Command mockserver runs the Cryptorefills and Payscrypt mock upstream on embedded defaults.
+//
+//	go run ./cmd/mockserver                 # 127.0.0.1:8080
+//	go run ./cmd/mockserver -addr :9000 -config mock.yaml -seed 7
+//
+// Environment: CRYPTOMOCK_ADDR, CRYPTOMOCK_CONFIG, CRYPTOMOCK_CONTROL_TOKEN (flags win).
+// Exit codes: 0 after a clean shutdown, 1 when serving fails, 2 for a bad flag or config.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/cryptomock/cryptomock/mockserver"
+)
+
+func main() {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr, sig))
+}
+
+func run(args []string, getenv func(string) string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
+	fs := flag.NewFlagSet("mockserver", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", getenv("CRYPTOMOCK_ADDR"), "listen address (default 127.0.0.1:8080; env CRYPTOMOCK_ADDR)")
+	configPath := fs.String("config", getenv("CRYPTOMOCK_CONFIG"), "YAML configuration file (env CRYPTOMOCK_CONFIG)")
+	seed := fs.Int64("seed", 0, "seed of the fake catalogue (default 1, or the config's)")
+	publicURL := fs.String("public-url", "", "base URL clients use to reach the mock, when not http://<addr>")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "mockserver: unexpected argument %q (flags only; see -h)\n", fs.Arg(0))
+		return 2
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		fmt.Fprintf(stderr, "mockserver: -log-level %q: use debug, info, warn or error\n", *logLevel)
+		return 2
+	}
+
+	cfg := mockserver.Defaults()
+	if *configPath != "" {
+		var err error
+		if cfg, err = mockserver.LoadFile(*configPath); err != nil {
+			fmt.Fprintf(stderr, "mockserver: config %s: %v\n", *configPath, err)
+			return 2
+		}
+	}
+	if *addr != "" {
+		cfg.Addr = *addr
+	}
+	if *seed != 0 {
+		cfg.Seed = *seed
+	}
+	if *publicURL != "" {
+		cfg.PublicURL = *publicURL
+	}
+	if t := getenv("CRYPTOMOCK_CONTROL_TOKEN"); t != "" {
+		cfg.Control.Token = t
+	}
+
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	srv, err := mockserver.New(cfg, mockserver.WithLogger(log))
+	if err != nil {
+		fmt.Fprintf(stderr, "mockserver: %v\n", err)
+		if errors.Is(err, mockserver.ErrConfig) {
+			return 2
+		}
+		return 1
+	}
+	if err := srv.Open(); err != nil {
+		fmt.Fprintf(stderr, "mockserver: %v\n", err)
+		return 1
+	}
+	banner(stdout, srv)
+
+	<-stop
+	fmt.Fprintln(stdout, "shutting down: finishing requests, ending event streams")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		fmt.Fprintf(stderr, "mockserver: shutdown: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func banner(w io.Writer, srv *mockserver.Server) {
+	u := srv.URL()
+	fmt.Fprintf(w, "cryptomock %s listening on %s\n", mockserver.Version, u)
+	fmt.Fprintf(w, "  Cryptorefills API  %s/v3/payment_vias, /v2/brands, /v5/orders ... (headers X-Cr-Application, X-Cr-Version)\n", u)
+	fmt.Fprintf(w, "  control API        %s/__mock/ (health, clock/advance, cryptorefills/orders/{id}/payments, faults, journal)\n", u)
+	if t := srv.ControlToken(); t != "" {
+		fmt.Fprintf(w, "  control API token  required: Authorization: Bearer %s\n", t)
+	}
+	fmt.Fprintf(w, "  try                curl -s %s/v3/payment_vias -H 'X-Cr-Application: me' -H 'X-Cr-Version: 1.0'\n", u)
+	fmt.Fprintln(w, "Ctrl-C stops it.")
+}

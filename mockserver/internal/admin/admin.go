@@ -1,0 +1,259 @@
+// Package admin serves the mock's control API (openapi/mockadmin.yaml): health, reset, the
+// virtual clock, the journal, faults, armed problems, and forcing Cryptorefills orders through
+// their lifecycle. Handlers are thin: every rule lives in the package that owns the state.
+package admin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"time"
+
+	crgen "github.com/cryptomock/cryptomock/gen/cryptorefills"
+	gen "github.com/cryptomock/cryptomock/gen/mockadmin"
+	"github.com/cryptomock/cryptomock/mockserver/internal/clock"
+	"github.com/cryptomock/cryptomock/mockserver/internal/faults"
+	"github.com/cryptomock/cryptomock/mockserver/internal/journal"
+	"github.com/cryptomock/cryptomock/mockserver/internal/lifecycle"
+	"github.com/cryptomock/cryptomock/mockserver/internal/money"
+)
+
+var _ gen.StrictServerInterface = (*Handlers)(nil)
+
+// Deps are the parts of the mock the control API drives.
+type Deps struct {
+	Version string
+	Clock   *clock.Clock
+	Orders  *lifecycle.Engine
+	Faults  *faults.Registry
+	Journal *journal.Journal
+	Reset   func(partner string) // forgets a partner's state, or everything with ""
+}
+
+// Handlers implements the control API.
+type Handlers struct{ d Deps }
+
+// New returns the control API handlers.
+func New(d Deps) *Handlers { return &Handlers{d: d} }
+
+func ptr[T any](v T) *T { return &v }
+
+func errBody(code, format string, args ...any) gen.Error {
+	return gen.Error{Error: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// GetHealth reports readiness.
+func (h *Handlers) GetHealth(context.Context, gen.GetHealthRequestObject) (gen.GetHealthResponseObject, error) {
+	return gen.GetHealth200JSONResponse{Status: gen.Ok, Version: h.d.Version, Now: h.d.Clock.Now().Unix()}, nil
+}
+
+// Reset forgets state.
+func (h *Handlers) Reset(_ context.Context, req gen.ResetRequestObject) (gen.ResetResponseObject, error) {
+	partner := ""
+	if req.Body != nil && req.Body.Partner != nil {
+		partner = *req.Body.Partner
+	}
+	h.d.Reset(partner)
+	scope := "all"
+	if partner != "" {
+		scope = "partner " + partner
+	}
+	return gen.Reset200JSONResponse{Scope: scope}, nil
+}
+
+func (h *Handlers) clock() gen.Clock {
+	now := h.d.Clock.Now()
+	return gen.Clock{Now: now.Unix(), Time: now.UTC(), OffsetSeconds: h.d.Clock.Offset().Seconds()}
+}
+
+// GetClock answers the virtual time.
+func (h *Handlers) GetClock(context.Context, gen.GetClockRequestObject) (gen.GetClockResponseObject, error) {
+	return gen.GetClock200JSONResponse(h.clock()), nil
+}
+
+// AdvanceClock jumps the clock; due transitions fire before the answer.
+func (h *Handlers) AdvanceClock(_ context.Context, req gen.AdvanceClockRequestObject) (gen.AdvanceClockResponseObject, error) {
+	s := req.Body.Seconds
+	if math.IsNaN(s) || s < 0 {
+		return gen.AdvanceClock400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(errBody("bad_request", "seconds must be a non-negative number"))}, nil
+	}
+	h.d.Clock.Advance(time.Duration(s * float64(time.Second)))
+	return gen.AdvanceClock200JSONResponse(h.clock()), nil
+}
+
+// GetJournal answers recent requests.
+func (h *Handlers) GetJournal(_ context.Context, req gen.GetJournalRequestObject) (gen.GetJournalResponseObject, error) {
+	limit := 100
+	if req.Params.Limit != nil {
+		limit = *req.Params.Limit
+	}
+	var partner, prefix string
+	if req.Params.Partner != nil {
+		partner = *req.Params.Partner
+	}
+	if req.Params.Path != nil {
+		prefix = *req.Params.Path
+	}
+	out := gen.Journal{Capacity: h.d.Journal.Capacity(), Entries: []gen.JournalEntry{}}
+	for _, e := range h.d.Journal.Query(partner, prefix, limit) {
+		je := gen.JournalEntry{Seq: e.Seq, Time: e.Time.UTC(), Method: e.Method, Path: e.Path, Status: e.Status,
+			Partner: e.Partner, Headers: e.Headers, DurationMs: float64(e.Duration.Microseconds()) / 1000}
+		if e.Query != "" {
+			je.Query = ptr(e.Query)
+		}
+		if e.Operation != "" {
+			je.Operation = ptr(e.Operation)
+		}
+		out.Entries = append(out.Entries, je)
+	}
+	return gen.GetJournal200JSONResponse(out), nil
+}
+
+// ArmFault arms a fault.
+func (h *Handlers) ArmFault(_ context.Context, req gen.ArmFaultRequestObject) (gen.ArmFaultResponseObject, error) {
+	b := req.Body
+	f := faults.Fault{Kind: string(b.Kind), Count: 1}
+	if b.Count != nil {
+		f.Count = *b.Count
+	}
+	for dst, src := range map[*string]*string{&f.Partner: b.Partner, &f.OrderID: b.OrderId, &f.Operation: b.Operation} {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	for dst, src := range map[*int]*int{&f.LatencyMS: b.LatencyMs, &f.Status: b.Status, &f.AfterEvents: b.AfterEvents} {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	if f.Kind == faults.Status && f.Status == 0 {
+		return gen.ArmFault400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(errBody("bad_request", "a status fault needs status (400-599)"))}, nil
+	}
+	if f.Kind == faults.Latency && f.LatencyMS == 0 {
+		return gen.ArmFault400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(errBody("bad_request", "a latency fault needs latency_ms"))}, nil
+	}
+	armed, err := h.d.Faults.Arm(f)
+	if err != nil {
+		return gen.ArmFault400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(errBody("bad_request", "%v", err))}, nil
+	}
+	return gen.ArmFault201JSONResponse(fault(armed)), nil
+}
+
+func fault(f faults.Fault) gen.Fault {
+	out := gen.Fault{Id: f.ID, Kind: gen.FaultKind(f.Kind), Remaining: f.Remaining, Count: ptr(f.Count)}
+	opt := func(s string) *string {
+		if s == "" {
+			return nil
+		}
+		return ptr(s)
+	}
+	out.Partner, out.OrderId, out.Operation = opt(f.Partner), opt(f.OrderID), opt(f.Operation)
+	if f.LatencyMS > 0 {
+		out.LatencyMs = ptr(f.LatencyMS)
+	}
+	if f.Status > 0 {
+		out.Status = ptr(f.Status)
+	}
+	if f.AfterEvents > 0 {
+		out.AfterEvents = ptr(f.AfterEvents)
+	}
+	return out
+}
+
+// ListFaults answers the armed faults.
+func (h *Handlers) ListFaults(context.Context, gen.ListFaultsRequestObject) (gen.ListFaultsResponseObject, error) {
+	out := gen.ListFaults200JSONResponse{Faults: []gen.Fault{}}
+	for _, f := range h.d.Faults.List() {
+		out.Faults = append(out.Faults, fault(f))
+	}
+	return out, nil
+}
+
+// ClearFaults disarms faults.
+func (h *Handlers) ClearFaults(_ context.Context, req gen.ClearFaultsRequestObject) (gen.ClearFaultsResponseObject, error) {
+	partner := ""
+	if req.Params.Partner != nil {
+		partner = *req.Params.Partner
+	}
+	return gen.ClearFaults200JSONResponse{Cleared: h.d.Faults.Clear(partner)}, nil
+}
+
+// ArmProblems makes a partner's next validations and creations report problems.
+func (h *Handlers) ArmProblems(_ context.Context, req gen.ArmProblemsRequestObject) (gen.ArmProblemsResponseObject, error) {
+	b := *req.Body
+	for _, code := range b.Problems {
+		if !crgen.ProblemCode(code).Valid() {
+			return gen.ArmProblems400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(
+				errBody("bad_request", "%s is not a problem code of openapi/cryptorefills.yaml (ProblemCode)", code))}, nil
+		}
+	}
+	count := 1
+	if b.Count != nil {
+		count = *b.Count
+	}
+	b.Count = ptr(count)
+	h.d.Faults.ArmProblems(b.Partner, b.Problems, count)
+	return gen.ArmProblems201JSONResponse(b), nil
+}
+
+func summary(o lifecycle.Order) gen.OrderSummary {
+	return gen.OrderSummary{OrderId: o.ID, Partner: o.Partner, OrderState: o.State, PaymentState: o.PaymentState,
+		Coin: o.Coin, Network: ptr(o.Network), CoinAmount: money.Format(o.CoinAmount, o.CoinDecimals),
+		SentCoinAmount: money.Trim(o.Sent, o.CoinDecimals), WalletAddress: ptr(o.WalletAddress),
+		CreatedAt: o.CreatedAt.Unix(), ExpiresAt: o.ExpiresAt.Unix()}
+}
+
+// ListCryptorefillsOrders answers orders, newest first.
+func (h *Handlers) ListCryptorefillsOrders(_ context.Context, req gen.ListCryptorefillsOrdersRequestObject) (gen.ListCryptorefillsOrdersResponseObject, error) {
+	partner := ""
+	if req.Params.Partner != nil {
+		partner = *req.Params.Partner
+	}
+	out := gen.ListCryptorefillsOrders200JSONResponse{Orders: []gen.OrderSummary{}}
+	for _, o := range h.d.Orders.List(partner) {
+		out.Orders = append(out.Orders, summary(o))
+	}
+	return out, nil
+}
+
+// PayCryptorefillsOrder simulates a payment.
+func (h *Handlers) PayCryptorefillsOrder(_ context.Context, req gen.PayCryptorefillsOrderRequestObject) (gen.PayCryptorefillsOrderResponseObject, error) {
+	var amount *big.Rat
+	if req.Body != nil && req.Body.CoinAmount != nil {
+		a, err := money.Parse(*req.Body.CoinAmount)
+		if err != nil {
+			return gen.PayCryptorefillsOrder400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(errBody("bad_request", "coin_amount: %v", err))}, nil
+		}
+		amount = a
+	}
+	o, err := h.d.Orders.Pay(req.OrderId, amount)
+	switch {
+	case errors.Is(err, lifecycle.ErrNotFound):
+		return gen.PayCryptorefillsOrder404JSONResponse{NotFoundJSONResponse: gen.NotFoundJSONResponse(errBody("not_found", "no order %s", req.OrderId))}, nil
+	case errors.Is(err, lifecycle.ErrInvalid):
+		return gen.PayCryptorefillsOrder400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(errBody("bad_request", "%v", err))}, nil
+	case err != nil:
+		return gen.PayCryptorefillsOrder409JSONResponse{ConflictJSONResponse: gen.ConflictJSONResponse(errBody("conflict", "%v", err))}, nil
+	}
+	return gen.PayCryptorefillsOrder200JSONResponse(summary(o)), nil
+}
+
+// TransitionCryptorefillsOrder forces a transition.
+func (h *Handlers) TransitionCryptorefillsOrder(_ context.Context, req gen.TransitionCryptorefillsOrderRequestObject) (gen.TransitionCryptorefillsOrderResponseObject, error) {
+	reason := ""
+	if req.Body.Reason != nil {
+		reason = *req.Body.Reason
+	}
+	o, err := h.d.Orders.Apply(req.OrderId, string(req.Body.Action), reason)
+	switch {
+	case errors.Is(err, lifecycle.ErrNotFound):
+		return gen.TransitionCryptorefillsOrder404JSONResponse{NotFoundJSONResponse: gen.NotFoundJSONResponse(errBody("not_found", "no order %s", req.OrderId))}, nil
+	case errors.Is(err, lifecycle.ErrConflict):
+		return gen.TransitionCryptorefillsOrder409JSONResponse{ConflictJSONResponse: gen.ConflictJSONResponse(errBody("conflict", "%v", err))}, nil
+	case err != nil:
+		return gen.TransitionCryptorefillsOrder400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(errBody("bad_request", "%v", err))}, nil
+	}
+	return gen.TransitionCryptorefillsOrder200JSONResponse(summary(o)), nil
+}

@@ -1,0 +1,376 @@
+// Package cryptorefills serves the Cryptorefills partner API: it implements the generated
+// strict server interface over the catalogue, the checkout rules (checkout.go), the order
+// lifecycle and the event broker (stream.go). Requests reach it already validated against
+// openapi/cryptorefills.yaml.
+package cryptorefills
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	gen "github.com/cryptomock/cryptomock/gen/cryptorefills"
+	"github.com/cryptomock/cryptomock/mockserver/internal/apierror"
+	"github.com/cryptomock/cryptomock/mockserver/internal/catalog"
+	"github.com/cryptomock/cryptomock/mockserver/internal/clock"
+	"github.com/cryptomock/cryptomock/mockserver/internal/events"
+	"github.com/cryptomock/cryptomock/mockserver/internal/faults"
+	"github.com/cryptomock/cryptomock/mockserver/internal/lifecycle"
+	"github.com/cryptomock/cryptomock/mockserver/internal/money"
+	"github.com/cryptomock/cryptomock/mockserver/internal/wallet"
+)
+
+var _ gen.StrictServerInterface = (*Handlers)(nil)
+
+// Deps are what the handlers work with.
+type Deps struct {
+	Catalog   *catalog.Catalog
+	Clock     *clock.Clock
+	Broker    *events.Broker
+	Faults    *faults.Registry
+	Rules     Rules
+	Lifecycle lifecycle.Config
+	PublicURL func() string // base URL the mock is reached at, for qr_url
+	Stream    StreamConfig  // SSE timing
+}
+
+// Handlers implements gen.StrictServerInterface.
+type Handlers struct {
+	catalog   *catalog.Catalog
+	clock     *clock.Clock
+	broker    *events.Broker
+	faults    *faults.Registry
+	engine    *lifecycle.Engine
+	rules     Rules
+	publicURL func() string
+	stream    StreamConfig
+	countries []gen.Country
+	streams   streamCounter
+}
+
+// New wires the handlers and the order engine, whose changes are published to the broker.
+func New(d Deps) *Handlers {
+	h := &Handlers{catalog: d.Catalog, clock: d.Clock, broker: d.Broker, faults: d.Faults, rules: d.Rules,
+		publicURL: d.PublicURL, stream: d.Stream.withDefaults()}
+	if h.publicURL == nil {
+		h.publicURL = func() string { return "" }
+	}
+	h.engine = lifecycle.New(d.Clock, d.Lifecycle, lifecycle.Hooks{Changed: h.publish, Dropped: d.Broker.Drop})
+	for _, c := range d.Catalog.Countries() {
+		h.countries = append(h.countries, gen.Country{Code: gen.CountryCode(c.Code), Name: c.Name})
+	}
+	return h
+}
+
+// Engine exposes the order engine to the control API.
+func (h *Handlers) Engine() *lifecycle.Engine { return h.engine }
+
+// publish sends an order change to its stream: the order as a `message`, then `stop` once it
+// is terminal. Called by the engine, under its lock, so events keep the order of changes.
+func (h *Handlers) publish(o lifecycle.Order) {
+	data, err := json.Marshal(h.order(o))
+	if err != nil {
+		return // cannot happen for these types
+	}
+	terminal := lifecycle.Terminal(o.State)
+	h.broker.Publish(o.ID, "message", data, false)
+	if terminal {
+		stop, _ := json.Marshal(gen.StreamStop{OrderId: ptr(o.ID), OrderState: ptr(gen.OrderState(o.State))})
+		h.broker.Publish(o.ID, "stop", stop, true)
+	}
+}
+
+func crError(status int, detail, reason string, extra map[string]any) gen.HttpError {
+	e := apierror.NewCR(status, detail, reason, extra)
+	return gen.HttpError{Status: e.Status, Detail: e.Detail, MoreDetails: e.MoreDetails}
+}
+
+func (h *Handlers) coinOrDefault(symbol *string) (*catalog.Coin, *gen.HttpError) {
+	name := "USDC"
+	if symbol != nil {
+		name = *symbol
+	}
+	coin := h.catalog.Coin(name)
+	if coin == nil {
+		e := crError(http.StatusBadRequest, apierror.BadRequest, fmt.Sprintf("coin %q is not supported; see /v3/payment_vias", name), map[string]any{"coin": name})
+		return nil, &e
+	}
+	return coin, nil
+}
+
+// ListAvailableCountries answers the 233 countries of the documents.
+func (h *Handlers) ListAvailableCountries(context.Context, gen.ListAvailableCountriesRequestObject) (gen.ListAvailableCountriesResponseObject, error) {
+	return gen.ListAvailableCountries200JSONResponse(h.countries), nil
+}
+
+// ListPaymentVias answers the payment channels.
+func (h *Handlers) ListPaymentVias(context.Context, gen.ListPaymentViasRequestObject) (gen.ListPaymentViasResponseObject, error) {
+	return gen.ListPaymentVias200JSONResponse(h.paymentVias()), nil
+}
+
+// ListCurrencies answers the coins.
+func (h *Handlers) ListCurrencies(context.Context, gen.ListCurrenciesRequestObject) (gen.ListCurrenciesResponseObject, error) {
+	var out []gen.Currency
+	for _, c := range h.catalog.Coins() {
+		out = append(out, gen.Currency{Name: c.Symbol, IsSuspended: c.Suspended, LogoUrl: ptr(h.catalog.LogoBaseURL("coins-"+strings.ToLower(c.Symbol)) + ".webp")})
+	}
+	return gen.ListCurrencies200JSONResponse(out), nil
+}
+
+// ListBrands answers a country's brands grouped by kind and category.
+func (h *Handlers) ListBrands(_ context.Context, req gen.ListBrandsRequestObject) (gen.ListBrandsResponseObject, error) {
+	a, _ := h.catalog.Country(string(req.Params.CountryCode))
+	out := gen.BrandCatalogue{CountryCode: req.Params.CountryCode, LastUserPurchases: ptr([]gen.Brand{}), Suggestions: ptr([]gen.Brand{})}
+	index := map[string]int{}
+	var all, popular []gen.Brand
+	for _, f := range a.Families {
+		b := h.brand(f)
+		key := f.Kind + "/" + f.Category
+		i, ok := index[key]
+		if !ok {
+			i = len(out.Categories)
+			index[key] = i
+			out.Categories = append(out.Categories, gen.BrandCategory{Kind: gen.ProductKind(f.Kind), Category: ptr(f.Category), PopularBrands: ptr([]gen.Brand{})})
+		}
+		out.Categories[i].Brands = append(out.Categories[i].Brands, b)
+		all = append(all, b)
+		if f.Popular {
+			popular = append(popular, b)
+		}
+	}
+	out.AllBrands, out.PopularBrands = &all, &popular
+	return gen.ListBrands200JSONResponse(out), nil
+}
+
+// GetHomepage answers the curated feed (shape chosen by the mock: api-facts A4.3).
+func (h *Handlers) GetHomepage(_ context.Context, req gen.GetHomepageRequestObject) (gen.GetHomepageResponseObject, error) {
+	a, _ := h.catalog.Country(string(req.Params.CountryCode))
+	trending, games, mobile := []gen.Brand{}, []gen.Brand{}, []gen.Brand{}
+	for _, f := range a.Families {
+		switch {
+		case f.Popular:
+			trending = append(trending, h.brand(f))
+		case f.Category == "games":
+			games = append(games, h.brand(f))
+		case f.Kind == "mobile_recharge":
+			mobile = append(mobile, h.brand(f))
+		}
+	}
+	return gen.GetHomepage200JSONResponse(gen.HomepageFeed{CountryCode: req.Params.CountryCode, Sections: []gen.HomepageSection{
+		{Id: "trending", Title: "Trending", Brands: trending},
+		{Id: "games", Title: "Games", Brands: games},
+		{Id: "mobile", Title: "Top-ups and eSIMs", Brands: mobile},
+	}}), nil
+}
+
+// ListProducts answers the families of a brand family name in a country.
+func (h *Handlers) ListProducts(_ context.Context, req gen.ListProductsRequestObject) (gen.ListProductsResponseObject, error) {
+	coin, e := h.coinOrDefault(req.Params.Coin)
+	if e != nil {
+		return gen.ListProducts400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(*e)}, nil
+	}
+	a, _ := h.catalog.Country(string(req.CountryCode))
+	out := []gen.ProductFamily{}
+	for _, f := range a.FamiliesNamed(req.Params.FamilyName) {
+		if req.Params.BrandName != nil && f.Brand != *req.Params.BrandName {
+			continue
+		}
+		out = append(out, h.productFamily(f, coin))
+	}
+	return gen.ListProducts200JSONResponse(out), nil
+}
+
+// SearchProducts answers the families matching q.
+func (h *Handlers) SearchProducts(_ context.Context, req gen.SearchProductsRequestObject) (gen.SearchProductsResponseObject, error) {
+	coin := h.catalog.Coin("USDC")
+	a, _ := h.catalog.Country(string(req.CountryCode))
+	out := []gen.ProductFamily{}
+	for _, f := range a.Search(req.Params.Q) {
+		out = append(out, h.productFamily(f, coin))
+	}
+	return gen.SearchProducts200JSONResponse(out), nil
+}
+
+// GetProductPrice quotes a face value of a brand in a coin.
+func (h *Handlers) GetProductPrice(_ context.Context, req gen.GetProductPriceRequestObject) (gen.GetProductPriceResponseObject, error) {
+	p := req.Params
+	coin, e := h.coinOrDefault(&p.Coin)
+	if e != nil {
+		return gen.GetProductPrice400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(*e)}, nil
+	}
+	face, err := money.FromFloat(p.FaceValue)
+	if err != nil {
+		e := crError(http.StatusBadRequest, apierror.BadRequest, "face_value must be a positive number", nil)
+		return gen.GetProductPrice400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(e)}, nil
+	}
+	a, _ := h.catalog.Country(string(p.CountryCode))
+	notFound := func(reason string) (gen.GetProductPriceResponseObject, error) {
+		e := crError(http.StatusNotFound, apierror.NotFound, reason, map[string]any{"brand_name": p.BrandName, "country_code": p.CountryCode})
+		return gen.GetProductPrice404JSONResponse{NotFoundJSONResponse: gen.NotFoundJSONResponse(e)}, nil
+	}
+	f := a.Brand(p.BrandName)
+	if f == nil {
+		return notFound(fmt.Sprintf("no brand %q in %s (brand names are case-sensitive)", p.BrandName, p.CountryCode))
+	}
+	prod := f.FixedByFace(face)
+	if prod == nil {
+		if r := f.RangeProduct(); r != nil && face.Cmp(r.Range.Min) >= 0 && face.Cmp(r.Range.Max) <= 0 {
+			prod = r
+		}
+	}
+	if prod == nil {
+		return notFound(fmt.Sprintf("no product of %s in %s has face value %s", p.BrandName, p.CountryCode, catalog.FormatAmount(face, f.Currency)))
+	}
+	amount := money.Format(h.catalog.Price(f.Currency, face, coin), coin.Decimals)
+	out := gen.PriceQuote{ProductId: prod.ID, IsDynamic: prod.Range != nil, CoinAmount: amount, OriginalCoinAmount: ptr(amount),
+		Coin: coin.Symbol, PaymentMethod: ptr(coin.PaymentMethod(coin.Networks[0])), DeliveryType: ptr(gen.DeliveryType(f.DeliveryType)),
+		Points: ptr(h.catalog.Points(f.Currency, face)), ProductType: ptr("physical")}
+	if prod.Range != nil {
+		out.Range = productRange(f, prod)
+	}
+	return gen.GetProductPrice200JSONResponse(out), nil
+}
+
+// ValidateOrder dry-runs an order: 200 with the priced order and its problems (or null).
+func (h *Handlers) ValidateOrder(_ context.Context, req gen.ValidateOrderRequestObject) (gen.ValidateOrderResponseObject, error) {
+	q, probs, httpErr := h.evaluate(req.Params.XCrApplication, *req.Body)
+	if httpErr != nil {
+		return gen.ValidateOrder400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(toGen(*httpErr))}, nil
+	}
+	out := gen.OrderValidation{Deliveries: []gen.OrderDelivery{}, LoyaltySummary: nil}
+	if q.coin != nil {
+		out.Coin = q.coin.Symbol
+		out.CoinAmount = money.Format(q.total, q.coin.Decimals)
+		out.OriginalCoinAmount = ptr(money.Format(q.original, q.coin.Decimals))
+		out.Summary = &map[string]interface{}{
+			"subtotal": out.CoinAmount, "discount": money.Format(money.Sub(q.original, q.total), q.coin.Decimals),
+			"total": out.CoinAmount, "fiat_value_usd": money.Format(q.fiatUSD, 2), "products": len(q.lines),
+		}
+		for _, d := range h.deliveries(q) {
+			d.State = "Created"
+			out.Deliveries = append(out.Deliveries, delivery(d))
+		}
+	} else {
+		out.Coin, out.CoinAmount = req.Body.Payment.Coin, "0"
+	}
+	if q.coupon != "" {
+		out.CouponCode = ptr(q.coupon)
+	}
+	if len(probs) > 0 {
+		list := []gen.Problem(probs)
+		out.Problems = &list
+	}
+	return gen.ValidateOrder200JSONResponse(out), nil
+}
+
+// CreateOrder creates an order after the checks of validation: 201 with the wallet address,
+// or 422 with the problems.
+func (h *Handlers) CreateOrder(_ context.Context, req gen.CreateOrderRequestObject) (gen.CreateOrderResponseObject, error) {
+	partner := req.Params.XCrApplication
+	q, probs, httpErr := h.evaluate(partner, *req.Body)
+	if httpErr != nil {
+		return gen.CreateOrder400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(toGen(*httpErr))}, nil
+	}
+	if len(probs) > 0 || len(q.lines) == 0 {
+		if len(probs) == 0 {
+			probs.add(gen.NOTAVAILABLEPRODUCT, "the order has no product", nil)
+		}
+		return gen.CreateOrder422JSONResponse{UnprocessableJSONResponse: gen.UnprocessableJSONResponse{
+			Status: http.StatusUnprocessableEntity, Detail: string(probs[0].Problem), Problems: probs,
+			MoreDetails: map[string]any{"reason": "the order has problems and was not created; validate it first with POST /v5/orders/validations"},
+		}}, nil
+	}
+	o, err := h.newOrder(partner, q, req.Body)
+	if err != nil {
+		return nil, err
+	}
+	return gen.CreateOrder201JSONResponse(h.order(h.engine.Create(o))), nil
+}
+
+func (h *Handlers) newOrder(partner string, q *quote, body *gen.OrderRequest) (lifecycle.Order, error) {
+	id := uuid.NewString()
+	sats := money.Units(q.total, 8).Int64()
+	addr, err := wallet.New(q.network.Format, wallet.Invoice{AmountSats: sats, Created: h.clock.Now(), Expiry: 30 * time.Minute})
+	if err != nil {
+		return lifecycle.Order{}, fmt.Errorf("wallet address for %s: %w", q.network.Name, err)
+	}
+	o := lifecycle.Order{
+		ID: id, Partner: partner, Coin: q.coin.Symbol, CoinDecimals: q.coin.Decimals, Network: q.network.Name,
+		PaymentMethod: q.coin.PaymentMethod(q.network), Protocol: q.network.Protocol, PaymentVia: body.Payment.PaymentVia,
+		PaymentID: uuid.NewString(), WalletAddress: addr, QRText: paymentURI(q, addr),
+		CoinAmount: q.total, OriginalCoinAmount: q.original, FiatUSD: q.fiatUSD, Email: q.email, PromoCode: q.coupon,
+		Deliveries: h.deliveries(q),
+	}
+	if body.RefundWalletAddress != nil {
+		o.RefundWallet = *body.RefundWalletAddress
+	}
+	return o, nil
+}
+
+func (h *Handlers) deliveries(q *quote) []lifecycle.Delivery {
+	out := make([]lifecycle.Delivery, 0, len(q.lines))
+	for _, ln := range q.lines {
+		d := lifecycle.Delivery{
+			ID: uuid.NewString(), Kind: ln.fam.Kind, Family: ln.fam.Family, Brand: ln.fam.Brand, Country: ln.fam.Country,
+			Beneficiary: ln.beneficiary, DeliveryType: ln.fam.DeliveryType, Currency: ln.fam.Currency,
+			Points: h.catalog.Points(ln.fam.Currency, ln.face), OriginalPrice: money.Trim(ln.face, 2), ProductValue: ln.productValue,
+			Denomination: ln.product.Label, Localized: ln.product.Localized,
+		}
+		if ln.product.Range != nil {
+			d.Denomination = catalog.FormatAmount(ln.face, ln.fam.Currency)
+			d.Localized = catalog.Localize(ln.face, ln.fam.Currency)
+		}
+		if ln.coinAmount != nil {
+			d.CoinAmount = money.Format(ln.coinAmount, q.coin.Decimals)
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// paymentURI is the qr_text: a payment URI in the convention of the network.
+func paymentURI(q *quote, addr string) string {
+	amount := money.Trim(q.total, q.coin.Decimals)
+	switch q.network.Protocol {
+	case "LIGHTNING_LIKE":
+		return "lightning:" + addr
+	case "SOLANA_LIKE":
+		uri := "solana:" + addr + "?amount=" + amount
+		if q.network.Contract != "" {
+			uri += "&spl-token=" + q.network.Contract
+		}
+		return uri
+	case "ETHEREUM_LIKE":
+		if q.network.Contract != "" { // EIP-681 token transfer, 6 decimals
+			return fmt.Sprintf("ethereum:%s@%d/transfer?address=%s&uint256=%s", q.network.Contract, q.network.ChainID, addr, money.Units(q.total, 6))
+		}
+		return fmt.Sprintf("ethereum:%s@%d?value=%s", addr, q.network.ChainID, money.Units(q.total, 18))
+	case "TRON_LIKE":
+		return "tron:" + addr + "?amount=" + amount
+	}
+	scheme := map[string]string{"BTC": "bitcoin", "LTC": "litecoin", "DOGE": "dogecoin"}[q.coin.Symbol]
+	return scheme + ":" + addr + "?amount=" + amount
+}
+
+func toGen(e apierror.CRError) gen.HttpError {
+	return gen.HttpError{Status: e.Status, Detail: e.Detail, MoreDetails: e.MoreDetails}
+}
+
+// GetOrder answers an order of the calling partner.
+func (h *Handlers) GetOrder(_ context.Context, req gen.GetOrderRequestObject) (gen.GetOrderResponseObject, error) {
+	o, err := h.engine.Get(req.Params.XCrApplication, req.OrderId)
+	if errors.Is(err, lifecycle.ErrNotFound) {
+		return gen.GetOrder404JSONResponse{NotFoundJSONResponse: gen.NotFoundJSONResponse(orderNotFound(req.OrderId))}, nil
+	}
+	return gen.GetOrder200JSONResponse(h.order(o)), nil
+}
+
+func orderNotFound(id string) gen.HttpError {
+	return crError(http.StatusNotFound, apierror.NotFound, fmt.Sprintf("order %s not found (orders are visible only to the partner that created them)", id), map[string]any{"order_id": id})
+}

@@ -1,0 +1,174 @@
+package cryptorefills
+
+import (
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+
+	gen "github.com/cryptomock/cryptomock/gen/cryptorefills"
+	"github.com/cryptomock/cryptomock/mockserver/internal/catalog"
+	"github.com/cryptomock/cryptomock/mockserver/internal/lifecycle"
+	"github.com/cryptomock/cryptomock/mockserver/internal/money"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+func epoch(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }
+
+func (h *Handlers) brand(f *catalog.Family) gen.Brand {
+	base := h.catalog.LogoBaseURL(f.LogoSlug)
+	lo, hi := f.MinMax()
+	return gen.Brand{
+		Family: f.Family, Brand: f.Brand, BrandId: f.BrandID, LogoUrl: base + ".webp", LogoBaseUrl: base,
+		BgColor: ptr(f.BgColor), Min: ptr(lo), Max: ptr(hi), Category: f.Category,
+		AdditionalCategories: ptr(f.AdditionalCategories), IsOutOfStock: f.OutOfStock,
+		CountryCode: gen.CountryCode(f.Country), Kind: gen.ProductKind(f.Kind), ProductType: ptr("physical"),
+		BrandTags: ptr([]string{}),
+	}
+}
+
+func (h *Handlers) productFamily(f *catalog.Family, coin *catalog.Coin) gen.ProductFamily {
+	base := h.catalog.LogoBaseURL(f.LogoSlug)
+	out := gen.ProductFamily{
+		CountryCode: gen.CountryCode(f.Country), Category: ptr(f.Category), AdditionalCategories: ptr(f.AdditionalCategories),
+		Kind: gen.ProductKind(f.Kind), Family: f.Family, BrandId: f.BrandID, Brand: f.Brand, IsOutOfStock: f.OutOfStock,
+		LogoUrl: ptr(base + ".webp"), LogoBaseUrl: ptr(base), BgColor: ptr(f.BgColor), ProductTc: ptr(f.Terms),
+		RedeemMethod: ptr(f.RedeemMethod), DefaultDenomination: ptr(""),
+		RichDescription: &gen.RichDescription{
+			Markup: ptr("html"), Description: ptr("<p>" + f.Brand + " digital card.</p>"),
+			HowToRedeem:       ptr("<p>Redeem the code on the " + f.Brand + " website or app.</p>"),
+			TermAndConditions: ptr("<p>" + f.Terms + "</p>"), CountryCode: ptr(f.Country), Locale: ptr("en"),
+		},
+		Products: make([]gen.Product, 0, len(f.Products)),
+	}
+	for _, p := range f.Products {
+		out.Products = append(out.Products, h.product(f, p, coin))
+		if p.Label != "" && *out.DefaultDenomination == "" {
+			out.DefaultDenomination = ptr(p.Label)
+		}
+	}
+	return out
+}
+
+func (h *Handlers) product(f *catalog.Family, p *catalog.Product, coin *catalog.Coin) gen.Product {
+	out := gen.Product{
+		ProductId: p.ID, IsDynamic: p.Range != nil, Coin: coin.Symbol, PaymentMethod: coin.PaymentMethod(coin.Networks[0]),
+		DeliveryType: gen.DeliveryType(f.DeliveryType), ProductType: ptr("physical"),
+		IsActive: ptr(p.Active), IsOutOfStock: ptr(p.OutOfStock || f.OutOfStock),
+	}
+	if p.Range != nil {
+		out.Range = productRange(f, p)
+		out.FaceValue = &gen.FaceValue{CurrencyCode: f.Currency, Amount: gen.FaceValueAmount{
+			Type: gen.Range, Min: rangeBound(p.Range.Min, f.Currency), Max: rangeBound(p.Range.Max, f.Currency),
+		}}
+		return out
+	}
+	amount := money.Format(h.catalog.Price(f.Currency, p.Face, coin), coin.Decimals)
+	out.Denomination = ptr(p.Label)
+	if p.Localized != "" {
+		out.LocalizedDenomination = ptr(p.Localized)
+	}
+	out.CoinAmount, out.OriginalCoinAmount = ptr(amount), ptr(amount)
+	out.Points = ptr(h.catalog.Points(f.Currency, p.Face))
+	out.FaceValue = &gen.FaceValue{CurrencyCode: f.Currency, Amount: gen.FaceValueAmount{
+		Type: gen.Fixed, Price: ptr(money.Trim(p.Face, 2)),
+	}}
+	return out
+}
+
+func productRange(f *catalog.Family, p *catalog.Product) *gen.ProductRange {
+	r := p.Range
+	return &gen.ProductRange{Min: money.Float(r.Min), Max: money.Float(r.Max), Currency: f.Currency,
+		StepSize: ptr(money.Float(r.Step)), Default: ptr(money.Format(r.Max, 1))}
+}
+
+// rangeBound writes a bound as the live capture does: {amount, currency}.
+func rangeBound(v *big.Rat, currency string) *gen.RangeBound {
+	var b gen.RangeBound
+	_ = b.FromMoneyAmount(gen.MoneyAmount{Amount: money.Float(v), Currency: currency})
+	return &b
+}
+
+func (h *Handlers) paymentVias() []gen.PaymentVia {
+	var currencies []gen.PaymentCurrency
+	for _, c := range h.catalog.Coins() {
+		pc := gen.PaymentCurrency{Name: c.Symbol, IsSuspended: c.Suspended, Threshold: ptr(money.Format(c.Networks[0].Threshold, c.Decimals)),
+			LogoUrl: ptr(h.catalog.LogoBaseURL("coins-"+strings.ToLower(c.Symbol)) + ".webp")}
+		for _, n := range c.Networks {
+			pn := gen.PaymentNetwork{Name: n.Name, IsSuspended: n.Suspended, Threshold: ptr(money.Format(n.Threshold, c.Decimals)), BaseToken: ptr(n.BaseToken)}
+			if n.ChainID != 0 {
+				pn.ChainId = ptr(n.ChainID)
+			}
+			if n.Engine != "" {
+				pn.SmartContractEngine = ptr(n.Engine)
+			}
+			if n.Contract != "" {
+				// Every token the mock lists (USDC, USDT) has 6 decimals on these chains.
+				pn.SmartContract = &gen.SmartContract{Engine: ptr(n.Engine), Address: ptr(n.Contract), Decimals: ptr(6), Symbol: ptr(c.Symbol)}
+			}
+			pc.Networks = append(pc.Networks, pn)
+		}
+		currencies = append(currencies, pc)
+	}
+	return []gen.PaymentVia{{Name: "USER_WALLET", Available: true, Currencies: currencies}}
+}
+
+// order renders an order as the API answers it.
+func (h *Handlers) order(o lifecycle.Order) gen.Order {
+	dec := func(r *big.Rat) string { return money.Format(r, o.CoinDecimals) }
+	out := gen.Order{
+		OrderId: o.ID, CreatedAt: epoch(o.CreatedAt), UpdatedAt: ptr(epoch(o.UpdatedAt)),
+		WalletAddress: o.WalletAddress, PaymentMethod: ptr(o.PaymentMethod), Network: ptr(o.Network), Coin: o.Coin,
+		CoinAmount: dec(o.CoinAmount), OriginalPrice: ptr(dec(o.OriginalCoinAmount)), OriginalCoinAmount: ptr(dec(o.OriginalCoinAmount)),
+		QrUrl: ptr(strings.TrimRight(h.publicURL(), "/") + "/v3/qrs/" + o.ID), QrText: ptr(o.QRText),
+		SentCoinAmount: ptr(money.Trim(o.Sent, o.CoinDecimals)), ReceivedAmount: ptr(money.Trim(o.Sent, o.CoinDecimals)),
+		PaymentState: gen.PaymentState(o.PaymentState), PaymentVia: ptr(o.PaymentVia), PaymentRequestedAt: ptr(epoch(o.CreatedAt)),
+		PaymentMethodProtocol: ptr(o.Protocol), PaymentId: ptr(o.PaymentID), PaymentValue: ptr(money.Float(money.Round(o.FiatUSD, 4))),
+		OrderState: gen.OrderState(o.State), User: &struct {
+			Email *string `json:"email,omitempty"`
+		}{Email: ptr(o.Email)},
+		IsPaymentProcessorExternal: ptr(false), Deliveries: make([]gen.OrderDelivery, 0, len(o.Deliveries)),
+	}
+	if o.RefundWallet != "" {
+		out.RefundWalletAddress = ptr(o.RefundWallet)
+	}
+	if o.Refund != nil {
+		out.Refund = &gen.Refund{Amount: ptr(dec(o.Refund.Amount)), Currency: ptr(o.Refund.Currency), Reason: ptr(o.Refund.Reason)}
+	}
+	for _, d := range o.Deliveries {
+		out.Deliveries = append(out.Deliveries, delivery(d))
+	}
+	return out
+}
+
+func delivery(d lifecycle.Delivery) gen.OrderDelivery {
+	del := gen.Deliverable{
+		Denomination: ptr(d.Denomination), Family: ptr(d.Family), BrandName: ptr(d.Brand),
+		BeneficiaryAccount: ptr(d.Beneficiary), CountryCode: ptr(d.Country), DeliveryType: ptr(gen.DeliveryType(d.DeliveryType)),
+		Points: ptr(d.Points), CoinAmount: ptr(d.CoinAmount), CurrencyCode: ptr(d.Currency), OriginalPrice: ptr(d.OriginalPrice),
+		ProductValue: d.ProductValue,
+	}
+	if d.Localized != "" {
+		del.LocalizedDenomination = ptr(d.Localized)
+	}
+	if d.FailureReason != "" {
+		del.FailureReason, del.ErrorDescription = ptr(d.FailureReason), ptr(d.FailureReason)
+	}
+	if r := d.Redemption; r != nil {
+		set := func(dst **string, v string) {
+			if v != "" {
+				*dst = ptr(v)
+			}
+		}
+		set(&del.PinCode, r.PinCode)
+		set(&del.PinSerial, r.PinSerial)
+		set(&del.SecurityCode, r.SecurityCode)
+		set(&del.OperatorReference, r.OperatorReference)
+		set(&del.BarcodeImageUrl, r.BarcodeImageURL)
+		set(&del.QrImageUrl, r.QRImageURL)
+		set(&del.RedeemInstructions, r.RedeemInstructions)
+		set(&del.HowToRedeem, r.HowToRedeem)
+	}
+	return gen.OrderDelivery{Id: d.ID, DeliveryState: gen.DeliveryState(d.State), Kind: gen.ProductKind(d.Kind), BrandName: ptr(d.Brand), Deliverable: del}
+}

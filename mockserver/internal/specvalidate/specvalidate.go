@@ -1,0 +1,172 @@
+// Package specvalidate validates incoming requests against an OpenAPI document with
+// kin-openapi's openapi3filter, and explains each failure in words a developer can act on.
+// Routing is done once, by net/http's ServeMux: the matched pattern (Request.Pattern) names
+// the operation, so no second router runs.
+package specvalidate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+)
+
+// Validator knows the operations of one document.
+type Validator struct {
+	routes  map[string]*routers.Route // "GET /v5/orders/{orderId}"
+	options *openapi3filter.Options
+}
+
+// New indexes the operations of doc by method and path.
+func New(doc *openapi3.T) *Validator {
+	v := &Validator{
+		routes: map[string]*routers.Route{},
+		options: &openapi3filter.Options{
+			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, // credentials are the handlers' business
+		},
+	}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			v.routes[method+" "+path] = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op}
+		}
+	}
+	return v
+}
+
+// Operation returns the operation a request was routed to ("" when none), from its pattern.
+func (v *Validator) Operation(r *http.Request) string {
+	if rt := v.route(r); rt != nil {
+		return rt.Operation.OperationID
+	}
+	return ""
+}
+
+func (v *Validator) route(r *http.Request) *routers.Route {
+	if rt, ok := v.routes[r.Pattern]; ok {
+		return rt
+	}
+	// Patterns registered for GET also serve HEAD.
+	method, path, _ := strings.Cut(r.Pattern, " ")
+	if method == http.MethodHead {
+		return v.routes[http.MethodGet+" "+path]
+	}
+	return nil
+}
+
+// Validate checks the request against its operation. The body, if read, is restored.
+func (v *Validator) Validate(ctx context.Context, r *http.Request) error {
+	rt := v.route(r)
+	if rt == nil {
+		return fmt.Errorf("no operation for %q", r.Pattern)
+	}
+	params := map[string]string{}
+	for _, p := range rt.Operation.Parameters {
+		if p.Value.In == openapi3.ParameterInPath {
+			params[p.Value.Name] = r.PathValue(p.Value.Name)
+		}
+	}
+	for _, p := range rt.PathItem.Parameters {
+		if p.Value.In == openapi3.ParameterInPath {
+			params[p.Value.Name] = r.PathValue(p.Value.Name)
+		}
+	}
+	return openapi3filter.ValidateRequest(ctx, &openapi3filter.RequestValidationInput{
+		Request: r, PathParams: params, Route: rt, Options: v.options,
+	})
+}
+
+// Problem is a validation failure explained.
+type Problem struct {
+	Reason string // a sentence for a developer
+	In     string // "header", "query", "path", "body"
+	Field  string // parameter name, or JSON pointer into the body
+}
+
+// Explain turns a validation error into a Problem.
+func Explain(err error) Problem {
+	var re *openapi3filter.RequestError
+	if !errors.As(err, &re) {
+		return Problem{Reason: err.Error()}
+	}
+	if p := re.Parameter; p != nil {
+		where := p.In + " parameter " + p.Name
+		if p.In == openapi3.ParameterInHeader {
+			where = "header " + p.Name
+		}
+		prob := Problem{In: p.In, Field: p.Name}
+		switch {
+		case errors.Is(re.Err, openapi3filter.ErrInvalidRequired):
+			prob.Reason = where + " is required"
+			if p.Description != "" {
+				prob.Reason += " (" + firstSentence(p.Description) + ")"
+			}
+		case errors.Is(re.Err, openapi3filter.ErrInvalidEmptyValue):
+			prob.Reason = where + " must not be empty"
+		default:
+			prob.Reason = where + ": " + cause(re.Err)
+		}
+		return prob
+	}
+	if re.RequestBody != nil || re.Err != nil {
+		var se *openapi3.SchemaError
+		if errors.As(re.Err, &se) {
+			ptr := "/" + strings.Join(se.JSONPointer(), "/")
+			return Problem{In: "body", Field: ptr, Reason: "request body " + ptr + ": " + schemaReason(se)}
+		}
+		if errors.Is(re.Err, openapi3filter.ErrInvalidRequired) {
+			return Problem{In: "body", Reason: "a JSON request body is required"}
+		}
+		var pe *openapi3filter.ParseError
+		if errors.As(re.Err, &pe) {
+			return Problem{In: "body", Reason: "request body is not valid JSON: " + cause(pe)}
+		}
+		reason := re.Reason
+		if re.Err != nil {
+			reason = cause(re.Err)
+		}
+		return Problem{In: "body", Reason: "request body: " + reason}
+	}
+	return Problem{Reason: re.Error()}
+}
+
+func schemaReason(se *openapi3.SchemaError) string {
+	if se.SchemaField == "enum" && se.Schema != nil && len(se.Schema.Enum) > 12 {
+		return fmt.Sprintf("value %v is not one of the %d allowed values", se.Value, len(se.Schema.Enum))
+	}
+	return se.Reason
+}
+
+func cause(err error) string {
+	var se *openapi3.SchemaError
+	if errors.As(err, &se) {
+		return schemaReason(se)
+	}
+	var pe *openapi3filter.ParseError
+	if errors.As(err, &pe) {
+		msg := pe.Reason
+		if pe.Cause != nil {
+			if msg != "" {
+				msg += ": "
+			}
+			msg += pe.Cause.Error()
+		}
+		if msg == "" {
+			msg = pe.Error()
+		}
+		return msg
+	}
+	return err.Error()
+}
+
+func firstSentence(s string) string {
+	s = strings.TrimSpace(strings.SplitN(s, "\n", 2)[0])
+	if i := strings.Index(s, ". "); i > 0 {
+		s = s[:i]
+	}
+	return strings.TrimSuffix(s, ".")
+}

@@ -1,0 +1,271 @@
+package mockserver
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/cryptomock/cryptomock/mockserver/internal/apierror"
+	"github.com/cryptomock/cryptomock/mockserver/internal/faults"
+	"github.com/cryptomock/cryptomock/mockserver/internal/journal"
+	"github.com/cryptomock/cryptomock/mockserver/internal/specvalidate"
+)
+
+// The request pipeline, outermost first:
+//
+//	recoverer > limits > cors > record (journal) > controlToken > lenientHeaders > ServeMux
+//	  > generated parameter binding > operation (faults, spec validation) > strict handler
+//
+// Every wrapper of the ResponseWriter keeps Flush and Unwrap, so event streams are flushed
+// frame by frame through all of them.
+
+// exchange carries what inner layers learn about a request to the journal.
+type exchange struct{ operation string }
+
+type exchangeKey struct{}
+
+func crPartner(r *http.Request) string { return r.Header.Get("X-Cr-Application") }
+
+// operation runs for a routed upstream or control operation: it arms faults and validates the
+// request against the spec.
+func (s *Server) operation(api string, v *specvalidate.Validator, partnerOf func(*http.Request) string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			op := v.Operation(r)
+			if ex, ok := r.Context().Value(exchangeKey{}).(*exchange); ok {
+				ex.operation = op
+			}
+			if api == "admin" {
+				assumeJSON(r)
+			} else if s.injectFault(w, r, api, op, partnerOf(r)) {
+				return
+			}
+			if err := v.Validate(r.Context(), r); err != nil {
+				var tooLarge *http.MaxBytesError
+				if errors.As(err, &tooLarge) {
+					apierror.Write(w, r.URL.Path, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", tooLarge.Limit))
+					return
+				}
+				p := specvalidate.Explain(err)
+				s.renderBadRequest(w, r, p.Reason, p.In, p.Field)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// assumeJSON lets control calls made with a bare `curl -d '{...}'` through: the control API
+// is the mock's own and only speaks JSON, so a missing or form content type means JSON.
+func assumeJSON(r *http.Request) {
+	ct := r.Header.Get("Content-Type")
+	if r.ContentLength != 0 && (ct == "" || strings.HasPrefix(ct, "application/x-www-form-urlencoded")) {
+		r.Header.Set("Content-Type", "application/json")
+	}
+}
+
+// injectFault applies armed request faults; it reports whether the request was answered.
+func (s *Server) injectFault(w http.ResponseWriter, r *http.Request, api, op, partner string) bool {
+	orderID := r.PathValue("orderId")
+	if f, ok := s.faults.Match(api, op, partner, orderID, faults.Latency); ok {
+		select {
+		case <-time.After(time.Duration(f.LatencyMS) * time.Millisecond):
+		case <-r.Context().Done():
+			return true
+		}
+	}
+	f, ok := s.faults.Match(api, op, partner, orderID, faults.Status, faults.Drop)
+	if !ok {
+		return false
+	}
+	if f.Kind == faults.Drop {
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			_ = conn.Close()
+			return true
+		}
+		panic(http.ErrAbortHandler) // cannot hijack (HTTP/2): abort the stream instead
+	}
+	apierror.Write(w, r.URL.Path, f.Status, fmt.Sprintf("injected fault %s: %s answers %d", f.ID, op, f.Status))
+	return true
+}
+
+func (s *Server) renderBadRequest(w http.ResponseWriter, r *http.Request, reason, in, field string) {
+	if apierror.ForPath(r.URL.Path) == apierror.Cryptorefills {
+		extra := map[string]any{}
+		if in != "" {
+			extra["in"] = in
+		}
+		if field != "" {
+			extra["field"] = field
+		}
+		apierror.WriteJSON(w, http.StatusBadRequest, apierror.NewCR(http.StatusBadRequest, apierror.BadRequest, reason, extra))
+		return
+	}
+	apierror.Write(w, r.URL.Path, http.StatusBadRequest, reason)
+}
+
+// badRequest renders errors of the generated parameter binding and body decoding.
+func (s *Server) badRequest(w http.ResponseWriter, r *http.Request, err error) {
+	reason := err.Error()
+	if len(reason) > 0 {
+		reason = strings.ToLower(reason[:1]) + reason[1:]
+	}
+	if strings.Contains(reason, "X-Cr-Application") {
+		reason += " (your partner ID, from the account page of your Cryptorefills account)"
+	}
+	s.renderBadRequest(w, r, reason, "", "")
+}
+
+func (s *Server) internalError(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.Error("handler failed", "path", r.URL.Path, "err", err)
+	apierror.Write(w, r.URL.Path, http.StatusInternalServerError, "the mock failed to answer: "+err.Error())
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	apierror.Write(w, r.URL.Path, http.StatusNotFound, fmt.Sprintf("no operation %s %s in this API", r.Method, r.URL.Path))
+}
+
+// recoverer is the last resort: a panic answers 500 in the API's shape and is logged.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic", "path", r.URL.Path, "panic", fmt.Sprint(v))
+				apierror.Write(w, r.URL.Path, http.StatusInternalServerError, "internal error in the mock; please report it")
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// limits caps request bodies.
+func (s *Server) limits(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.Limits.MaxBodyBytes)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// cors lets browser apps on other origins call the mock.
+func (s *Server) cors(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		if origin == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", origin)
+		h.Add("Vary", "Origin")
+		h.Set("Access-Control-Expose-Headers", "grpc-code, grpc-message, Retry-After")
+		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+			h.Set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")
+			if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
+				h.Set("Access-Control-Allow-Headers", req)
+			}
+			h.Set("Access-Control-Max-Age", "600")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// record writes upstream requests (not control calls) to the journal.
+func (s *Server) record(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/__mock/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		start := time.Now()
+		ex := &exchange{}
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex)))
+		partner := crPartner(r)
+		if apierror.ForPath(r.URL.Path) == apierror.Payscrypt {
+			partner = r.Header.Get("apikey")
+		}
+		s.journal.Add(journal.Entry{Time: s.clock.Now(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
+			Status: sw.code(), Partner: partner, Operation: ex.operation, Duration: time.Since(start), Headers: journal.Headers(r.Header)})
+	})
+}
+
+// controlToken guards the control API when a token is set (always when listening beyond
+// loopback). Health stays open for probes.
+func (s *Server) controlToken(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token := s.ControlToken()
+		if token != "" && strings.HasPrefix(r.URL.Path, "/__mock/") && r.URL.Path != "/__mock/health" {
+			got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+			if subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+				apierror.Write(w, r.URL.Path, http.StatusUnauthorized, "the control API needs Authorization: Bearer <token> (control.token or CRYPTOMOCK_CONTROL_TOKEN)")
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// lenientHeaders fills missing partner headers when configured to, as the live API tolerates.
+func (s *Server) lenientHeaders(next http.Handler) http.Handler {
+	if !s.cfg.Cryptorefills.LenientHeaders {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if apierror.ForPath(r.URL.Path) == apierror.Cryptorefills {
+			if r.Header.Get("X-Cr-Application") == "" {
+				r.Header.Set("X-Cr-Application", "anonymous")
+			}
+			if r.Header.Get("X-Cr-Version") == "" {
+				r.Header.Set("X-Cr-Version", "unknown")
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// statusWriter remembers the status. It keeps Flush (for code that asserts http.Flusher) and
+// Unwrap (for http.ResponseController: Flush, Hijack, deadlines).
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *statusWriter) code() int {
+	if w.status == 0 {
+		return http.StatusOK
+	}
+	return w.status
+}

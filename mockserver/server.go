@@ -1,0 +1,223 @@
+// Package mockserver is the composition root of the mock upstream: it builds the catalogue,
+// clock, broker, order engine and handlers from a Config, mounts both upstream APIs and the
+// control API on one HTTP server, and owns its start and graceful stop.
+//
+//	s, err := mockserver.New(mockserver.Defaults())
+//	err = s.Open()        // listens at once: a busy port fails here
+//	fmt.Println(s.URL())  // with Addr "127.0.0.1:0" in tests
+//	defer s.Shutdown(ctx) // ends streams, finishes requests
+package mockserver
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	crgen "github.com/cryptomock/cryptomock/gen/cryptorefills"
+	admingen "github.com/cryptomock/cryptomock/gen/mockadmin"
+	"github.com/cryptomock/cryptomock/mockserver/internal/admin"
+	"github.com/cryptomock/cryptomock/mockserver/internal/catalog"
+	"github.com/cryptomock/cryptomock/mockserver/internal/clock"
+	"github.com/cryptomock/cryptomock/mockserver/internal/cryptorefills"
+	"github.com/cryptomock/cryptomock/mockserver/internal/events"
+	"github.com/cryptomock/cryptomock/mockserver/internal/faults"
+	"github.com/cryptomock/cryptomock/mockserver/internal/journal"
+	"github.com/cryptomock/cryptomock/mockserver/internal/lifecycle"
+	"github.com/cryptomock/cryptomock/mockserver/internal/money"
+	"github.com/cryptomock/cryptomock/mockserver/internal/specvalidate"
+	"github.com/cryptomock/cryptomock/openapi"
+)
+
+// Version of the mock.
+const Version = "0.1.0"
+
+// Server is the mock upstream.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	clock   *clock.Clock
+	broker  *events.Broker
+	faults  *faults.Registry
+	journal *journal.Journal
+	cr      *cryptorefills.Handlers
+	handler http.Handler
+
+	mu        sync.Mutex
+	ln        net.Listener
+	srv       *http.Server
+	publicURL string
+	token     string
+	served    chan struct{}
+}
+
+// Option adjusts a server being built.
+type Option func(*Server)
+
+// WithLogger sets the structured logger (default: discard).
+func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.log = l } }
+
+// New builds a server from cfg. Nothing listens until Open.
+func New(cfg Config, opts ...Option) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: slog.New(slog.DiscardHandler), clock: clock.New(), faults: faults.New(),
+		journal: journal.New(cfg.Journal.Capacity), token: cfg.Control.Token}
+	for _, o := range opts {
+		o(s)
+	}
+	crDoc, err := openapi.Load(openapi.Cryptorefills)
+	if err != nil {
+		return nil, err
+	}
+	adminDoc, err := openapi.Load(openapi.MockAdmin)
+	if err != nil {
+		return nil, err
+	}
+	countries, err := openapi.Countries(crDoc)
+	if err != nil {
+		return nil, err
+	}
+	cc := cfg.Cryptorefills
+	cat, err := catalog.New(catalog.Options{
+		Seed: cfg.Seed, Countries: toCatalogCountries(countries), SpreadPercent: cc.SpreadPercent,
+		CoinRates: cc.CoinRates, FX: cc.FX,
+		Suspensions: catalog.Suspensions{Coins: cc.SuspendedCoins, Networks: cc.SuspendedNetworks},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+	}
+	s.broker = events.New(cc.Stream.Replay, 16)
+	s.cr = cryptorefills.New(cryptorefills.Deps{
+		Catalog: cat, Clock: s.clock, Broker: s.broker, Faults: s.faults, PublicURL: s.URL,
+		Rules: cryptorefills.Rules{MaxProducts: cc.Rules.MaxProducts, MaxOrderUSD: money.MustParse(cc.Rules.MaxOrderUSD),
+			DailyLimitUSD: money.MustParse(cc.Rules.DailyLimitUSD), MonthlyLimitUSD: money.MustParse(cc.Rules.MonthlyLimitUSD)},
+		Lifecycle: lifecycle.Config{Mode: cc.Lifecycle.Mode, PaymentWindow: time.Duration(cc.Lifecycle.PaymentWindow),
+			ProcessingDelay: time.Duration(cc.Lifecycle.ProcessingDelay), DeliveryDelay: time.Duration(cc.Lifecycle.DeliveryDelay),
+			AutoPayAfter: time.Duration(cc.Lifecycle.AutoPayAfter), MaxOrders: cc.Lifecycle.MaxOrders},
+		Stream: cryptorefills.StreamConfig{Heartbeat: time.Duration(cc.Stream.Heartbeat), Retry: time.Duration(cc.Stream.Retry),
+			MaxPerPartner: cc.Stream.MaxPerPartner},
+	})
+	adminHandlers := admin.New(admin.Deps{Version: Version, Clock: s.clock, Orders: s.cr.Engine(), Faults: s.faults,
+		Journal: s.journal, Reset: s.Reset})
+
+	mux := http.NewServeMux()
+	crValidator, adminValidator := specvalidate.New(crDoc), specvalidate.New(adminDoc)
+	crgen.HandlerWithOptions(
+		crgen.NewStrictHandlerWithOptions(s.cr, nil, crgen.StrictHTTPServerOptions{
+			RequestErrorHandlerFunc: s.badRequest, ResponseErrorHandlerFunc: s.internalError}),
+		crgen.StdHTTPServerOptions{BaseRouter: mux, ErrorHandlerFunc: s.badRequest,
+			Middlewares: []crgen.MiddlewareFunc{s.operation("cryptorefills", crValidator, crPartner)}})
+	admingen.HandlerWithOptions(
+		admingen.NewStrictHandlerWithOptions(adminHandlers, nil, admingen.StrictHTTPServerOptions{
+			RequestErrorHandlerFunc: s.badRequest, ResponseErrorHandlerFunc: s.internalError}),
+		admingen.StdHTTPServerOptions{BaseRouter: mux, ErrorHandlerFunc: s.badRequest,
+			Middlewares: []admingen.MiddlewareFunc{s.operation("admin", adminValidator, func(*http.Request) string { return "" })}})
+	mux.HandleFunc("/", s.notFound)
+	s.handler = s.recoverer(s.limits(s.cors(s.record(s.controlToken(s.lenientHeaders(mux))))))
+	return s, nil
+}
+
+func toCatalogCountries(list []openapi.Country) []catalog.Country {
+	out := make([]catalog.Country, len(list))
+	for i, c := range list {
+		out[i] = catalog.Country{Code: c.Code, Name: c.Name}
+	}
+	return out
+}
+
+// Handler is the whole mock as an http.Handler (for tests that bring their own server).
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Open listens on the configured address and serves in the background. A busy port fails
+// here, at once.
+func (s *Server) Open() error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
+	}
+	s.mu.Lock()
+	s.ln = ln
+	s.publicURL = s.cfg.PublicURL
+	if s.publicURL == "" {
+		s.publicURL = "http://" + ln.Addr().String()
+	}
+	if !isLoopback(ln.Addr()) && s.token == "" {
+		b := make([]byte, 16)
+		_, _ = rand.Read(b)
+		s.token = hex.EncodeToString(b)
+	}
+	s.srv = &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: time.Duration(s.cfg.Limits.ReadHeaderTimeout),
+		IdleTimeout:       time.Duration(s.cfg.Limits.IdleTimeout),
+		MaxHeaderBytes:    s.cfg.Limits.MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	s.srv.RegisterOnShutdown(s.broker.Close) // end event streams, or Shutdown would wait on them
+	s.served = make(chan struct{})
+	srv, served := s.srv, s.served
+	s.mu.Unlock()
+	go func() {
+		defer close(served)
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("serve", "err", err)
+		}
+	}()
+	return nil
+}
+
+func isLoopback(a net.Addr) bool {
+	tcp, ok := a.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
+}
+
+// URL is the base URL of the running mock ("" before Open).
+func (s *Server) URL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.publicURL
+}
+
+// ControlToken is the token the control API requires ("" when none is required).
+func (s *Server) ControlToken() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.token
+}
+
+// Shutdown stops accepting requests, ends event streams, and waits for requests in flight
+// until ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	srv, served := s.srv, s.served
+	s.mu.Unlock()
+	defer s.clock.Close()
+	if srv == nil {
+		s.broker.Close()
+		return nil
+	}
+	err := srv.Shutdown(ctx)
+	if err != nil {
+		_ = srv.Close()
+	}
+	<-served
+	return err
+}
+
+// Reset forgets the state of a partner, or everything with "".
+func (s *Server) Reset(partner string) {
+	s.cr.Engine().Reset(partner)
+	s.faults.Clear(partner)
+	s.journal.Reset(partner)
+	if partner == "" {
+		s.clock.Reset()
+	}
+}

@@ -1,0 +1,341 @@
+package mockserver_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/cryptomock/cryptomock/mockserver"
+	"github.com/cryptomock/cryptomock/openapi"
+)
+
+var curlRE = regexp.MustCompile(`(?s)curl -X (GET|POST) '([^']+)'((?:\s*\\?\s*-H '[^']+')*)(?:\s*\\?\s*-d '([^']*)')?`)
+var headerRE = regexp.MustCompile(`-H '([^:]+):\s*([^']*)'`)
+
+// TestDocumentsCurlExamples runs every curl command of every language version of the
+// documents against the mock, host swapped and placeholders filled as a newcomer would, and
+// expects success and spec-conformant answers. The order the polling example fetches is the
+// one the creation example made.
+func TestDocumentsCurlExamples(t *testing.T) {
+	h := start(t)
+	for _, name := range []string{"cryptorefills-it.txt", "cryptorefills-zh.txt", "cryptorefills-ko.txt", "cryptorefills-hi.txt"} {
+		t.Run(name, func(t *testing.T) {
+			text, err := openapi.Source(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			matches := curlRE.FindAllStringSubmatch(string(text), -1)
+			if len(matches) != 8 {
+				t.Fatalf("%d curl examples, want 8", len(matches))
+			}
+			lastOrder := ""
+			for _, m := range matches {
+				path := strings.TrimPrefix(m[2], "https://api.cryptorefills.com")
+				if lastOrder != "" {
+					path = strings.Replace(path, "ord_abc123xyz", lastOrder, 1)
+				}
+				headers := map[string]string{}
+				for _, hm := range headerRE.FindAllStringSubmatch(m[3], -1) {
+					headers[hm[1]] = strings.NewReplacer("YOUR_PARTNER_ID", h.partner, "YOUR_APP_VERSION", "1.0.0").Replace(hm[2])
+				}
+				var body any
+				if m[4] != "" {
+					body = strings.ReplaceAll(m[4], "END_USER_EMAIL", "jane@example.com")
+				}
+				status, out := h.raw(m[1], path, body, headers)
+				if status/100 != 2 {
+					t.Errorf("%s %s: %d %s", m[1], path, status, out)
+					continue
+				}
+				if strings.HasSuffix(path, "/validations") {
+					if v := decode[validation](t, out); len(v.Problems) > 0 || v.CoinAmount != "101.48" {
+						t.Errorf("documents' validation: problems %v, coin_amount %s (want none, 101.48)", v.codes(), v.CoinAmount)
+					}
+				}
+				if path == "/v5/orders" {
+					o := decode[order](t, out)
+					if o.WalletAddress == "" || o.CoinAmount != "101.48" || o.OrderState != "WaitingForPayment" {
+						t.Errorf("created order: %+v", o)
+					}
+					lastOrder = o.OrderID
+				}
+			}
+			if lastOrder == "" {
+				t.Error("no order was created by the documents' example")
+			}
+		})
+	}
+}
+
+func TestCatalogueEndpoints(t *testing.T) {
+	h := start(t)
+	cases := []struct {
+		name, path string
+		status     int
+		contains   string
+	}{
+		{"payment vias", "/v3/payment_vias", 200, `"name":"USER_WALLET"`},
+		{"currencies", "/v3/currencies", 200, `"name":"DOGE"`},
+		{"brands", "/v2/brands?country_code=US", 200, `"brand":"Amazon.com"`},
+		{"brands of Brazil", "/v2/brands?country_code=BR", 200, `"brand":"Claro Credits"`},
+		{"homepage", "/v2/homepage?country_code=US", 200, `"sections"`},
+		{"products", "/v5/products/country/US?family_name=airbnb&coin=USDC&lang=en", 200, `"denomination":"100 USD"`},
+		{"products of a family with two brands", "/v5/products/country/US?family_name=Lycamobile", 200, `"brand":"Lycamobile Bundle"`},
+		{"products in BTC", "/v5/products/country/US?family_name=Steam&coin=BTC", 200, `"payment_method":"BTC"`},
+		{"search", "/v2/search/US?q=steam", 200, `"brand":"Steam"`},
+		{"price", "/v4/products/price?brand_name=Airbnb&country_code=US&face_value=100&coin=USDC", 200, `"coin_amount":"101.48"`},
+		{"price of a range product", "/v4/products/price?brand_name=Amazon.com&country_code=US&face_value=50&coin=USDC", 200, `"is_dynamic":true`},
+		{"countries", "/api/available-countries", 200, `{"code":"AX","name":"Åland Islands"}`},
+		{"products without family_name", "/v5/products/country/US", 400, `family_name`},
+		{"unknown country", "/v2/brands?country_code=ZZ", 400, `country_code`},
+		{"lower-case country", "/v5/products/country/us?family_name=Steam", 400, `countryCode`},
+		{"bad face value", "/v4/products/price?brand_name=Airbnb&country_code=US&face_value=lots&coin=USDC", 400, `face_value`},
+		{"unknown brand price", "/v4/products/price?brand_name=airbnb&country_code=US&face_value=100&coin=USDC", 404, `case-sensitive`},
+		{"face value not sold", "/v4/products/price?brand_name=Airbnb&country_code=US&face_value=7&coin=USDC", 404, `7 USD`},
+		{"unknown coin", "/v5/products/country/US?family_name=Steam&coin=XYZ", 400, `XYZ`},
+		{"unknown order", "/v5/orders/ord_abc123xyz", 404, `"detail":"NOT_FOUND"`},
+		{"unknown path", "/v9/nothing", 404, `"status":404`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := h.req("GET", tc.path, nil)
+			if status != tc.status || !strings.Contains(string(body), tc.contains) {
+				t.Errorf("GET %s: %d %.300s, want %d containing %s", tc.path, status, body, tc.status, tc.contains)
+			}
+		})
+	}
+}
+
+func TestRequiredHeaders(t *testing.T) {
+	h := start(t)
+	for _, header := range []string{"X-Cr-Application", "X-Cr-Version"} {
+		status, body := h.req("GET", "/v3/payment_vias", nil, header, "")
+		if status != 400 || !strings.Contains(string(body), header) {
+			t.Errorf("without %s: %d %s", header, status, body)
+		}
+	}
+	lenient := start(t, func(c *mockserver.Config) { c.Cryptorefills.LenientHeaders = true })
+	if status, body := lenient.raw("GET", "/v3/payment_vias", nil, nil); status != 200 {
+		t.Errorf("lenient mode without headers: %d %s", status, body)
+	}
+}
+
+func TestDeterministicCatalogue(t *testing.T) {
+	a, b := start(t), start(t)
+	c := start(t, func(c *mockserver.Config) { c.Seed = 99 })
+	for _, path := range []string{"/v2/brands?country_code=FR", "/v5/products/country/JP?family_name=Steam", "/v2/homepage?country_code=KE"} {
+		_, ba := a.req("GET", path, nil)
+		_, bb := b.req("GET", path, nil)
+		_, bc := c.req("GET", path, nil)
+		if string(ba) != string(bb) {
+			t.Errorf("%s differs between two mocks with the same seed", path)
+		}
+		if path == "/v2/brands?country_code=FR" && string(ba) == string(bc) {
+			t.Errorf("%s is the same for seeds 1 and 99", path)
+		}
+	}
+}
+
+// TestProblemTriggers reaches every problem code of the documents, and the suspensions,
+// through the public API alone (the README's trigger table).
+func TestProblemTriggers(t *testing.T) {
+	h := start(t)
+	d := func(brand, denom string, extra ...any) obj {
+		o := obj{"beneficiary_account": "jane@example.com", "brand_name": brand, "country_code": "US", "denomination": denom}
+		for i := 0; i+1 < len(extra); i += 2 {
+			o[extra[i].(string)] = extra[i+1]
+		}
+		return o
+	}
+	many := func(n int, item obj) []obj {
+		out := make([]obj, n)
+		for i := range out {
+			out[i] = item
+		}
+		return out
+	}
+	cases := []struct {
+		code string
+		body obj
+	}{
+		{"AMOUNT_LESS_THEN_MINIMUM_ALLOWED", orderBody(withDelivery(d("Mock Micro", "0.5 USD")))},
+		{"MAXIMUM_AMOUNT_PER_ORDER_EXCEEDED", orderBody(withDelivery(obj{"kind": "giftcard", "quantity": 5, "deliverable": obj{"brand_name": "Airbnb", "country_code": "US", "denomination": "500"}}))},
+		{"DAILY_SPENDING_LIMIT_EXCEEDED", orderBody(withField("email", "jane+daily_spending_limit_exceeded@example.com"))},
+		{"MONTHLY_SPENDING_LIMIT_EXCEEDED", orderBody(withField("email", "jane+monthly_spending_limit_exceeded@example.com"))},
+		{"PRODUCT_COUNT_EXCEEDED", orderBody(withDelivery(many(11, d("Steam", "10 USD"))...))},
+		{"MULTIPLE_LIMITED_PRODUCT_SAME_ORDER", orderBody(withDelivery(d("Mock Limited", "10 USD"), d("Mock Limited", "25 USD")))},
+		{"NOT_AVAILABLE_PRODUCT", orderBody(withDelivery(d("No Such Brand", "10 USD")))},
+		{"OUT_OF_STOCK", orderBody(withDelivery(d("Mock Out Of Stock", "10 USD")))},
+		{"NOT_ACTIVE", orderBody(withDelivery(d("Mock Inactive", "10 USD")))},
+		{"INVALID_BENEFICIARY_ACCOUNT", orderBody(withDelivery(d("Airbnb", "100 USD", "beneficiary_account", "not-an-email")))},
+		{"NOT_ALLOWED_PAYMENT_VIA", orderBody(withPayment("USDC", "Solana", "GATE_PAY"))},
+		{"UNSUPPORTED_PROTOCOL_COIN_COMBINATION", orderBody(withPayment("USDC", "Tron", "USER_WALLET"))},
+		{"LOGIN_REQUIRED", orderBody(withDelivery(d("Rewarble VISA", "range", "product_value", 50)))},
+		{"COUPON_REQUIRES_LOGIN", orderBody(withField("promo_code", "MOCK-MEMBERS"))},
+		{"COUPON_NOT_FOUND", orderBody(withField("promo_code", "NO-SUCH-CODE"))},
+		{"COUPON_NOT_ACTIVE", orderBody(withField("promo_code", "MOCK-NOTACTIVE"))},
+		{"COUPON_ALREADY_SPENT", orderBody(withField("promo_code", "MOCK-SPENT"))},
+		{"COUPON_MAX_USAGE_REACHED", orderBody(withField("promo_code", "MOCK-MAXUSED"))},
+		{"COUPON_EXPIRED", orderBody(withField("promo_code", "mock-expired"))},
+		{"COUPON_BELOW_MIN_AMOUNT", orderBody(withField("promo_code", "MOCK-MIN100"), withDelivery(d("Steam", "10 USD")))},
+		{"COUPON_NOT_VALID_FOR_USER", orderBody(withField("promo_code", "MOCK-VIPONLY"))},
+		{"COUPON_NOT_VALID_FOR_CATEGORY", orderBody(withField("promo_code", "MOCK-GAMES"))},
+		{"COUPON_NOT_VALID_FOR_KIND", orderBody(withField("promo_code", "MOCK-TOPUP"))},
+		{"COUPON_NOT_VALID_FOR_BRAND", orderBody(withField("promo_code", "MOCK-STEAM"))},
+		{"COUPON_NOT_VALID_FOR_COUNTRY", orderBody(withField("promo_code", "MOCK-BR"))},
+		{"COUPON_NOT_VALID_FOR_STORE", orderBody(withField("promo_code", "MOCK-APPSTORE"))},
+		// Reference codes (lower confidence).
+		{"KYC_MISSING", orderBody(withField("email", "jane+kyc_missing@example.com"))},
+		{"FULLNAME_MISSING", orderBody(withPayment("USDT", "Tron", "USER_WALLET"))},
+		{"INVALID_EMAIL_DOMAIN", orderBody(withField("email", "jane@mail.invalid"))},
+		{"AMOUNT_TOO_LOW", orderBody(withDelivery(d("Amazon.com", "range", "product_value", 1)))},
+		{"AMOUNT_TOO_HIGH", orderBody(withDelivery(d("Amazon.com", "range", "product_value", "900")))},
+		{"INVALID_PRODUCT_VALUE", orderBody(withDelivery(d("Amazon.com", "range", "product_value", 10.5)))},
+	}
+	documented := 0
+	for _, tc := range cases {
+		t.Run(tc.code, func(t *testing.T) {
+			status, body := h.req("POST", "/v5/orders/validations", tc.body)
+			if status != 200 {
+				t.Fatalf("validation: %d %s", status, body)
+			}
+			v := decode[validation](t, body)
+			if !slices.Contains(v.codes(), tc.code) {
+				t.Fatalf("problems %v, want %s", v.codes(), tc.code)
+			}
+			// Creation applies the same checks and creates nothing.
+			status, body = h.req("POST", "/v5/orders", tc.body)
+			if status != http.StatusUnprocessableEntity || !strings.Contains(string(body), tc.code) {
+				t.Errorf("creation: %d %.300s, want 422 with %s", status, body, tc.code)
+			}
+		})
+		documented++
+	}
+	if documented < 26 {
+		t.Fatalf("only %d triggers", documented)
+	}
+	if _, b := h.admin("GET", "/__mock/cryptorefills/orders?partner="+h.partner, nil); strings.Contains(string(b), "order_id") {
+		t.Errorf("an order with problems was created: %s", b)
+	}
+	// A valid order has no problems, and problems is null.
+	status, body := h.req("POST", "/v5/orders/validations", orderBody())
+	if status != 200 || !strings.Contains(string(body), `"problems":null`) {
+		t.Errorf("valid order: %d %s", status, body)
+	}
+}
+
+func TestSeveralProblemsAtOnce(t *testing.T) {
+	h := start(t)
+	body := orderBody(withField("promo_code", "MOCK-EXPIRED"), withDelivery(
+		obj{"beneficiary_account": "nope", "brand_name": "Mock Out Of Stock", "country_code": "US", "denomination": "10 USD"}))
+	_, b := h.req("POST", "/v5/orders/validations", body)
+	got := decode[validation](t, b).codes()
+	for _, want := range []string{"COUPON_EXPIRED", "OUT_OF_STOCK", "INVALID_BENEFICIARY_ACCOUNT"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("problems %v lack %s", got, want)
+		}
+	}
+}
+
+func TestSuspensions(t *testing.T) {
+	h := start(t)
+	for code, body := range map[string]obj{
+		"SUSPENDED_COIN":    orderBody(withPayment("DOGE", "", "USER_WALLET")),
+		"SUSPENDED_NETWORK": orderBody(withPayment("TRX", "Tron", "USER_WALLET")),
+	} {
+		for _, path := range []string{"/v5/orders/validations", "/v5/orders"} {
+			status, b := h.req("POST", path, body)
+			var e struct {
+				Status      int            `json:"status"`
+				Detail      string         `json:"detail"`
+				MoreDetails map[string]any `json:"moreDetails"`
+			}
+			_ = json.Unmarshal(b, &e)
+			if status != 400 || e.Status != 400 || e.Detail != code || e.MoreDetails["reason"] == nil {
+				t.Errorf("%s %s: %d %s", code, path, status, b)
+			}
+		}
+	}
+	// Suspensions are configurable.
+	open := start(t, func(c *mockserver.Config) { c.Cryptorefills.SuspendedCoins = nil })
+	if _, b := open.req("POST", "/v5/orders/validations", orderBody(withPayment("DOGE", "", "USER_WALLET"))); strings.Contains(string(b), "SUSPENDED_COIN") {
+		t.Errorf("DOGE still suspended: %s", b)
+	}
+}
+
+// TestArmedProblems reaches every problem code of the documents through the control API.
+func TestArmedProblems(t *testing.T) {
+	h := start(t)
+	codes := []string{"AMOUNT_LESS_THEN_MINIMUM_ALLOWED", "MAXIMUM_AMOUNT_PER_ORDER_EXCEEDED", "DAILY_SPENDING_LIMIT_EXCEEDED",
+		"MONTHLY_SPENDING_LIMIT_EXCEEDED", "PRODUCT_COUNT_EXCEEDED", "MULTIPLE_LIMITED_PRODUCT_SAME_ORDER", "NOT_AVAILABLE_PRODUCT",
+		"OUT_OF_STOCK", "NOT_ACTIVE", "INVALID_BENEFICIARY_ACCOUNT", "NOT_ALLOWED_PAYMENT_VIA", "UNSUPPORTED_PROTOCOL_COIN_COMBINATION",
+		"LOGIN_REQUIRED", "COUPON_REQUIRES_LOGIN", "COUPON_NOT_FOUND", "COUPON_NOT_ACTIVE", "COUPON_ALREADY_SPENT",
+		"COUPON_MAX_USAGE_REACHED", "COUPON_EXPIRED", "COUPON_BELOW_MIN_AMOUNT", "COUPON_NOT_VALID_FOR_USER",
+		"COUPON_NOT_VALID_FOR_CATEGORY", "COUPON_NOT_VALID_FOR_KIND", "COUPON_NOT_VALID_FOR_BRAND", "COUPON_NOT_VALID_FOR_COUNTRY",
+		"COUPON_NOT_VALID_FOR_STORE"}
+	for _, code := range codes {
+		if status, b := h.admin("POST", "/__mock/cryptorefills/problems", obj{"partner": h.partner, "problems": []string{code}, "count": 2}); status != 201 {
+			t.Fatalf("arm %s: %d %s", code, status, b)
+		}
+		_, b := h.req("POST", "/v5/orders/validations", orderBody())
+		if got := decode[validation](t, b).codes(); !slices.Equal(got, []string{code}) {
+			t.Errorf("armed %s: validation reported %v", code, got)
+		}
+		if status, b := h.req("POST", "/v5/orders", orderBody()); status != 422 || !strings.Contains(string(b), code) {
+			t.Errorf("armed %s: creation %d %s", code, status, b)
+		}
+		if _, b := h.req("POST", "/v5/orders/validations", orderBody()); strings.Contains(string(b), code) {
+			t.Errorf("%s fired more than count=2 times", code)
+		}
+	}
+	// Several at once, and only for that partner.
+	h.admin("POST", "/__mock/cryptorefills/problems", obj{"partner": h.partner, "problems": []string{"OUT_OF_STOCK", "KYC_MISSING"}})
+	other := start(t)
+	_ = other
+	_, b := h.req("POST", "/v5/orders/validations", orderBody(), "X-Cr-Application", "someone-else")
+	if strings.Contains(string(b), "OUT_OF_STOCK") {
+		t.Error("problems armed for one partner fired for another")
+	}
+	_, b = h.req("POST", "/v5/orders/validations", orderBody())
+	if got := decode[validation](t, b).codes(); len(got) != 2 {
+		t.Errorf("armed two problems, got %v", got)
+	}
+	if status, _ := h.admin("POST", "/__mock/cryptorefills/problems", obj{"partner": h.partner, "problems": []string{"NOT_A_CODE"}}); status != 400 {
+		t.Errorf("unknown code armed: %d", status)
+	}
+}
+
+func TestBadOrderRequests(t *testing.T) {
+	h := start(t)
+	cases := map[string]any{
+		"not JSON":               `{"deliveries": [`,
+		"no deliveries":          obj{"email": "a@example.com", "payment": obj{"type": "via", "payment_via": "USER_WALLET", "coin": "USDC"}},
+		"empty deliveries":       orderBody(withField("deliveries", []any{})),
+		"delivery naming none":   orderBody(withDelivery(obj{"beneficiary_account": "a@example.com"})),
+		"wrong type":             orderBody(withField("payment", "USDC")),
+		"payment type not via":   orderBody(withField("payment", obj{"type": "card", "payment_via": "USER_WALLET", "coin": "USDC"})),
+		"quantity zero":          orderBody(withDelivery(obj{"kind": "giftcard", "quantity": 0, "deliverable": obj{"brand_name": "Airbnb", "country_code": "US", "denomination": "100"}})),
+		"no email":               orderBody(withField("email", "")),
+		"array body":             `[]`,
+		"bad country in product": orderBody(withDelivery(obj{"brand_name": "Airbnb", "country_code": "XX", "denomination": "100"})),
+	}
+	for name, body := range cases {
+		for _, path := range []string{"/v5/orders/validations", "/v5/orders"} {
+			status, b := h.req("POST", path, body)
+			var e struct {
+				Status      int            `json:"status"`
+				Detail      string         `json:"detail"`
+				MoreDetails map[string]any `json:"moreDetails"`
+			}
+			if err := json.Unmarshal(b, &e); err != nil || status != 400 || e.Status != 400 || e.MoreDetails["reason"] == "" {
+				t.Errorf("%s on %s: %d %s", name, path, status, b)
+			}
+		}
+	}
+	if status, b := h.req("POST", "/v5/orders", `{}`, "Content-Type", "text/plain"); status != 400 {
+		t.Errorf("wrong content type: %d %s", status, b)
+	}
+}

@@ -1923,6 +1923,9 @@ type BadRequest = HttpError
 // NotFound The documents' HTTP-level error `{ status, detail, moreDetails? }`.
 type NotFound = HttpError
 
+// ServerError The documents' HTTP-level error `{ status, detail, moreDetails? }`.
+type ServerError = HttpError
+
 // TooManyRequests The documents' HTTP-level error `{ status, detail, moreDetails? }`.
 type TooManyRequests = HttpError
 
@@ -4324,11 +4327,18 @@ type ListAvailableCountriesResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *[]Country
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListAvailableCountriesResponse) GetJSON200() *[]Country {
 	return r.JSON200
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r ListAvailableCountriesResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -4374,6 +4384,8 @@ type ListBrandsResponse struct {
 	JSON400 *BadRequest
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ListBrandsResponse429Headers
 }
@@ -4391,6 +4403,11 @@ func (r ListBrandsResponse) GetJSON400() *BadRequest {
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
 func (r ListBrandsResponse) GetJSON429() *TooManyRequests {
 	return r.JSON429
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r ListBrandsResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -4436,6 +4453,8 @@ type GetHomepageResponse struct {
 	JSON400 *BadRequest
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetHomepageResponse429Headers
 }
@@ -4453,6 +4472,11 @@ func (r GetHomepageResponse) GetJSON400() *BadRequest {
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
 func (r GetHomepageResponse) GetJSON429() *TooManyRequests {
 	return r.JSON429
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetHomepageResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -4498,6 +4522,8 @@ type SearchProductsResponse struct {
 	JSON400 *BadRequest
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *SearchProductsResponse429Headers
 }
@@ -4515,6 +4541,11 @@ func (r SearchProductsResponse) GetJSON400() *BadRequest {
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
 func (r SearchProductsResponse) GetJSON429() *TooManyRequests {
 	return r.JSON429
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r SearchProductsResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -4558,6 +4589,8 @@ type ListCurrenciesResponse struct {
 	JSON200 *[]Currency
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ListCurrenciesResponse429Headers
 }
@@ -4570,6 +4603,11 @@ func (r ListCurrenciesResponse) GetJSON200() *[]Currency {
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
 func (r ListCurrenciesResponse) GetJSON429() *TooManyRequests {
 	return r.JSON429
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r ListCurrenciesResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -4615,6 +4653,8 @@ type ListPaymentViasResponse struct {
 	JSON400 *BadRequest
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ListPaymentViasResponse429Headers
 }
@@ -4632,6 +4672,11 @@ func (r ListPaymentViasResponse) GetJSON400() *BadRequest {
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
 func (r ListPaymentViasResponse) GetJSON429() *TooManyRequests {
 	return r.JSON429
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r ListPaymentViasResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -4679,6 +4724,8 @@ type GetProductPriceResponse struct {
 	JSON404 *NotFound
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetProductPriceResponse429Headers
 }
@@ -4701,6 +4748,11 @@ func (r GetProductPriceResponse) GetJSON404() *NotFound {
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
 func (r GetProductPriceResponse) GetJSON429() *TooManyRequests {
 	return r.JSON429
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetProductPriceResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -4748,6 +4800,8 @@ type CreateOrderResponse struct {
 	JSON422 *Unprocessable
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateOrderResponse429Headers
 }
@@ -4770,6 +4824,11 @@ func (r CreateOrderResponse) GetJSON422() *Unprocessable {
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
 func (r CreateOrderResponse) GetJSON429() *TooManyRequests {
 	return r.JSON429
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r CreateOrderResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -4817,6 +4876,8 @@ type ValidateOrderResponse struct {
 	JSON422 *Unprocessable
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ValidateOrderResponse429Headers
 }
@@ -4839,6 +4900,11 @@ func (r ValidateOrderResponse) GetJSON422() *Unprocessable {
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
 func (r ValidateOrderResponse) GetJSON429() *TooManyRequests {
 	return r.JSON429
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r ValidateOrderResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -4886,6 +4952,8 @@ type GetOrderResponse struct {
 	JSON404 *NotFound
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetOrderResponse429Headers
 }
@@ -4908,6 +4976,11 @@ func (r GetOrderResponse) GetJSON404() *NotFound {
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
 func (r GetOrderResponse) GetJSON429() *TooManyRequests {
 	return r.JSON429
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetOrderResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -4958,6 +5031,8 @@ type SubscribeOrderResponse struct {
 	JSON404 *NotFound
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *SubscribeOrderResponse200Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
@@ -4977,6 +5052,11 @@ func (r SubscribeOrderResponse) GetJSON404() *NotFound {
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
 func (r SubscribeOrderResponse) GetJSON429() *TooManyRequests {
 	return r.JSON429
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r SubscribeOrderResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -5022,6 +5102,8 @@ type ListProductsResponse struct {
 	JSON400 *BadRequest
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ListProductsResponse429Headers
 }
@@ -5039,6 +5121,11 @@ func (r ListProductsResponse) GetJSON400() *BadRequest {
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
 func (r ListProductsResponse) GetJSON429() *TooManyRequests {
 	return r.JSON429
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r ListProductsResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -5362,6 +5449,13 @@ func ParseListAvailableCountriesResponse(rsp *http.Response) (*ListAvailableCoun
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
 	}
 
 	return response, nil
@@ -5401,6 +5495,13 @@ func ParseListBrandsResponse(rsp *http.Response) (*ListBrandsResponse, error) {
 			return nil, err
 		}
 		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
 
 	}
 
@@ -5455,6 +5556,13 @@ func ParseGetHomepageResponse(rsp *http.Response) (*GetHomepageResponse, error) 
 		}
 		response.JSON429 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
 	}
 
 	switch {
@@ -5508,6 +5616,13 @@ func ParseSearchProductsResponse(rsp *http.Response) (*SearchProductsResponse, e
 		}
 		response.JSON429 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
 	}
 
 	switch {
@@ -5553,6 +5668,13 @@ func ParseListCurrenciesResponse(rsp *http.Response) (*ListCurrenciesResponse, e
 			return nil, err
 		}
 		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
 
 	}
 
@@ -5606,6 +5728,13 @@ func ParseListPaymentViasResponse(rsp *http.Response) (*ListPaymentViasResponse,
 			return nil, err
 		}
 		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
 
 	}
 
@@ -5667,6 +5796,13 @@ func ParseGetProductPriceResponse(rsp *http.Response) (*GetProductPriceResponse,
 		}
 		response.JSON429 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
 	}
 
 	switch {
@@ -5726,6 +5862,13 @@ func ParseCreateOrderResponse(rsp *http.Response) (*CreateOrderResponse, error) 
 			return nil, err
 		}
 		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
 
 	}
 
@@ -5787,6 +5930,13 @@ func ParseValidateOrderResponse(rsp *http.Response) (*ValidateOrderResponse, err
 		}
 		response.JSON429 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
 	}
 
 	switch {
@@ -5847,6 +5997,13 @@ func ParseGetOrderResponse(rsp *http.Response) (*GetOrderResponse, error) {
 		}
 		response.JSON429 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
 	}
 
 	switch {
@@ -5899,6 +6056,13 @@ func ParseSubscribeOrderResponse(rsp *http.Response) (*SubscribeOrderResponse, e
 			return nil, err
 		}
 		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
 
 	}
 
@@ -5962,6 +6126,13 @@ func ParseListProductsResponse(rsp *http.Response) (*ListProductsResponse, error
 			return nil, err
 		}
 		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
 
 	}
 
@@ -7809,6 +7980,8 @@ type BadRequestJSONResponse HttpError
 
 type NotFoundJSONResponse HttpError
 
+type ServerErrorJSONResponse HttpError
+
 type TooManyRequestsResponseHeaders struct {
 	RetryAfter *int
 }
@@ -7837,6 +8010,23 @@ func (response ListAvailableCountries200JSONResponse) VisitListAvailableCountrie
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAvailableCountries5XXJSONResponse struct {
+	Body       HttpError
+	StatusCode int
+}
+
+func (response ListAvailableCountries5XXJSONResponse) VisitListAvailableCountriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7894,6 +8084,23 @@ func (response ListBrands429JSONResponse) VisitListBrandsResponse(w http.Respons
 	return err
 }
 
+type ListBrands5XXJSONResponse struct {
+	Body       HttpError
+	StatusCode int
+}
+
+func (response ListBrands5XXJSONResponse) VisitListBrandsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetHomepageRequestObject struct {
 	Params GetHomepageParams
 }
@@ -7943,6 +8150,23 @@ func (response GetHomepage429JSONResponse) VisitGetHomepageResponse(w http.Respo
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
 	}
 	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetHomepage5XXJSONResponse struct {
+	Body       HttpError
+	StatusCode int
+}
+
+func (response GetHomepage5XXJSONResponse) VisitGetHomepageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8001,6 +8225,23 @@ func (response SearchProducts429JSONResponse) VisitSearchProductsResponse(w http
 	return err
 }
 
+type SearchProducts5XXJSONResponse struct {
+	Body       HttpError
+	StatusCode int
+}
+
+func (response SearchProducts5XXJSONResponse) VisitSearchProductsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListCurrenciesRequestObject struct {
 	Params ListCurrenciesParams
 }
@@ -8036,6 +8277,23 @@ func (response ListCurrencies429JSONResponse) VisitListCurrenciesResponse(w http
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
 	}
 	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCurrencies5XXJSONResponse struct {
+	Body       HttpError
+	StatusCode int
+}
+
+func (response ListCurrencies5XXJSONResponse) VisitListCurrenciesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8089,6 +8347,23 @@ func (response ListPaymentVias429JSONResponse) VisitListPaymentViasResponse(w ht
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
 	}
 	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPaymentVias5XXJSONResponse struct {
+	Body       HttpError
+	StatusCode int
+}
+
+func (response ListPaymentVias5XXJSONResponse) VisitListPaymentViasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8156,6 +8431,23 @@ func (response GetProductPrice429JSONResponse) VisitGetProductPriceResponse(w ht
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
 	}
 	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProductPrice5XXJSONResponse struct {
+	Body       HttpError
+	StatusCode int
+}
+
+func (response GetProductPrice5XXJSONResponse) VisitGetProductPriceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8228,6 +8520,23 @@ func (response CreateOrder429JSONResponse) VisitCreateOrderResponse(w http.Respo
 	return err
 }
 
+type CreateOrder5XXJSONResponse struct {
+	Body       HttpError
+	StatusCode int
+}
+
+func (response CreateOrder5XXJSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ValidateOrderRequestObject struct {
 	Params ValidateOrderParams
 	Body   *ValidateOrderJSONRequestBody
@@ -8296,6 +8605,23 @@ func (response ValidateOrder429JSONResponse) VisitValidateOrderResponse(w http.R
 	return err
 }
 
+type ValidateOrder5XXJSONResponse struct {
+	Body       HttpError
+	StatusCode int
+}
+
+func (response ValidateOrder5XXJSONResponse) VisitValidateOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetOrderRequestObject struct {
 	OrderId OrderId `json:"orderId"`
 	Params  GetOrderParams
@@ -8360,6 +8686,23 @@ func (response GetOrder429JSONResponse) VisitGetOrderResponse(w http.ResponseWri
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
 	}
 	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrder5XXJSONResponse struct {
+	Body       HttpError
+	StatusCode int
+}
+
+func (response GetOrder5XXJSONResponse) VisitGetOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8469,6 +8812,23 @@ func (response SubscribeOrder429JSONResponse) VisitSubscribeOrderResponse(w http
 	return err
 }
 
+type SubscribeOrder5XXJSONResponse struct {
+	Body       HttpError
+	StatusCode int
+}
+
+func (response SubscribeOrder5XXJSONResponse) VisitSubscribeOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListProductsRequestObject struct {
 	CountryCode CountryCode `json:"countryCode"`
 	Params      ListProductsParams
@@ -8519,6 +8879,23 @@ func (response ListProducts429JSONResponse) VisitListProductsResponse(w http.Res
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
 	}
 	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProducts5XXJSONResponse struct {
+	Body       HttpError
+	StatusCode int
+}
+
+func (response ListProducts5XXJSONResponse) VisitListProductsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }

@@ -23,6 +23,7 @@ type Clock struct {
 	seq    uint64
 	timer  *time.Timer
 	closed bool
+	pinned time.Time // while Advance runs a task: that task's due time, which Now returns
 
 	runMu sync.Mutex // serialises task execution
 	real  func() time.Time
@@ -40,6 +41,13 @@ func New() *Clock {
 func (c *Clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.nowLocked()
+}
+
+func (c *Clock) nowLocked() time.Time {
+	if !c.pinned.IsZero() {
+		return c.pinned
+	}
 	return c.real().Add(c.offset)
 }
 
@@ -65,6 +73,7 @@ func (c *Clock) Advance(d time.Duration) time.Time {
 	c.mu.Unlock()
 	for {
 		c.mu.Lock()
+		c.pinned = time.Time{}
 		now := c.real().Add(c.offset)
 		if len(c.tasks) == 0 || c.tasks[0].at.After(target) {
 			if target.After(now) {
@@ -78,9 +87,19 @@ func (c *Clock) Advance(d time.Duration) time.Time {
 		if e.at.After(now) {
 			c.offset += e.at.Sub(now)
 		}
+		// Time stands still while the task runs, so what it schedules "d from now" is due
+		// exactly d after it, and falls within this jump when it should.
+		c.pinned = maxTime(e.at, now)
 		c.mu.Unlock()
 		e.f()
 	}
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // Reset puts the clock back to real time and drops every scheduled task.
@@ -159,7 +178,7 @@ func (c *Clock) rearmLocked() {
 		c.timer.Stop()
 		return
 	}
-	wait := c.tasks[0].at.Sub(c.real().Add(c.offset))
+	wait := c.tasks[0].at.Sub(c.nowLocked())
 	if wait < 0 {
 		wait = 0
 	}

@@ -116,6 +116,9 @@ func (s *stream) VisitSubscribeOrderResponse(w http.ResponseWriter) error {
 	if rc.Flush() != nil {
 		return nil
 	}
+	if s.fault.AfterEvents == 0 && s.applyFault(w, rc, sub) {
+		return nil
+	}
 	for _, ev := range backlog {
 		if done := s.send(w, rc, ev, sub); done {
 			return nil
@@ -142,33 +145,35 @@ func (s *stream) VisitSubscribeOrderResponse(w http.ResponseWriter) error {
 	}
 }
 
-// send writes one event, applying an armed fault once after_events frames went out. It
+// send writes one event; once after_events frames went out, it applies the armed fault. It
 // reports whether the stream is over.
 func (s *stream) send(w http.ResponseWriter, rc *http.ResponseController, ev events.Event, sub *events.Subscription) bool {
-	if s.fault.Kind != "" && s.sent == s.fault.AfterEvents {
-		kind := s.fault.Kind
-		s.fault.Kind = "" // once per stream
-		switch kind {
-		case faults.SSEDrop:
-			return true // end the response without `stop`: the client sees the stream break
-		case faults.SSEStall:
-			s.stall(sub)
-			return true
-		case faults.SSEMalformed:
-			if s.frame(w, rc, 0, "message", []byte(`{"order_id": "`+s.orderID+`", "order_state": `)) {
-				return true
-			}
-		case faults.SSEBadPayload:
-			if s.frame(w, rc, 0, "message", []byte(`{"order_id":12345,"order_state":"Teleported","deliveries":"none"}`)) {
-				return true
-			}
-		}
-	}
 	if s.frame(w, rc, ev.ID, ev.Name, ev.Data) {
 		return true
 	}
 	s.sent++
-	return ev.Name == "stop"
+	if ev.Name == "stop" {
+		return true
+	}
+	return s.sent == s.fault.AfterEvents && s.applyFault(w, rc, sub)
+}
+
+// applyFault performs the armed stream fault once; it reports whether the stream is over.
+func (s *stream) applyFault(w http.ResponseWriter, rc *http.ResponseController, sub *events.Subscription) bool {
+	kind := s.fault.Kind
+	s.fault.Kind = ""
+	switch kind {
+	case faults.SSEDrop:
+		return true // end the response without `stop`: the client sees the stream break
+	case faults.SSEStall:
+		s.stall(sub)
+		return true
+	case faults.SSEMalformed:
+		return s.frame(w, rc, 0, "message", []byte(`{"order_id": "`+s.orderID+`", "order_state": `))
+	case faults.SSEBadPayload:
+		return s.frame(w, rc, 0, "message", []byte(`{"order_id":12345,"order_state":"Teleported","deliveries":"none"}`))
+	}
+	return false
 }
 
 // stall sends nothing, not even heartbeats, until the client gives up or the server stops.

@@ -1923,6 +1923,9 @@ type BadRequest = HttpError
 // NotFound The documents' HTTP-level error `{ status, detail, moreDetails? }`.
 type NotFound = HttpError
 
+// PayloadTooLarge The documents' HTTP-level error `{ status, detail, moreDetails? }`.
+type PayloadTooLarge = HttpError
+
 // ServerError The documents' HTTP-level error `{ status, detail, moreDetails? }`.
 type ServerError = HttpError
 
@@ -4796,6 +4799,8 @@ type CreateOrderResponse struct {
 	JSON201 *Order
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Unprocessable
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -4814,6 +4819,11 @@ func (r CreateOrderResponse) GetJSON201() *Order {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r CreateOrderResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateOrderResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
@@ -4872,6 +4882,8 @@ type ValidateOrderResponse struct {
 	JSON200 *OrderValidation
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Unprocessable
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -4890,6 +4902,11 @@ func (r ValidateOrderResponse) GetJSON200() *OrderValidation {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r ValidateOrderResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ValidateOrderResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
 }
 
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
@@ -5849,6 +5866,13 @@ func ParseCreateOrderResponse(rsp *http.Response) (*CreateOrderResponse, error) 
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Unprocessable
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -5915,6 +5939,13 @@ func ParseValidateOrderResponse(rsp *http.Response) (*ValidateOrderResponse, err
 			return nil, err
 		}
 		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Unprocessable
@@ -7980,6 +8011,8 @@ type BadRequestJSONResponse HttpError
 
 type NotFoundJSONResponse HttpError
 
+type PayloadTooLargeJSONResponse HttpError
+
 type ServerErrorJSONResponse HttpError
 
 type TooManyRequestsResponseHeaders struct {
@@ -8489,6 +8522,20 @@ func (response CreateOrder400JSONResponse) VisitCreateOrderResponse(w http.Respo
 	return err
 }
 
+type CreateOrder413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateOrder413JSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateOrder422JSONResponse struct{ UnprocessableJSONResponse }
 
 func (response CreateOrder422JSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
@@ -8570,6 +8617,20 @@ func (response ValidateOrder400JSONResponse) VisitValidateOrderResponse(w http.R
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ValidateOrder413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ValidateOrder413JSONResponse) VisitValidateOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -36,8 +37,12 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, st
 	seed := fs.Int64("seed", 0, "seed of the fake catalogue (default 1, or the config's)")
 	publicURL := fs.String("public-url", "", "base URL clients use to reach the mock, when not http://<addr>")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	probe := fs.String("probe", "", "check URL answers 200 and exit 0 (else 1): a health check for images without curl")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *probe != "" {
+		return probeURL(*probe, stderr)
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "mockserver: unexpected argument %q (flags only; see -h)\n", fs.Arg(0))
@@ -106,4 +111,19 @@ func banner(w io.Writer, srv *mockserver.Server) {
 	}
 	fmt.Fprintf(w, "  try                curl -s %s/v3/payment_vias -H 'X-Cr-Application: me' -H 'X-Cr-Version: 1.0'\n", u)
 	fmt.Fprintln(w, "Ctrl-C stops it.")
+}
+
+func probeURL(url string, stderr io.Writer) int {
+	client := &http.Client{Timeout: 2 * time.Second}
+	resp, err := client.Get(url)
+	if err != nil {
+		fmt.Fprintf(stderr, "mockserver: probe %s: %v\n", url, err)
+		return 1
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintf(stderr, "mockserver: probe %s: status %d\n", url, resp.StatusCode)
+		return 1
+	}
+	return 0
 }

@@ -18,8 +18,12 @@ type syncBuffer struct {
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
-func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func noEnv(string) string { return "" }
 
@@ -79,6 +83,12 @@ func TestServesAndStopsOnSignal(t *testing.T) {
 		t.Fatalf("health: %v %v", err, resp)
 	}
 	resp.Body.Close()
+	if code := run([]string{"-probe", url + "/__mock/health"}, noEnv, &out, &errOut, nil); code != 0 {
+		t.Errorf("probe of a healthy mock: exit %d", code)
+	}
+	if code := run([]string{"-probe", url + "/nothing-here"}, noEnv, &out, &errOut, nil); code != 1 {
+		t.Errorf("probe of a 404: exit %d, want 1", code)
+	}
 	stop <- syscall.SIGTERM
 	select {
 	case code := <-done:

@@ -23,7 +23,7 @@ var partnerSeq atomic.Int64
 // harness is a mock listening on a loopback port, and a client whose every exchange is
 // validated against the specs (a violation fails the test).
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	srv     *mockserver.Server
 	url     string
 	client  *http.Client
@@ -31,7 +31,7 @@ type harness struct {
 	partner string
 }
 
-func start(t *testing.T, mutate ...func(*mockserver.Config)) *harness {
+func start(t testing.TB, mutate ...func(*mockserver.Config)) *harness {
 	t.Helper()
 	cfg := mockserver.Defaults()
 	cfg.Addr = "127.0.0.1:0"
@@ -123,7 +123,7 @@ func (h *harness) admin(method, path string, body any) (int, []byte) {
 	return h.raw(method, path, body, nil)
 }
 
-func decode[T any](t *testing.T, b []byte) T {
+func decode[T any](t testing.TB, b []byte) T {
 	t.Helper()
 	var v T
 	if err := json.Unmarshal(b, &v); err != nil {

@@ -15,7 +15,7 @@ import (
 
 // sseClient is a real SSE client over HTTP whose every frame is validated against the spec.
 type sseClient struct {
-	t      *testing.T
+	t      testing.TB
 	h      *harness
 	resp   *http.Response
 	reader *conformance.SSEReader
@@ -182,7 +182,9 @@ func TestStreamResumesWithLastEventID(t *testing.T) {
 }
 
 func TestStreamHeartbeats(t *testing.T) {
-	h := start(t, func(c *mockserver.Config) { c.Cryptorefills.Stream.Heartbeat = mockserver.Duration(50 * time.Millisecond) })
+	h := start(t, func(c *mockserver.Config) {
+		c.Cryptorefills.Stream.Heartbeat = mockserver.Duration(50 * time.Millisecond)
+	})
 	o := h.create(orderBody())
 	s := h.subscribe(o.OrderID, "")
 	s.next(false)
@@ -247,7 +249,9 @@ func TestStreamFaults(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			h := start(t, func(c *mockserver.Config) { c.Cryptorefills.Stream.Heartbeat = mockserver.Duration(50 * time.Millisecond) })
+			h := start(t, func(c *mockserver.Config) {
+				c.Cryptorefills.Stream.Heartbeat = mockserver.Duration(50 * time.Millisecond)
+			})
 			o := h.create(orderBody())
 			tc.fault["order_id"] = o.OrderID
 			if status, b := h.admin("POST", "/__mock/faults", tc.fault); status != 201 {

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -52,12 +53,13 @@ type Handlers struct {
 	stream    StreamConfig
 	countries []gen.Country
 	streams   streamCounter
+	cache     *responseCache
 }
 
 // New wires the handlers and the order engine, whose changes are published to the broker.
 func New(d Deps) *Handlers {
 	h := &Handlers{catalog: d.Catalog, clock: d.Clock, broker: d.Broker, faults: d.Faults, rules: d.Rules,
-		publicURL: d.PublicURL, stream: d.Stream.withDefaults()}
+		publicURL: d.PublicURL, stream: d.Stream.withDefaults(), cache: newResponseCache(4096)}
 	if h.publicURL == nil {
 		h.publicURL = func() string { return "" }
 	}
@@ -105,17 +107,17 @@ func (h *Handlers) coinOrDefault(symbol *string) (*catalog.Coin, *gen.HttpError)
 }
 
 // ListAvailableCountries answers the 233 countries of the documents.
-func (h *Handlers) ListAvailableCountries(context.Context, gen.ListAvailableCountriesRequestObject) (gen.ListAvailableCountriesResponseObject, error) {
+func (h *Handlers) buildListAvailableCountries(_ context.Context, _ gen.ListAvailableCountriesRequestObject) (gen.ListAvailableCountriesResponseObject, error) {
 	return gen.ListAvailableCountries200JSONResponse(h.countries), nil
 }
 
 // ListPaymentVias answers the payment channels.
-func (h *Handlers) ListPaymentVias(context.Context, gen.ListPaymentViasRequestObject) (gen.ListPaymentViasResponseObject, error) {
+func (h *Handlers) buildListPaymentVias(_ context.Context, _ gen.ListPaymentViasRequestObject) (gen.ListPaymentViasResponseObject, error) {
 	return gen.ListPaymentVias200JSONResponse(h.paymentVias()), nil
 }
 
 // ListCurrencies answers the coins.
-func (h *Handlers) ListCurrencies(context.Context, gen.ListCurrenciesRequestObject) (gen.ListCurrenciesResponseObject, error) {
+func (h *Handlers) buildListCurrencies(_ context.Context, _ gen.ListCurrenciesRequestObject) (gen.ListCurrenciesResponseObject, error) {
 	var out []gen.Currency
 	for _, c := range h.catalog.Coins() {
 		out = append(out, gen.Currency{Name: c.Symbol, IsSuspended: c.Suspended, LogoUrl: ptr(h.catalog.LogoBaseURL("coins-"+strings.ToLower(c.Symbol)) + ".webp")})
@@ -124,7 +126,7 @@ func (h *Handlers) ListCurrencies(context.Context, gen.ListCurrenciesRequestObje
 }
 
 // ListBrands answers a country's brands grouped by kind and category.
-func (h *Handlers) ListBrands(_ context.Context, req gen.ListBrandsRequestObject) (gen.ListBrandsResponseObject, error) {
+func (h *Handlers) buildListBrands(_ context.Context, req gen.ListBrandsRequestObject) (gen.ListBrandsResponseObject, error) {
 	a, _ := h.catalog.Country(string(req.Params.CountryCode))
 	out := gen.BrandCatalogue{CountryCode: req.Params.CountryCode, LastUserPurchases: ptr([]gen.Brand{}), Suggestions: ptr([]gen.Brand{})}
 	index := map[string]int{}
@@ -149,7 +151,7 @@ func (h *Handlers) ListBrands(_ context.Context, req gen.ListBrandsRequestObject
 }
 
 // GetHomepage answers the curated feed (shape chosen by the mock: api-facts A4.3).
-func (h *Handlers) GetHomepage(_ context.Context, req gen.GetHomepageRequestObject) (gen.GetHomepageResponseObject, error) {
+func (h *Handlers) buildGetHomepage(_ context.Context, req gen.GetHomepageRequestObject) (gen.GetHomepageResponseObject, error) {
 	a, _ := h.catalog.Country(string(req.Params.CountryCode))
 	trending, games, mobile := []gen.Brand{}, []gen.Brand{}, []gen.Brand{}
 	for _, f := range a.Families {
@@ -170,7 +172,7 @@ func (h *Handlers) GetHomepage(_ context.Context, req gen.GetHomepageRequestObje
 }
 
 // ListProducts answers the families of a brand family name in a country.
-func (h *Handlers) ListProducts(_ context.Context, req gen.ListProductsRequestObject) (gen.ListProductsResponseObject, error) {
+func (h *Handlers) buildListProducts(_ context.Context, req gen.ListProductsRequestObject) (gen.ListProductsResponseObject, error) {
 	coin, e := h.coinOrDefault(req.Params.Coin)
 	if e != nil {
 		return gen.ListProducts400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(*e)}, nil
@@ -187,7 +189,7 @@ func (h *Handlers) ListProducts(_ context.Context, req gen.ListProductsRequestOb
 }
 
 // SearchProducts answers the families matching q.
-func (h *Handlers) SearchProducts(_ context.Context, req gen.SearchProductsRequestObject) (gen.SearchProductsResponseObject, error) {
+func (h *Handlers) buildSearchProducts(_ context.Context, req gen.SearchProductsRequestObject) (gen.SearchProductsResponseObject, error) {
 	coin := h.catalog.Coin("USDC")
 	a, _ := h.catalog.Country(string(req.CountryCode))
 	out := []gen.ProductFamily{}
@@ -198,7 +200,7 @@ func (h *Handlers) SearchProducts(_ context.Context, req gen.SearchProductsReque
 }
 
 // GetProductPrice quotes a face value of a brand in a coin.
-func (h *Handlers) GetProductPrice(_ context.Context, req gen.GetProductPriceRequestObject) (gen.GetProductPriceResponseObject, error) {
+func (h *Handlers) buildGetProductPrice(_ context.Context, req gen.GetProductPriceRequestObject) (gen.GetProductPriceResponseObject, error) {
 	p := req.Params
 	coin, e := h.coinOrDefault(&p.Coin)
 	if e != nil {
@@ -373,4 +375,61 @@ func (h *Handlers) GetOrder(_ context.Context, req gen.GetOrderRequestObject) (g
 
 func orderNotFound(id string) gen.HttpError {
 	return crError(http.StatusNotFound, apierror.NotFound, fmt.Sprintf("order %s not found (orders are visible only to the partner that created them)", id), map[string]any{"order_id": id})
+}
+
+// ListAvailableCountries answers from the response cache; buildListAvailableCountries computes the answer.
+func (h *Handlers) ListAvailableCountries(ctx context.Context, req gen.ListAvailableCountriesRequestObject) (gen.ListAvailableCountriesResponseObject, error) {
+	return cached(h, "countries", func() (gen.ListAvailableCountriesResponseObject, error) {
+		return h.buildListAvailableCountries(ctx, req)
+	})
+}
+
+// ListPaymentVias answers from the response cache; buildListPaymentVias computes the answer.
+func (h *Handlers) ListPaymentVias(ctx context.Context, req gen.ListPaymentViasRequestObject) (gen.ListPaymentViasResponseObject, error) {
+	return cached(h, "payment_vias", func() (gen.ListPaymentViasResponseObject, error) { return h.buildListPaymentVias(ctx, req) })
+}
+
+// ListCurrencies answers from the response cache; buildListCurrencies computes the answer.
+func (h *Handlers) ListCurrencies(ctx context.Context, req gen.ListCurrenciesRequestObject) (gen.ListCurrenciesResponseObject, error) {
+	return cached(h, "currencies", func() (gen.ListCurrenciesResponseObject, error) { return h.buildListCurrencies(ctx, req) })
+}
+
+// ListBrands answers from the response cache; buildListBrands computes the answer.
+func (h *Handlers) ListBrands(ctx context.Context, req gen.ListBrandsRequestObject) (gen.ListBrandsResponseObject, error) {
+	return cached(h, "brands|"+string(req.Params.CountryCode), func() (gen.ListBrandsResponseObject, error) { return h.buildListBrands(ctx, req) })
+}
+
+// GetHomepage answers from the response cache; buildGetHomepage computes the answer.
+func (h *Handlers) GetHomepage(ctx context.Context, req gen.GetHomepageRequestObject) (gen.GetHomepageResponseObject, error) {
+	return cached(h, "homepage|"+string(req.Params.CountryCode), func() (gen.GetHomepageResponseObject, error) { return h.buildGetHomepage(ctx, req) })
+}
+
+// ListProducts answers from the response cache; buildListProducts computes the answer.
+func (h *Handlers) ListProducts(ctx context.Context, req gen.ListProductsRequestObject) (gen.ListProductsResponseObject, error) {
+	return cached(h, fmt.Sprintf("products|%s|%s|%s|%s", req.CountryCode, req.Params.FamilyName, deref(req.Params.Coin), deref(req.Params.BrandName)), func() (gen.ListProductsResponseObject, error) { return h.buildListProducts(ctx, req) })
+}
+
+// SearchProducts answers from the response cache; buildSearchProducts computes the answer.
+func (h *Handlers) SearchProducts(ctx context.Context, req gen.SearchProductsRequestObject) (gen.SearchProductsResponseObject, error) {
+	return cached(h, fmt.Sprintf("search|%s|%s", req.CountryCode, req.Params.Q), func() (gen.SearchProductsResponseObject, error) { return h.buildSearchProducts(ctx, req) })
+}
+
+// GetProductPrice answers from the response cache; buildGetProductPrice computes the answer.
+func (h *Handlers) GetProductPrice(ctx context.Context, req gen.GetProductPriceRequestObject) (gen.GetProductPriceResponseObject, error) {
+	return cached(h, fmt.Sprintf("price|%s|%s|%v|%s", req.Params.BrandName, req.Params.CountryCode, req.Params.FaceValue, req.Params.Coin), func() (gen.GetProductPriceResponseObject, error) { return h.buildGetProductPrice(ctx, req) })
+}
+
+// cached answers from the response cache, or builds the answer and keeps it when it is a 200
+// (errors are built every time and never kept).
+func cached[R any](h *Handlers, key string, build func() (R, error)) (R, error) {
+	if b, ok := h.cache.lookup(key); ok {
+		if r, ok := any(b).(R); ok {
+			return r, nil
+		}
+	}
+	resp, err := build()
+	if err == nil && strings.Contains(reflect.TypeOf(resp).Name(), "200") {
+		h.cache.store(key, resp)
+	}
+	return resp, err
 }

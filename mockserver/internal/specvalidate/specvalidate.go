@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -19,20 +21,36 @@ import (
 // Validator knows the operations of one document.
 type Validator struct {
 	routes  map[string]*routers.Route // "GET /v5/orders/{orderId}"
+	headers map[*routers.Route][]string
 	options *openapi3filter.Options
+
+	// memo remembers body-less requests that validated, keyed on everything validation reads
+	// for them (path, query, the operation's header parameters): the same input validates the
+	// same way, so it need not be checked twice. Bounded: past memoMax nothing more is kept.
+	memo     sync.Map
+	memoSize atomic.Int64
 }
+
+const memoMax = 8192
 
 // New indexes the operations of doc by method and path.
 func New(doc *openapi3.T) *Validator {
 	v := &Validator{
-		routes: map[string]*routers.Route{},
+		routes:  map[string]*routers.Route{},
+		headers: map[*routers.Route][]string{},
 		options: &openapi3filter.Options{
 			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, // credentials are the handlers' business
 		},
 	}
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
-			v.routes[method+" "+path] = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op}
+			rt := &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op}
+			v.routes[method+" "+path] = rt
+			for _, p := range append(append(openapi3.Parameters{}, item.Parameters...), op.Parameters...) {
+				if p.Value.In == openapi3.ParameterInHeader {
+					v.headers[rt] = append(v.headers[rt], p.Value.Name)
+				}
+			}
 		}
 	}
 	return v
@@ -64,6 +82,13 @@ func (v *Validator) Validate(ctx context.Context, r *http.Request) error {
 	if rt == nil {
 		return fmt.Errorf("no operation for %q", r.Pattern)
 	}
+	var key string
+	if r.ContentLength == 0 && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		key = v.memoKey(rt, r)
+		if _, ok := v.memo.Load(key); ok {
+			return nil
+		}
+	}
 	params := map[string]string{}
 	for _, p := range rt.Operation.Parameters {
 		if p.Value.In == openapi3.ParameterInPath {
@@ -75,9 +100,37 @@ func (v *Validator) Validate(ctx context.Context, r *http.Request) error {
 			params[p.Value.Name] = r.PathValue(p.Value.Name)
 		}
 	}
-	return openapi3filter.ValidateRequest(ctx, &openapi3filter.RequestValidationInput{
+	err := openapi3filter.ValidateRequest(ctx, &openapi3filter.RequestValidationInput{
 		Request: r, PathParams: params, Route: rt, Options: v.options,
 	})
+	if err == nil && key != "" && v.memoSize.Load() < memoMax {
+		if _, loaded := v.memo.LoadOrStore(key, struct{}{}); !loaded {
+			v.memoSize.Add(1)
+		}
+	}
+	return err
+}
+
+func (v *Validator) memoKey(rt *routers.Route, r *http.Request) string {
+	var b strings.Builder
+	b.WriteString(r.Method)
+	b.WriteByte(0)
+	b.WriteString(r.URL.Path)
+	b.WriteByte(0)
+	b.WriteString(r.URL.RawQuery)
+	for _, h := range v.headers[rt] {
+		b.WriteByte(0)
+		for i, val := range r.Header.Values(h) {
+			if i > 0 {
+				b.WriteByte(1)
+			}
+			b.WriteString(val)
+		}
+		if len(r.Header.Values(h)) == 0 {
+			b.WriteByte(2) // absent differs from empty
+		}
+	}
+	return b.String()
 }
 
 // Problem is a validation failure explained.

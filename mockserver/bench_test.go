@@ -1,0 +1,98 @@
+package mockserver_test
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/cryptomock/cryptomock/mockserver"
+)
+
+// Benchmarks run the handler chain in-process (httptest recorder, no sockets), so they measure
+// the mock's own cost: middleware, routing, request validation against the spec, handler and
+// encoding. Figures and commands: BENCHMARKS.md.
+
+func benchServer(b *testing.B) http.Handler {
+	b.Helper()
+	srv, err := mockserver.New(mockserver.Defaults())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = srv.Shutdown(b.Context()) })
+	return srv.Handler()
+}
+
+func crRequest(method, target string, body []byte) *http.Request {
+	r := httptest.NewRequest(method, target, bytes.NewReader(body))
+	r.Header.Set("X-Cr-Application", "bench")
+	r.Header.Set("X-Cr-Version", "1.0")
+	if body != nil {
+		r.Header.Set("Content-Type", "application/json")
+	}
+	return r
+}
+
+func serve(b *testing.B, h http.Handler, r *http.Request) *httptest.ResponseRecorder {
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+var catalogueGETs = map[string]string{
+	"brands":   "/v2/brands?country_code=US",
+	"products": "/v5/products/country/US?family_name=airbnb&coin=USDC&lang=en",
+	"price":    "/v4/products/price?brand_name=Airbnb&country_code=US&face_value=100&coin=USDC",
+}
+
+// BenchmarkCatalogueGET compares the validated mock with a bare handler writing the very same
+// bytes (target: the mock within 2x of the bare handler).
+func BenchmarkCatalogueGET(b *testing.B) {
+	h := benchServer(b)
+	for name, target := range catalogueGETs {
+		body := serve(b, h, crRequest("GET", target, nil)).Body.Bytes()
+		bare := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(body)
+		})
+		b.Run(name+"/mock", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if w := serve(b, h, crRequest("GET", target, nil)); w.Code != 200 {
+					b.Fatal(w.Code)
+				}
+			}
+		})
+		b.Run(name+"/bare", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				serve(b, bare, crRequest("GET", target, nil))
+			}
+		})
+	}
+}
+
+func BenchmarkValidateOrder(b *testing.B) {
+	h := benchServer(b)
+	body := []byte(`{"email":"jane@example.com","payment":{"type":"via","payment_via":"USER_WALLET","coin":"USDC"},"deliveries":[{"beneficiary_account":"jane@example.com","brand_name":"Airbnb","country_code":"US","denomination":"100 USD"}]}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if w := serve(b, h, crRequest("POST", "/v5/orders/validations", body)); w.Code != 200 {
+			b.Fatal(w.Code)
+		}
+	}
+}
+
+func BenchmarkCreateOrder(b *testing.B) {
+	h := benchServer(b)
+	body := []byte(`{"user":{"email":"jane@example.com"},"payment":{"type":"via","payment_via":"USER_WALLET","coin":"USDC","network":"Solana"},"deliveries":[{"brand_name":"Airbnb","country_code":"US","denomination":"100"}]}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		w := serve(b, h, crRequest("POST", "/v5/orders", body))
+		if w.Code != 201 {
+			b.Fatal(w.Code, w.Body.String())
+		}
+		_, _ = io.Copy(io.Discard, w.Body)
+	}
+}

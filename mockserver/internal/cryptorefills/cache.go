@@ -1,0 +1,62 @@
+package cryptorefills
+
+import (
+	"encoding/json"
+	"net/http"
+	"sync"
+)
+
+// responseCache keeps encoded catalogue answers. The catalogue never changes after start-up,
+// so an answer is a pure function of its parameters and never goes stale. It is bounded:
+// once full, new keys are answered but not kept (arbitrary query strings cannot grow it).
+type responseCache struct {
+	mu  sync.RWMutex
+	m   map[string]cachedJSON
+	max int
+}
+
+func newResponseCache(max int) *responseCache {
+	return &responseCache{m: map[string]cachedJSON{}, max: max}
+}
+
+func (c *responseCache) lookup(key string) (cachedJSON, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	b, ok := c.m[key]
+	return b, ok
+}
+
+// store encodes v (as the generated encoder would: JSON and a newline) and keeps it.
+func (c *responseCache) store(key string, v any) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) < c.max {
+		c.m[key] = append(data, '\n')
+	}
+}
+
+// cachedJSON is a 200 answer already encoded; it serves as the response object of every
+// catalogue operation.
+type cachedJSON []byte
+
+func (b cachedJSON) write(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, err := w.Write(b)
+	return err
+}
+
+func (b cachedJSON) VisitListAvailableCountriesResponse(w http.ResponseWriter) error {
+	return b.write(w)
+}
+func (b cachedJSON) VisitListPaymentViasResponse(w http.ResponseWriter) error { return b.write(w) }
+func (b cachedJSON) VisitListCurrenciesResponse(w http.ResponseWriter) error  { return b.write(w) }
+func (b cachedJSON) VisitListBrandsResponse(w http.ResponseWriter) error      { return b.write(w) }
+func (b cachedJSON) VisitGetHomepageResponse(w http.ResponseWriter) error     { return b.write(w) }
+func (b cachedJSON) VisitListProductsResponse(w http.ResponseWriter) error    { return b.write(w) }
+func (b cachedJSON) VisitSearchProductsResponse(w http.ResponseWriter) error  { return b.write(w) }
+func (b cachedJSON) VisitGetProductPriceResponse(w http.ResponseWriter) error { return b.write(w) }

@@ -2,6 +2,7 @@ package mockserver_test
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -86,9 +87,11 @@ func BenchmarkValidateOrder(b *testing.B) {
 
 func BenchmarkCreateOrder(b *testing.B) {
 	h := benchServer(b)
-	body := []byte(`{"user":{"email":"jane@example.com"},"payment":{"type":"via","payment_via":"USER_WALLET","coin":"USDC","network":"Solana"},"deliveries":[{"brand_name":"Airbnb","country_code":"US","denomination":"100"}]}`)
 	b.ReportAllocs()
+	i := 0
 	for b.Loop() {
+		i++ // one buyer per order: the same one would hit the daily spending limit
+		body := fmt.Appendf(nil, `{"user":{"email":"buyer%d@example.com"},"payment":{"type":"via","payment_via":"USER_WALLET","coin":"USDC","network":"Solana"},"deliveries":[{"brand_name":"Airbnb","country_code":"US","denomination":"100"}]}`, i)
 		w := serve(b, h, crRequest("POST", "/v5/orders", body))
 		if w.Code != 201 {
 			b.Fatal(w.Code, w.Body.String())

@@ -250,3 +250,21 @@ func TestConfigErrors(t *testing.T) {
 		t.Fatalf("valid config: %+v %v", cfg, err)
 	}
 }
+
+func TestOrderQRImage(t *testing.T) {
+	h := start(t)
+	o := h.create(orderBody())
+	got := decode[struct {
+		QrURL string `json:"qr_url"`
+	}](t, func() []byte { _, b := h.req("GET", "/v5/orders/"+o.OrderID, nil); return b }())
+	if got.QrURL != h.url+"/v3/qrs/"+o.OrderID {
+		t.Fatalf("qr_url %q", got.QrURL)
+	}
+	status, png := h.raw("GET", "/v3/qrs/"+o.OrderID, nil, nil) // no partner headers, like an <img>
+	if status != 200 || !strings.HasPrefix(string(png), "\x89PNG\r\n") {
+		t.Fatalf("QR image: %d %.16q", status, png)
+	}
+	if status, _ := h.raw("GET", "/v3/qrs/unknown", nil, nil); status != 404 {
+		t.Fatalf("unknown order: %d", status)
+	}
+}

@@ -282,6 +282,20 @@ func TestStreamCapPerPartner(t *testing.T) {
 	if s := h.subscribe(o.OrderID, ""); s.resp.StatusCode != 429 {
 		t.Fatalf("second stream: %d, want 429", s.resp.StatusCode)
 	}
+	// A client that leaves frees what it held: its slot is free again.
+	first.close()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		s := h.subscribe(o.OrderID, "")
+		if s.resp.StatusCode == 200 {
+			break
+		}
+		s.close()
+		if time.Now().After(deadline) {
+			t.Fatal("the slot of a closed stream was never released")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func TestShutdownEndsStreams(t *testing.T) {

@@ -2457,6 +2457,16 @@ type ClientInterface interface {
 	// Corresponds with GET /v3/payment_vias (the `ListPaymentVias` operationId).
 	ListPaymentVias(ctx context.Context, params *ListPaymentViasParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetOrderQR QR image of an order's payment URI
+	//
+	// The image `qr_url` points at: a PNG QR code of the order's `qr_text`. Only the URL was
+	// captured from the live API (`https://api.cryptorefills.com:443/v3/qrs/{order_id}`); the
+	// mock serves a PNG. Browsers load it in an `<img>`, so it needs no partner headers: the
+	// order id is the capability.
+	//
+	// Corresponds with GET /v3/qrs/{orderId} (the `GetOrderQR` operationId).
+	GetOrderQR(ctx context.Context, orderId OrderId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetProductPrice Convert a face value into a coin amount
 	//
 	// Converts a gift-card value into a stablecoin (or other coin) amount, to show the exact
@@ -2675,6 +2685,26 @@ func (c *Client) ListCurrencies(ctx context.Context, params *ListCurrenciesParam
 // Corresponds with GET /v3/payment_vias (the `ListPaymentVias` operationId).
 func (c *Client) ListPaymentVias(ctx context.Context, params *ListPaymentViasParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListPaymentViasRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetOrderQR QR image of an order's payment URI
+//
+// The image `qr_url` points at: a PNG QR code of the order's `qr_text`. Only the URL was
+// captured from the live API (`https://api.cryptorefills.com:443/v3/qrs/{order_id}`); the
+// mock serves a PNG. Browsers load it in an `<img>`, so it needs no partner headers: the
+// order id is the capability.
+//
+// Corresponds with GET /v3/qrs/{orderId} (the `GetOrderQR` operationId).
+func (c *Client) GetOrderQR(ctx context.Context, orderId OrderId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOrderQRRequest(c.Server, orderId)
 	if err != nil {
 		return nil, err
 	}
@@ -3396,6 +3426,40 @@ func NewListPaymentViasRequest(server string, params *ListPaymentViasParams) (*h
 			req.Header.Set("User-Agent", headerParam4)
 		}
 
+	}
+
+	return req, nil
+}
+
+// NewGetOrderQRRequest constructs an http.Request for the GetOrderQR method
+func NewGetOrderQRRequest(server string, orderId OrderId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orderId", orderId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v3/qrs/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -4205,6 +4269,18 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v3/payment_vias (the `ListPaymentVias` operationId).
 	ListPaymentViasWithResponse(ctx context.Context, params *ListPaymentViasParams, reqEditors ...RequestEditorFn) (*ListPaymentViasResponse, error)
 
+	// GetOrderQRWithResponse QR image of an order's payment URI
+	//
+	// The image `qr_url` points at: a PNG QR code of the order's `qr_text`. Only the URL was
+	// captured from the live API (`https://api.cryptorefills.com:443/v3/qrs/{order_id}`); the
+	// mock serves a PNG. Browsers load it in an `<img>`, so it needs no partner headers: the
+	// order id is the capability.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v3/qrs/{orderId} (the `GetOrderQR` operationId).
+	GetOrderQRWithResponse(ctx context.Context, orderId OrderId, reqEditors ...RequestEditorFn) (*GetOrderQRResponse, error)
+
 	// GetProductPriceWithResponse Convert a face value into a coin amount
 	//
 	// Converts a gift-card value into a stablecoin (or other coin) amount, to show the exact
@@ -4705,6 +4781,54 @@ func (r ListPaymentViasResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListPaymentViasResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetOrderQRResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetOrderQRResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetOrderQRResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOrderQRResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOrderQRResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOrderQRResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOrderQRResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -5278,6 +5402,24 @@ func (c *ClientWithResponses) ListPaymentViasWithResponse(ctx context.Context, p
 	return ParseListPaymentViasResponse(rsp)
 }
 
+// GetOrderQRWithResponse QR image of an order's payment URI
+//
+// The image `qr_url` points at: a PNG QR code of the order's `qr_text`. Only the URL was
+// captured from the live API (`https://api.cryptorefills.com:443/v3/qrs/{order_id}`); the
+// mock serves a PNG. Browsers load it in an `<img>`, so it needs no partner headers: the
+// order id is the capability.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v3/qrs/{orderId} (the `GetOrderQR` operationId).
+func (c *ClientWithResponses) GetOrderQRWithResponse(ctx context.Context, orderId OrderId, reqEditors ...RequestEditorFn) (*GetOrderQRResponse, error) {
+	rsp, err := c.GetOrderQR(ctx, orderId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOrderQRResponse(rsp)
+}
+
 // GetProductPriceWithResponse Convert a face value into a coin amount
 //
 // Converts a gift-card value into a stablecoin (or other coin) amount, to show the exact
@@ -5771,6 +5913,39 @@ func ParseListPaymentViasResponse(rsp *http.Response) (*ListPaymentViasResponse,
 	return response, nil
 }
 
+// ParseGetOrderQRResponse parses an HTTP response from a GetOrderQRWithResponse call
+func ParseGetOrderQRResponse(rsp *http.Response) (*GetOrderQRResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOrderQRResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetProductPriceResponse parses an HTTP response from a GetProductPriceWithResponse call
 func ParseGetProductPriceResponse(rsp *http.Response) (*GetProductPriceResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -6203,6 +6378,9 @@ type ServerInterface interface {
 	// ListPaymentVias List payment channels with their coins and networks
 	// (GET /v3/payment_vias)
 	ListPaymentVias(w http.ResponseWriter, r *http.Request, params ListPaymentViasParams)
+	// GetOrderQR QR image of an order's payment URI
+	// (GET /v3/qrs/{orderId})
+	GetOrderQR(w http.ResponseWriter, r *http.Request, orderId OrderId)
 	// GetProductPrice Convert a face value into a coin amount
 	// (GET /v4/products/price)
 	GetProductPrice(w http.ResponseWriter, r *http.Request, params GetProductPriceParams)
@@ -6923,6 +7101,32 @@ func (siw *ServerInterfaceWrapper) ListPaymentVias(w http.ResponseWriter, r *htt
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListPaymentVias(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetOrderQR operation middleware
+func (siw *ServerInterfaceWrapper) GetOrderQR(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orderId" -------------
+	var orderId OrderId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orderId", r.PathValue("orderId"), &orderId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orderId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetOrderQR(w, r, orderId)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -8002,6 +8206,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/v5/orders", wrapper.CreateOrder)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v5/orders/{orderId}", wrapper.GetOrder)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v5/orders/{orderId}/subscribe", wrapper.SubscribeOrder)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v3/qrs/{orderId}", wrapper.GetOrderQR)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/available-countries", wrapper.ListAvailableCountries)
 
 	return m
@@ -8390,6 +8595,65 @@ type ListPaymentVias5XXJSONResponse struct {
 }
 
 func (response ListPaymentVias5XXJSONResponse) VisitListPaymentViasResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrderQRRequestObject struct {
+	OrderId OrderId `json:"orderId"`
+}
+
+type GetOrderQRResponseObject interface {
+	VisitGetOrderQRResponse(w http.ResponseWriter) error
+}
+
+type GetOrderQR200ImagepngResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetOrderQR200ImagepngResponse) VisitGetOrderQRResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "image/png")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetOrderQR404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetOrderQR404JSONResponse) VisitGetOrderQRResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrderQR5XXJSONResponse struct {
+	Body       HttpError
+	StatusCode int
+}
+
+func (response GetOrderQR5XXJSONResponse) VisitGetOrderQRResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -8981,6 +9245,9 @@ type StrictServerInterface interface {
 	// ListPaymentVias List payment channels with their coins and networks
 	// (GET /v3/payment_vias)
 	ListPaymentVias(ctx context.Context, request ListPaymentViasRequestObject) (ListPaymentViasResponseObject, error)
+	// GetOrderQR QR image of an order's payment URI
+	// (GET /v3/qrs/{orderId})
+	GetOrderQR(ctx context.Context, request GetOrderQRRequestObject) (GetOrderQRResponseObject, error)
 	// GetProductPrice Convert a face value into a coin amount
 	// (GET /v4/products/price)
 	GetProductPrice(ctx context.Context, request GetProductPriceRequestObject) (GetProductPriceResponseObject, error)
@@ -9188,6 +9455,32 @@ func (sh *strictHandler) ListPaymentVias(w http.ResponseWriter, r *http.Request,
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(ListPaymentViasResponseObject); ok {
 		if err := validResponse.VisitListPaymentViasResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetOrderQR operation middleware
+func (sh *strictHandler) GetOrderQR(w http.ResponseWriter, r *http.Request, orderId OrderId) {
+	var request GetOrderQRRequestObject
+
+	request.OrderId = orderId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOrderQR(ctx, request.(GetOrderQRRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOrderQR")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetOrderQRResponseObject); ok {
+		if err := validResponse.VisitGetOrderQRResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {

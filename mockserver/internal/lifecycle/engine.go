@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -54,7 +55,10 @@ type Engine struct {
 	hooks     Hooks
 	orders    map[string]*entry
 	byPartner map[string][]string
+	byBuyer   map[string][]string // buyerKey -> order ids, for spending limits
 }
+
+func buyerKey(partner, email string) string { return partner + "\x00" + strings.ToLower(email) }
 
 type entry struct {
 	o     Order
@@ -75,7 +79,7 @@ func New(clk *clock.Clock, cfg Config, hooks Hooks) *Engine {
 	if hooks.Dropped == nil {
 		hooks.Dropped = func(string) {}
 	}
-	return &Engine{clk: clk, cfg: cfg, hooks: hooks, orders: map[string]*entry{}, byPartner: map[string][]string{}}
+	return &Engine{clk: clk, cfg: cfg, hooks: hooks, orders: map[string]*entry{}, byPartner: map[string][]string{}, byBuyer: map[string][]string{}}
 }
 
 // Create stores a new order waiting for payment and schedules its expiry. The caller fills
@@ -98,6 +102,8 @@ func (e *Engine) Create(o Order) Order {
 		ids = ids[1:]
 	}
 	e.byPartner[o.Partner] = ids
+	bk := buyerKey(o.Partner, o.Email)
+	e.byBuyer[bk] = append(e.byBuyer[bk], o.ID)
 	id := o.ID
 	en.tasks = append(en.tasks, e.clk.At(o.ExpiresAt, func() { e.expire(id) }))
 	if e.cfg.Mode == ModeAuto {
@@ -152,9 +158,9 @@ func (e *Engine) SpentUSD(partner, email string, since time.Time) *big.Rat {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	sum := new(big.Rat)
-	for _, id := range e.byPartner[partner] {
+	for _, id := range e.byBuyer[buyerKey(partner, email)] {
 		o := e.orders[id].o
-		if !strings.EqualFold(o.Email, email) || o.CreatedAt.Before(since) {
+		if o.CreatedAt.Before(since) {
 			continue
 		}
 		if (o.State == StateExpired || o.State == StateCanceled || o.State == StatePaymentFailed) && o.Sent.Sign() == 0 {
@@ -299,6 +305,12 @@ func (e *Engine) forgetLocked(id string) {
 	if en, ok := e.orders[id]; ok {
 		e.cancelTasksLocked(en)
 		delete(e.orders, id)
+		bk := buyerKey(en.o.Partner, en.o.Email)
+		if ids := slices.DeleteFunc(e.byBuyer[bk], func(x string) bool { return x == id }); len(ids) > 0 {
+			e.byBuyer[bk] = ids
+		} else {
+			delete(e.byBuyer, bk)
+		}
 		e.hooks.Dropped(id)
 	}
 }

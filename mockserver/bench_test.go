@@ -99,3 +99,42 @@ func BenchmarkCreateOrder(b *testing.B) {
 		_, _ = io.Copy(io.Discard, w.Body)
 	}
 }
+
+// BenchmarkCatalogueGETOverHTTP is the same comparison over real loopback connections
+// (keep-alive, one request at a time): what a client pays per request.
+func BenchmarkCatalogueGETOverHTTP(b *testing.B) {
+	h := start(b)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+	get := func(b *testing.B, url string) {
+		req, _ := http.NewRequest("GET", url, nil)
+		req.Header.Set("X-Cr-Application", "bench")
+		req.Header.Set("X-Cr-Version", "1.0")
+		resp, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			b.Fatal(resp.StatusCode)
+		}
+	}
+	for name, target := range catalogueGETs {
+		_, body := h.req("GET", target, nil)
+		bare := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(body)
+		}))
+		b.Run(name+"/mock", func(b *testing.B) {
+			for b.Loop() {
+				get(b, h.url+target)
+			}
+		})
+		b.Run(name+"/bare", func(b *testing.B) {
+			for b.Loop() {
+				get(b, bare.URL+target)
+			}
+		})
+		bare.Close()
+	}
+}

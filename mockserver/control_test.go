@@ -112,6 +112,9 @@ func TestRequestFaults(t *testing.T) {
 		resp.Body.Close()
 		t.Fatalf("drop fault: got an answer %d", resp.StatusCode)
 	}
+	if _, b := h.admin("GET", "/__mock/journal?path=/v3/currencies", nil); !strings.Contains(string(b), `"status":0`) {
+		t.Errorf("the dropped request is not journaled with status 0: %s", b)
+	}
 	if _, b := h.admin("GET", "/__mock/faults", nil); strings.Contains(string(b), `"kind":"drop"`) {
 		t.Errorf("spent fault still listed: %s", b)
 	}

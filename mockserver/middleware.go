@@ -24,7 +24,10 @@ import (
 // frame by frame through all of them.
 
 // exchange carries what inner layers learn about a request to the journal.
-type exchange struct{ operation string }
+type exchange struct {
+	operation string
+	dropped   bool // the connection was closed without an answer (drop fault)
+}
 
 type exchangeKey struct{}
 
@@ -83,6 +86,9 @@ func (s *Server) injectFault(w http.ResponseWriter, r *http.Request, api, op, pa
 		return false
 	}
 	if f.Kind == faults.Drop {
+		if ex, ok := r.Context().Value(exchangeKey{}).(*exchange); ok {
+			ex.dropped = true
+		}
 		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
 			_ = conn.Close()
 			return true
@@ -195,8 +201,12 @@ func (s *Server) record(next http.Handler) http.Handler {
 		if apierror.ForPath(r.URL.Path) == apierror.Payscrypt {
 			partner = r.Header.Get("apikey")
 		}
+		status := sw.code()
+		if ex.dropped {
+			status = 0 // no answer at all
+		}
 		s.journal.Add(journal.Entry{Time: s.clock.Now(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
-			Status: sw.code(), Partner: partner, Operation: ex.operation, Duration: time.Since(start), Headers: journal.Headers(r.Header)})
+			Status: status, Partner: partner, Operation: ex.operation, Duration: time.Since(start), Headers: journal.Headers(r.Header)})
 	})
 }
 

@@ -196,8 +196,10 @@ type JournalEntry struct {
 	Path       string            `json:"path"`
 	Query      *string           `json:"query,omitempty"`
 	Seq        int64             `json:"seq"`
-	Status     int               `json:"status"`
-	Time       time.Time         `json:"time"`
+
+	// Status HTTP status answered; 0 when the connection was dropped without an answer
+	Status int       `json:"status"`
+	Time   time.Time `json:"time"`
 }
 
 // OrderSummary defines model for OrderSummary.

@@ -1,0 +1,229 @@
+// Package webhook delivers webhooks: POSTs of JSON bodies to receivers, retried on a backoff
+// schedule driven by the virtual clock until a 2xx answer, every attempt logged in a bounded
+// log. The same bytes go out on every attempt. A slow or dead receiver holds only its own
+// slots: each URL has its own cap of attempts in flight, and the API never waits on any.
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/cryptomock/cryptomock/mockserver/internal/clock"
+)
+
+// Config shapes delivery.
+type Config struct {
+	Schedule       []time.Duration // waits before the 2nd, 3rd, ... attempt (virtual time)
+	Timeout        time.Duration   // per attempt (real time)
+	LogCapacity    int             // attempts kept in the log
+	PerURLInFlight int             // concurrent attempts per receiver URL
+}
+
+// DefaultSchedule retries after 10 s, 30 s, 1, 5, 15 and 60 minutes (the mock's choice: the
+// documents give no policy).
+var DefaultSchedule = []time.Duration{10 * time.Second, 30 * time.Second, time.Minute, 5 * time.Minute, 15 * time.Minute, time.Hour}
+
+// Meta describes what a delivery carries, for the log.
+type Meta struct {
+	OrderID     int64
+	WalletID    int64
+	OrderStatus string
+	Kind        string // status_change, resend, duplicate, out_of_order, forged
+}
+
+// Attempt is one entry of the delivery log.
+type Attempt struct {
+	Seq        int64
+	DeliveryID string
+	URL        string
+	Attempt    int
+	Status     int // HTTP status; 0 when no answer came
+	Latency    time.Duration
+	Error      string
+	At         time.Time // virtual time
+	Outcome    string    // delivered, retrying, gave_up, stopped
+	Meta
+}
+
+// Dispatcher is safe for concurrent use.
+type Dispatcher struct {
+	clk    *clock.Clock
+	cfg    Config
+	client *http.Client
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu     sync.Mutex
+	log    []Attempt // ring
+	next   int
+	full   bool
+	seq    int64
+	nextID int64
+	slots  map[string]chan struct{}
+	closed bool
+}
+
+// New returns a dispatcher.
+func New(clk *clock.Clock, cfg Config) *Dispatcher {
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 5 * time.Second
+	}
+	if cfg.LogCapacity <= 0 {
+		cfg.LogCapacity = 1000
+	}
+	if cfg.PerURLInFlight <= 0 {
+		cfg.PerURLInFlight = 8
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Dispatcher{clk: clk, cfg: cfg, client: &http.Client{Timeout: cfg.Timeout}, ctx: ctx, cancel: cancel,
+		log: make([]Attempt, cfg.LogCapacity), slots: map[string]chan struct{}{}}
+}
+
+type delivery struct {
+	id   string
+	url  string
+	body []byte
+	meta Meta
+	n    int
+}
+
+// Send queues a delivery of body to url and returns its id at once.
+func (d *Dispatcher) Send(url string, body []byte, meta Meta) string {
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return ""
+	}
+	d.nextID++
+	del := &delivery{id: "d" + strconv.FormatInt(d.nextID, 10), url: url, body: body, meta: meta}
+	d.wg.Add(1)
+	d.mu.Unlock()
+	go d.attempt(del)
+	return del.id
+}
+
+func (d *Dispatcher) slot(url string) chan struct{} {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	s, ok := d.slots[url]
+	if !ok {
+		s = make(chan struct{}, d.cfg.PerURLInFlight)
+		d.slots[url] = s
+	}
+	return s
+}
+
+// attempt runs one attempt; it owns one count of the wait group.
+func (d *Dispatcher) attempt(del *delivery) {
+	defer d.wg.Done()
+	slot := d.slot(del.url)
+	select {
+	case slot <- struct{}{}:
+	case <-d.ctx.Done():
+		d.record(del, 0, 0, "not attempted: shutting down", "stopped")
+		return
+	}
+	del.n++
+	status, latency, errText := d.post(del)
+	<-slot
+	if status >= 200 && status < 300 {
+		d.record(del, status, latency, "", "delivered")
+		return
+	}
+	if del.n > len(d.cfg.Schedule) {
+		d.record(del, status, latency, errText, "gave_up")
+		return
+	}
+	d.record(del, status, latency, errText, "retrying")
+	d.clk.After(d.cfg.Schedule[del.n-1], func() {
+		d.mu.Lock()
+		if d.closed {
+			d.mu.Unlock()
+			d.record(del, 0, 0, "not attempted: shutting down", "stopped")
+			return
+		}
+		d.wg.Add(1) // only attempts that run are counted, so Close never waits on a retry
+		d.mu.Unlock()
+		go d.attempt(del)
+	})
+}
+
+func (d *Dispatcher) post(del *delivery) (int, time.Duration, string) {
+	req, err := http.NewRequestWithContext(d.ctx, http.MethodPost, del.url, bytes.NewReader(del.body))
+	if err != nil {
+		return 0, 0, err.Error()
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "cryptomock-webhook")
+	req.Header.Set("X-Cryptomock-Delivery", del.id)
+	req.Header.Set("X-Cryptomock-Attempt", strconv.Itoa(del.n))
+	start := time.Now()
+	resp, err := d.client.Do(req)
+	latency := time.Since(start)
+	if err != nil {
+		return 0, latency, err.Error()
+	}
+	resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return resp.StatusCode, latency, fmt.Sprintf("answered %d", resp.StatusCode)
+	}
+	return resp.StatusCode, latency, ""
+}
+
+func (d *Dispatcher) record(del *delivery, status int, latency time.Duration, errText, outcome string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.seq++
+	d.log[d.next] = Attempt{Seq: d.seq, DeliveryID: del.id, URL: del.url, Attempt: del.n, Status: status, Latency: latency,
+		Error: errText, At: d.clk.Now(), Outcome: outcome, Meta: del.meta}
+	d.next = (d.next + 1) % len(d.log)
+	if d.next == 0 {
+		d.full = true
+	}
+}
+
+// Log returns the newest limit attempts (of one order when orderID > 0), oldest first.
+func (d *Dispatcher) Log(orderID int64, limit int) []Attempt {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	all := d.log[:d.next]
+	if d.full {
+		all = append(append([]Attempt(nil), d.log[d.next:]...), d.log[:d.next]...)
+	}
+	var out []Attempt
+	for i := len(all) - 1; i >= 0 && len(out) < limit; i-- {
+		if orderID == 0 || all[i].OrderID == orderID {
+			out = append(out, all[i])
+		}
+	}
+	for a, b := 0, len(out)-1; a < b; a, b = a+1, b-1 {
+		out[a], out[b] = out[b], out[a]
+	}
+	return out
+}
+
+// Capacity is the size of the log.
+func (d *Dispatcher) Capacity() int { return len(d.log) }
+
+// Close stops new deliveries and retries, gives attempts in flight until ctx ends, then
+// cancels them.
+func (d *Dispatcher) Close(ctx context.Context) {
+	d.mu.Lock()
+	d.closed = true
+	d.mu.Unlock()
+	done := make(chan struct{})
+	go func() { d.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		d.cancel()
+		<-done
+	}
+	d.cancel()
+}

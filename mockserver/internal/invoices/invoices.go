@@ -116,9 +116,10 @@ func (o Order) clone() Order {
 	return o
 }
 
-// Hooks report status changes, under the book's lock and in order; they must not block.
+// Hooks report status changes, under the book's lock and in order, with the webhook URLs of
+// the order's merchant at that moment; they must not block.
 type Hooks struct {
-	Changed func(o Order)
+	Changed func(o Order, webhooks []string)
 }
 
 // Book is safe for concurrent use.
@@ -144,7 +145,7 @@ type entry struct {
 // New returns an empty book whose invoices expire window after creation.
 func New(clk *clock.Clock, window time.Duration, hooks Hooks) *Book {
 	if hooks.Changed == nil {
-		hooks.Changed = func(Order) {}
+		hooks.Changed = func(Order, []string) {}
 	}
 	return &Book{clk: clk, window: window, hooks: hooks, merchants: map[int64]*Merchant{}, keys: map[string]int64{},
 		orders: map[int64]*entry{}, nextOrder: 1000, nextWall: 0}
@@ -384,7 +385,11 @@ func (b *Book) expire(id int64) {
 func (b *Book) setStatusLocked(en *entry, status string) {
 	en.o.Status = status
 	en.o.UpdatedAt = b.clk.Now()
-	b.hooks.Changed(en.o.clone())
+	var urls []string
+	if m := b.merchants[en.o.WalletID]; m != nil {
+		urls = append(urls, m.Webhooks...)
+	}
+	b.hooks.Changed(en.o.clone(), urls)
 }
 
 // Reset forgets every merchant and order. Merchants of the configuration are added again by

@@ -16,7 +16,11 @@ type trail struct {
 	s  []string
 }
 
-func (tr *trail) add(o Order) { tr.mu.Lock(); tr.s = append(tr.s, o.Status); tr.mu.Unlock() }
+func (tr *trail) add(o Order, _ []string) {
+	tr.mu.Lock()
+	tr.s = append(tr.s, o.Status)
+	tr.mu.Unlock()
+}
 func (tr *trail) String() string {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()

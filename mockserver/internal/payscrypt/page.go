@@ -1,0 +1,116 @@
+package payscrypt
+
+import (
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"math/big"
+	"net/http"
+	"strconv"
+
+	"rsc.io/qr"
+
+	"github.com/cryptomock/cryptomock/mockserver/internal/invoices"
+)
+
+// The payment page behind redirect_url: amount, address with its QR code, the status updated
+// live (it polls get_public_order), and, because this is a mock, buttons that simulate a full,
+// partial or late payment through the control API. When the control API needs a token the
+// buttons are shown disabled: the page must not carry the token.
+var pageTemplate = template.Must(template.New("pay").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Pay invoice {{.ID}}</title>
+<style>
+body{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;color:#1b1f24}
+.amount{font-size:1.6rem;font-weight:600}.addr{font-family:monospace;word-break:break-all;background:#f3f4f6;padding:.5rem;border-radius:.3rem}
+#status{font-weight:600}.mock{border-top:1px solid #ddd;margin-top:1.5rem;padding-top:1rem}button{margin:.2rem .4rem .2rem 0;padding:.5rem .8rem}
+</style></head><body>
+<h1>Invoice {{.ID}}</h1>
+<p class="amount" id="amount">{{.Amount}} {{.Asset}}</p>
+<p>Send it to this {{.Chain}} address:</p>
+<p class="addr" id="address">{{.Address}}</p>
+<img id="qr" alt="QR code of the payment address" width="220" height="220" src="data:image/png;base64,{{.QR}}">
+<p>Status: <span id="status">{{.Status}}</span> · received <span id="value">{{.Received}}</span> {{.Asset}} · confirmations <span id="conf">{{.Confirmations}}</span>/{{.TargetConfirmations}}</p>
+<div class="mock"><p><strong>cryptomock</strong>: simulate what the chain would do.{{if .Locked}} (Disabled: this mock's control API needs a token.){{end}}</p>
+<button id="pay-full" {{if .Locked}}disabled{{end}}>Pay in full</button>
+<button id="pay-partial" {{if .Locked}}disabled{{end}}>Pay half</button>
+<button id="pay-late" {{if .Locked}}disabled{{end}}>Let it expire, then pay</button></div>
+<script>
+const id = {{.ID}}, target = {{.Target}}, targetConf = {{.TargetConfirmations}}, expiresIn = {{.ExpiresIn}};
+async function control(path, body) {
+  await fetch(path, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)});
+  refresh();
+}
+document.getElementById('pay-full').onclick = () => control('/__mock/payscrypt/orders/' + id + '/payments', {value: target, confirmations: targetConf});
+document.getElementById('pay-partial').onclick = () => control('/__mock/payscrypt/orders/' + id + '/payments', {value: (BigInt(target) / 2n).toString(), confirmations: 0});
+document.getElementById('pay-late').onclick = async () => {
+  await control('/__mock/clock/advance', {seconds: expiresIn + 1});
+  await control('/__mock/payscrypt/orders/' + id + '/payments', {value: target, confirmations: targetConf});
+};
+async function refresh() {
+  const r = await fetch('/apis/pg/get_public_order', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({id: String(id)})});
+  if (!r.ok) return;
+  const o = (await r.json()).order;
+  document.getElementById('status').textContent = o.status || 'PENDING';
+  document.getElementById('value').textContent = units(o.value || '0');
+  document.getElementById('conf').textContent = o.confirmations || '0';
+}
+const decimals = {{.Decimals}};
+function units(v) { const s = v.padStart(decimals + 1, '0'); const whole = s.slice(0, -decimals), frac = s.slice(-decimals).replace(/0+$/, ''); return frac ? whole + '.' + frac : whole; }
+setInterval(refresh, 1000);
+</script></body></html>`))
+
+// PageHandler serves GET /pay/{id}. locked tells whether the control API needs a token.
+func (h *Handlers) PageHandler(locked func() bool, now func() int64) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		o, gerr := h.book.Get(id)
+		if err != nil || gerr != nil {
+			http.Error(w, "no such invoice", http.StatusNotFound)
+			return
+		}
+		uri := paymentURI(o)
+		code, err := qr.Encode(uri, qr.M)
+		if err != nil {
+			http.Error(w, "cannot draw the QR code", http.StatusInternalServerError)
+			return
+		}
+		expiresIn := o.ExpiredAt.Unix() - now()
+		if expiresIn < 0 {
+			expiresIn = 0
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_ = pageTemplate.Execute(w, map[string]any{
+			"ID": o.ID, "Asset": o.Asset.Name, "Chain": o.Asset.Chain, "Address": o.Variants[0],
+			"Amount": units(o.Target, o.Asset.Decimals), "Received": units(o.Value, o.Asset.Decimals),
+			"Target": o.Target.String(), "Status": o.Status, "Confirmations": o.Confirmations,
+			"TargetConfirmations": o.TargetConfirmations, "Decimals": o.Asset.Decimals, "ExpiresIn": expiresIn,
+			"QR": base64.StdEncoding.EncodeToString(code.PNG()), "Locked": locked(),
+		})
+	}
+}
+
+// units writes an amount of the smallest unit in whole units ("1.5" for 1.5e18 wei).
+func units(v *big.Int, decimals int) string {
+	r := new(big.Rat).SetFrac(v, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(decimals)), nil))
+	s := r.FloatString(decimals)
+	for len(s) > 1 && s[len(s)-1] == '0' {
+		s = s[:len(s)-1]
+	}
+	if s[len(s)-1] == '.' {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+func paymentURI(o invoices.Order) string {
+	addr := o.Variants[0]
+	switch o.Asset.Chain {
+	case "ethereum":
+		if o.Asset.Name == "ETH" {
+			return fmt.Sprintf("ethereum:%s?value=%s", addr, o.Target)
+		}
+		return "ethereum:" + addr
+	}
+	return fmt.Sprintf("%s:%s?amount=%s", o.Asset.Chain, addr, units(o.Target, o.Asset.Decimals))
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/cryptomock/cryptomock/mockserver/internal/catalog"
 	"github.com/cryptomock/cryptomock/mockserver/internal/lifecycle"
 	"github.com/cryptomock/cryptomock/mockserver/internal/money"
+	"github.com/cryptomock/cryptomock/mockserver/internal/webhook"
 )
 
 // ErrConfig is wrapped by every configuration error.
@@ -64,6 +65,36 @@ type Config struct {
 	} `yaml:"journal"`
 
 	Cryptorefills CryptorefillsConfig `yaml:"cryptorefills"`
+	Payscrypt     PayscryptConfig     `yaml:"payscrypt"`
+}
+
+// PayscryptConfig configures the Payscrypt mock.
+type PayscryptConfig struct {
+	// Addr, when set, serves Payscrypt (and the rest) on a second listener too, since the
+	// real hosts differ; redirect_url then points there.
+	Addr string `yaml:"addr"`
+	// OmitDefaults leaves default-valued fields out of the JSON (PENDING, NORMAL, "0", ""), as
+	// grpc-gateway's default marshaler does. Off by default: clients see every field.
+	OmitDefaults  bool               `yaml:"omit_defaults"`
+	InvoiceWindow Duration           `yaml:"invoice_window"` // from creation to expired_at
+	Merchants     []MerchantConfig   `yaml:"merchants"`
+	Webhooks      WebhookDeliveryCfg `yaml:"webhooks"`
+}
+
+// MerchantConfig is a merchant present from start-up.
+type MerchantConfig struct {
+	WalletID int64    `yaml:"pg_wallet_id"`
+	APIKey   string   `yaml:"apikey"`
+	Name     string   `yaml:"name"`
+	Webhooks []string `yaml:"webhooks"`
+}
+
+// WebhookDeliveryCfg is the delivery policy.
+type WebhookDeliveryCfg struct {
+	Schedule       []Duration `yaml:"retry_schedule"` // waits before each retry (virtual time)
+	Timeout        Duration   `yaml:"timeout"`
+	LogCapacity    int        `yaml:"log_capacity"`
+	PerURLInFlight int        `yaml:"per_url_in_flight"`
 }
 
 // CryptorefillsConfig configures the Cryptorefills mock.
@@ -130,6 +161,16 @@ func Defaults() Config {
 	cr.Stream.Heartbeat = Duration(15 * time.Second)
 	cr.Stream.Retry = Duration(3 * time.Second)
 	cr.Stream.Replay = 64
+
+	ps := &c.Payscrypt
+	ps.InvoiceWindow = Duration(30 * time.Minute) // the mock's choice: the documents give none
+	ps.Merchants = []MerchantConfig{{WalletID: 1, APIKey: "test-apikey", Name: "Test merchant"}}
+	for _, d := range webhook.DefaultSchedule {
+		ps.Webhooks.Schedule = append(ps.Webhooks.Schedule, Duration(d))
+	}
+	ps.Webhooks.Timeout = Duration(5 * time.Second)
+	ps.Webhooks.LogCapacity = 1000
+	ps.Webhooks.PerURLInFlight = 8
 	return c
 }
 
@@ -192,6 +233,33 @@ func (c Config) Validate() error {
 	}
 	if cr.Stream.Replay < 1 || cr.Stream.MaxPerPartner < 0 {
 		bad("cryptorefills.stream.replay must be at least 1 and max_per_partner not negative")
+	}
+	ps := c.Payscrypt
+	if ps.InvoiceWindow <= 0 {
+		bad("payscrypt.invoice_window must be positive")
+	}
+	wallets := map[int64]bool{}
+	for i, m := range ps.Merchants {
+		if m.WalletID < 1 || wallets[m.WalletID] {
+			bad("payscrypt.merchants[%d].pg_wallet_id must be a positive number used once", i)
+		}
+		wallets[m.WalletID] = true
+		if m.APIKey == "" {
+			bad("payscrypt.merchants[%d].apikey is empty", i)
+		}
+		for _, u := range m.Webhooks {
+			if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+				bad("payscrypt.merchants[%d].webhooks: %q is not an http(s) URL", i, u)
+			}
+		}
+	}
+	for _, d := range ps.Webhooks.Schedule {
+		if d < 0 {
+			bad("payscrypt.webhooks.retry_schedule must not hold negative waits")
+		}
+	}
+	if ps.Webhooks.Timeout <= 0 || ps.Webhooks.LogCapacity < 1 || ps.Webhooks.PerURLInFlight < 1 {
+		bad("payscrypt.webhooks: timeout, log_capacity and per_url_in_flight must be positive")
 	}
 	if len(probs) > 0 {
 		return fmt.Errorf("%w: %s", ErrConfig, strings.Join(probs, "; "))

@@ -22,16 +22,20 @@ import (
 
 	crgen "github.com/cryptomock/cryptomock/gen/cryptorefills"
 	admingen "github.com/cryptomock/cryptomock/gen/mockadmin"
+	psgen "github.com/cryptomock/cryptomock/gen/payscrypt"
 	"github.com/cryptomock/cryptomock/mockserver/internal/admin"
 	"github.com/cryptomock/cryptomock/mockserver/internal/catalog"
 	"github.com/cryptomock/cryptomock/mockserver/internal/clock"
 	"github.com/cryptomock/cryptomock/mockserver/internal/cryptorefills"
 	"github.com/cryptomock/cryptomock/mockserver/internal/events"
 	"github.com/cryptomock/cryptomock/mockserver/internal/faults"
+	"github.com/cryptomock/cryptomock/mockserver/internal/invoices"
 	"github.com/cryptomock/cryptomock/mockserver/internal/journal"
 	"github.com/cryptomock/cryptomock/mockserver/internal/lifecycle"
 	"github.com/cryptomock/cryptomock/mockserver/internal/money"
+	"github.com/cryptomock/cryptomock/mockserver/internal/payscrypt"
 	"github.com/cryptomock/cryptomock/mockserver/internal/specvalidate"
+	"github.com/cryptomock/cryptomock/mockserver/internal/webhook"
 	"github.com/cryptomock/cryptomock/openapi"
 )
 
@@ -47,11 +51,16 @@ type Server struct {
 	faults  *faults.Registry
 	journal *journal.Journal
 	cr      *cryptorefills.Handlers
+	book    *invoices.Book
+	ps      *payscrypt.Handlers
+	hooks   *webhook.Dispatcher
 	handler http.Handler
 
 	mu        sync.Mutex
 	ln        net.Listener
 	srv       *http.Server
+	extra     *http.Server // payscrypt.addr
+	psURL     string
 	publicURL string
 	token     string
 	served    chan struct{}
@@ -105,8 +114,25 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 		Stream: cryptorefills.StreamConfig{Heartbeat: time.Duration(cc.Stream.Heartbeat), Retry: time.Duration(cc.Stream.Retry),
 			MaxPerPartner: cc.Stream.MaxPerPartner},
 	})
+	pc := cfg.Payscrypt
+	var schedule []time.Duration
+	for _, d := range pc.Webhooks.Schedule {
+		schedule = append(schedule, time.Duration(d))
+	}
+	s.hooks = webhook.New(s.clock, webhook.Config{Schedule: schedule, Timeout: time.Duration(pc.Webhooks.Timeout),
+		LogCapacity: pc.Webhooks.LogCapacity, PerURLInFlight: pc.Webhooks.PerURLInFlight})
+	s.book = invoices.New(s.clock, time.Duration(pc.InvoiceWindow), invoices.Hooks{
+		Changed: func(o invoices.Order, urls []string) { s.ps.Changed(o, urls) }})
+	s.ps = payscrypt.New(s.book, s.hooks, pc.OmitDefaults, s.PayscryptURL)
+	if err := s.addMerchants(); err != nil {
+		return nil, err
+	}
+	psDoc, err := openapi.Load(openapi.Payscrypt)
+	if err != nil {
+		return nil, err
+	}
 	adminHandlers := admin.New(admin.Deps{Version: Version, Clock: s.clock, Orders: s.cr.Engine(), Faults: s.faults,
-		Journal: s.journal, Reset: s.Reset})
+		Journal: s.journal, Reset: s.Reset, Invoices: s.book, Webhooks: s.hooks, Replay: s.ps.Replay})
 
 	mux := http.NewServeMux()
 	crValidator, adminValidator := specvalidate.New(crDoc), specvalidate.New(adminDoc)
@@ -120,6 +146,12 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 			RequestErrorHandlerFunc: s.badRequest, ResponseErrorHandlerFunc: s.internalError}),
 		admingen.StdHTTPServerOptions{BaseRouter: mux, ErrorHandlerFunc: s.badRequest,
 			Middlewares: []admingen.MiddlewareFunc{s.operation("admin", adminValidator, func(*http.Request) string { return "" })}})
+	psgen.HandlerWithOptions(
+		psgen.NewStrictHandlerWithOptions(s.ps, []psgen.StrictMiddlewareFunc{payscrypt.WithAPIKey}, psgen.StrictHTTPServerOptions{
+			RequestErrorHandlerFunc: s.badRequest, ResponseErrorHandlerFunc: s.internalError}),
+		psgen.StdHTTPServerOptions{BaseRouter: mux, ErrorHandlerFunc: s.badRequest,
+			Middlewares: []psgen.MiddlewareFunc{s.operation("payscrypt", specvalidate.New(psDoc), func(r *http.Request) string { return r.Header.Get("apikey") })}})
+	mux.HandleFunc("GET /pay/{id}", s.ps.PageHandler(func() bool { return s.ControlToken() != "" }, func() int64 { return s.clock.Now().Unix() }))
 	mux.HandleFunc("/", s.notFound)
 	s.handler = s.recoverer(s.limits(s.cors(s.record(s.controlToken(s.lenientHeaders(mux))))))
 	return s, nil
@@ -164,6 +196,19 @@ func (s *Server) Open() error {
 	s.srv.RegisterOnShutdown(s.broker.Close) // end event streams, or Shutdown would wait on them
 	s.served = make(chan struct{})
 	srv, served := s.srv, s.served
+	s.psURL = s.publicURL
+	var extraLn net.Listener
+	if a := s.cfg.Payscrypt.Addr; a != "" {
+		if extraLn, err = net.Listen("tcp", a); err != nil {
+			s.mu.Unlock()
+			_ = ln.Close()
+			return fmt.Errorf("listen on %s (payscrypt.addr): %w", a, err)
+		}
+		s.psURL = "http://" + extraLn.Addr().String()
+		s.extra = &http.Server{Handler: s.handler, ReadHeaderTimeout: srv.ReadHeaderTimeout, IdleTimeout: srv.IdleTimeout,
+			MaxHeaderBytes: srv.MaxHeaderBytes}
+		go func() { _ = s.extra.Serve(extraLn) }()
+	}
 	s.mu.Unlock()
 	go func() {
 		defer close(served)
@@ -186,6 +231,13 @@ func (s *Server) URL() string {
 	return s.publicURL
 }
 
+// PayscryptURL is the base URL of the Payscrypt API (the second listener when configured).
+func (s *Server) PayscryptURL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.psURL
+}
+
 // ControlToken is the token the control API requires ("" when none is required).
 func (s *Server) ControlToken() string {
 	s.mu.Lock()
@@ -197,12 +249,16 @@ func (s *Server) ControlToken() string {
 // until ctx ends.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
-	srv, served := s.srv, s.served
+	srv, served, extra := s.srv, s.served, s.extra
 	s.mu.Unlock()
 	defer s.clock.Close()
+	defer s.hooks.Close(ctx) // pending webhook deliveries get until ctx ends
 	if srv == nil {
 		s.broker.Close()
 		return nil
+	}
+	if extra != nil {
+		_ = extra.Shutdown(ctx)
 	}
 	err := srv.Shutdown(ctx)
 	if err != nil {
@@ -212,12 +268,24 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return err
 }
 
-// Reset forgets the state of a partner, or everything with "".
+// Reset forgets the state of a Cryptorefills partner, or everything with "" (Payscrypt
+// merchants and invoices too, back to the configured merchants).
 func (s *Server) Reset(partner string) {
 	s.cr.Engine().Reset(partner)
 	s.faults.Clear(partner)
 	s.journal.Reset(partner)
 	if partner == "" {
+		s.book.Reset()
+		_ = s.addMerchants() // validated at start-up
 		s.clock.Reset()
 	}
+}
+
+func (s *Server) addMerchants() error {
+	for _, m := range s.cfg.Payscrypt.Merchants {
+		if _, err := s.book.AddMerchant(m.WalletID, m.Name, m.APIKey, m.Webhooks); err != nil {
+			return fmt.Errorf("%w: payscrypt merchant %d: %v", ErrConfig, m.WalletID, err)
+		}
+	}
+	return nil
 }

@@ -20,6 +20,57 @@ import (
 	"github.com/oapi-codegen/runtime"
 )
 
+// Defines values for DeliveryAttemptKind.
+const (
+	DeliveryAttemptKindDuplicate    DeliveryAttemptKind = "duplicate"
+	DeliveryAttemptKindForged       DeliveryAttemptKind = "forged"
+	DeliveryAttemptKindOutOfOrder   DeliveryAttemptKind = "out_of_order"
+	DeliveryAttemptKindResend       DeliveryAttemptKind = "resend"
+	DeliveryAttemptKindStatusChange DeliveryAttemptKind = "status_change"
+)
+
+// Valid indicates whether the value is a known member of the DeliveryAttemptKind enum.
+func (e DeliveryAttemptKind) Valid() bool {
+	switch e {
+	case DeliveryAttemptKindDuplicate:
+		return true
+	case DeliveryAttemptKindForged:
+		return true
+	case DeliveryAttemptKindOutOfOrder:
+		return true
+	case DeliveryAttemptKindResend:
+		return true
+	case DeliveryAttemptKindStatusChange:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DeliveryAttemptOutcome.
+const (
+	Delivered DeliveryAttemptOutcome = "delivered"
+	GaveUp    DeliveryAttemptOutcome = "gave_up"
+	Retrying  DeliveryAttemptOutcome = "retrying"
+	Stopped   DeliveryAttemptOutcome = "stopped"
+)
+
+// Valid indicates whether the value is a known member of the DeliveryAttemptOutcome enum.
+func (e DeliveryAttemptOutcome) Valid() bool {
+	switch e {
+	case Delivered:
+		return true
+	case GaveUp:
+		return true
+	case Retrying:
+		return true
+	case Stopped:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for FaultKind.
 const (
 	Drop          FaultKind = "drop"
@@ -65,6 +116,57 @@ const (
 func (e HealthStatus) Valid() bool {
 	switch e {
 	case Ok:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReplayRequestMode.
+const (
+	ReplayRequestModeDuplicate  ReplayRequestMode = "duplicate"
+	ReplayRequestModeForged     ReplayRequestMode = "forged"
+	ReplayRequestModeOutOfOrder ReplayRequestMode = "out_of_order"
+	ReplayRequestModeResend     ReplayRequestMode = "resend"
+)
+
+// Valid indicates whether the value is a known member of the ReplayRequestMode enum.
+func (e ReplayRequestMode) Valid() bool {
+	switch e {
+	case ReplayRequestModeDuplicate:
+		return true
+	case ReplayRequestModeForged:
+		return true
+	case ReplayRequestModeOutOfOrder:
+		return true
+	case ReplayRequestModeResend:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReplayRequestStatus.
+const (
+	CANCELED   ReplayRequestStatus = "CANCELED"
+	CONFIRMING ReplayRequestStatus = "CONFIRMING"
+	EXPIRED    ReplayRequestStatus = "EXPIRED"
+	PENDING    ReplayRequestStatus = "PENDING"
+	SUCCESSFUL ReplayRequestStatus = "SUCCESSFUL"
+)
+
+// Valid indicates whether the value is a known member of the ReplayRequestStatus enum.
+func (e ReplayRequestStatus) Valid() bool {
+	switch e {
+	case CANCELED:
+		return true
+	case CONFIRMING:
+		return true
+	case EXPIRED:
+		return true
+	case PENDING:
+		return true
+	case SUCCESSFUL:
 		return true
 	default:
 		return false
@@ -126,6 +228,36 @@ type Clock struct {
 	Time          time.Time `json:"time"`
 }
 
+// DeliveryAttempt defines model for DeliveryAttempt.
+type DeliveryAttempt struct {
+	Attempt     int                    `json:"attempt"`
+	DeliveryId  string                 `json:"delivery_id"`
+	Error       *string                `json:"error,omitempty"`
+	Kind        DeliveryAttemptKind    `json:"kind"`
+	LatencyMs   float64                `json:"latency_ms"`
+	OrderId     string                 `json:"order_id"`
+	OrderStatus string                 `json:"order_status"`
+	Outcome     DeliveryAttemptOutcome `json:"outcome"`
+	Seq         int64                  `json:"seq"`
+
+	// Status HTTP status of the receiver; 0 when no answer came
+	Status int       `json:"status"`
+	Time   time.Time `json:"time"`
+	Url    string    `json:"url"`
+}
+
+// DeliveryAttemptKind defines model for DeliveryAttempt.Kind.
+type DeliveryAttemptKind string
+
+// DeliveryAttemptOutcome defines model for DeliveryAttempt.Outcome.
+type DeliveryAttemptOutcome string
+
+// DeliveryLog defines model for DeliveryLog.
+type DeliveryLog struct {
+	Attempts []DeliveryAttempt `json:"attempts"`
+	Capacity int               `json:"capacity"`
+}
+
 // Error defines model for Error.
 type Error struct {
 	// Error Example: bad_request
@@ -179,6 +311,27 @@ type Health struct {
 // HealthStatus defines model for Health.Status.
 type HealthStatus string
 
+// InvoicePaymentRequest defines model for InvoicePaymentRequest.
+type InvoicePaymentRequest struct {
+	Confirmations *int64  `json:"confirmations,omitempty"`
+	Value         *string `json:"value,omitempty"`
+}
+
+// InvoiceSummary defines model for InvoiceSummary.
+type InvoiceSummary struct {
+	Address             *string `json:"address,omitempty"`
+	AssetName           string  `json:"asset_name"`
+	Confirmations       int64   `json:"confirmations"`
+	ExpiredAt           int64   `json:"expired_at"`
+	Id                  string  `json:"id"`
+	MerchantOrderId     *string `json:"merchant_order_id,omitempty"`
+	PgWalletId          int64   `json:"pg_wallet_id"`
+	Status              string  `json:"status"`
+	TargetConfirmations int64   `json:"target_confirmations"`
+	TargetValue         string  `json:"target_value"`
+	Value               string  `json:"value"`
+}
+
 // Journal defines model for Journal.
 type Journal struct {
 	// Capacity How many entries the journal keeps at most
@@ -202,6 +355,21 @@ type JournalEntry struct {
 	Time   time.Time `json:"time"`
 }
 
+// Merchant defines model for Merchant.
+type Merchant struct {
+	// Apikey A valid key of the merchant (the first one)
+	Apikey     string   `json:"apikey"`
+	Name       *string  `json:"name,omitempty"`
+	PgWalletId int64    `json:"pg_wallet_id"`
+	Webhooks   []string `json:"webhooks"`
+}
+
+// MerchantRequest defines model for MerchantRequest.
+type MerchantRequest struct {
+	Name     *string   `json:"name,omitempty"`
+	Webhooks *[]string `json:"webhooks,omitempty"`
+}
+
 // OrderSummary defines model for OrderSummary.
 type OrderSummary struct {
 	Coin           string  `json:"coin"`
@@ -223,6 +391,18 @@ type PaymentRequest struct {
 	CoinAmount *string `json:"coin_amount,omitempty"`
 }
 
+// ReplayRequest defines model for ReplayRequest.
+type ReplayRequest struct {
+	Mode   ReplayRequestMode    `json:"mode"`
+	Status *ReplayRequestStatus `json:"status,omitempty"`
+}
+
+// ReplayRequestMode defines model for ReplayRequest.Mode.
+type ReplayRequestMode string
+
+// ReplayRequestStatus defines model for ReplayRequest.Status.
+type ReplayRequestStatus string
+
 // ResetRequest defines model for ResetRequest.
 type ResetRequest struct {
 	// Partner Reset only this partner (omit to reset everything).
@@ -243,6 +423,12 @@ type TransitionRequest struct {
 
 // TransitionRequestAction defines model for TransitionRequest.Action.
 type TransitionRequestAction string
+
+// WebhookRequest defines model for WebhookRequest.
+type WebhookRequest struct {
+	PgWalletId int64  `json:"pg_wallet_id"`
+	Url        string `json:"url"`
+}
 
 // OrderId defines model for OrderId.
 type OrderId = string
@@ -279,6 +465,17 @@ type GetJournalParams struct {
 	Limit *int    `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// ListPayscryptOrdersParams defines parameters for ListPayscryptOrders.
+type ListPayscryptOrdersParams struct {
+	PgWalletId *int64 `form:"pg_wallet_id,omitempty" json:"pg_wallet_id,omitempty"`
+}
+
+// ListPayscryptWebhookDeliveriesParams defines parameters for ListPayscryptWebhookDeliveries.
+type ListPayscryptWebhookDeliveriesParams struct {
+	OrderId *string `form:"order_id,omitempty" json:"order_id,omitempty"`
+	Limit   *int    `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
 // AdvanceClockJSONRequestBody defines body for AdvanceClock for application/json ContentType.
 type AdvanceClockJSONRequestBody = AdvanceRequest
 
@@ -293,6 +490,18 @@ type ArmProblemsJSONRequestBody = ArmProblemsRequest
 
 // ArmFaultJSONRequestBody defines body for ArmFault for application/json ContentType.
 type ArmFaultJSONRequestBody = FaultRequest
+
+// CreatePayscryptMerchantJSONRequestBody defines body for CreatePayscryptMerchant for application/json ContentType.
+type CreatePayscryptMerchantJSONRequestBody = MerchantRequest
+
+// PayPayscryptOrderJSONRequestBody defines body for PayPayscryptOrder for application/json ContentType.
+type PayPayscryptOrderJSONRequestBody = InvoicePaymentRequest
+
+// ReplayPayscryptWebhookJSONRequestBody defines body for ReplayPayscryptWebhook for application/json ContentType.
+type ReplayPayscryptWebhookJSONRequestBody = ReplayRequest
+
+// AddPayscryptWebhookJSONRequestBody defines body for AddPayscryptWebhook for application/json ContentType.
+type AddPayscryptWebhookJSONRequestBody = WebhookRequest
 
 // ResetJSONRequestBody defines body for Reset for application/json ContentType.
 type ResetJSONRequestBody = ResetRequest
@@ -540,6 +749,102 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /__mock/journal (the `GetJournal` operationId).
 	GetJournal(ctx context.Context, params *GetJournalParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// InvalidatePayscryptAPIKey Invalidate an api key; it fails from the next request on, as the documents say
+	//
+	// Corresponds with DELETE /__mock/payscrypt/apikeys/{apikey} (the `InvalidatePayscryptAPIKey` operationId).
+	InvalidatePayscryptAPIKey(ctx context.Context, apikey string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreatePayscryptMerchantWithBody Create a Payscrypt merchant (a wallet and an api key), e.g. one per parallel test
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /__mock/payscrypt/merchants (the `CreatePayscryptMerchant` operationId).
+	CreatePayscryptMerchantWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreatePayscryptMerchant Create a Payscrypt merchant (a wallet and an api key), e.g. one per parallel test
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /__mock/payscrypt/merchants (the `CreatePayscryptMerchant` operationId).
+	CreatePayscryptMerchant(ctx context.Context, body CreatePayscryptMerchantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListPayscryptOrders Payscrypt orders, newest first
+	//
+	// Corresponds with GET /__mock/payscrypt/orders (the `ListPayscryptOrders` operationId).
+	ListPayscryptOrders(ctx context.Context, params *ListPayscryptOrdersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelPayscryptOrder Cancel an invoice that is not final
+	//
+	// Corresponds with POST /__mock/payscrypt/orders/{orderId}/cancel (the `CancelPayscryptOrder` operationId).
+	CancelPayscryptOrder(ctx context.Context, orderId OrderId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PayPayscryptOrderWithBody Simulate a payment to the invoice's address, or more confirmations
+	//
+	// `value` (smallest unit) adds a payment; `confirmations` raises the confirmations of the
+	// payments seen so far (later calls can add more). Omit both to pay exactly what is still
+	// due with the target confirmations. The order goes CONFIRMING once the value reaches the
+	// target, SUCCESSFUL once confirmations reach `target_confirmations`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /__mock/payscrypt/orders/{orderId}/payments (the `PayPayscryptOrder` operationId).
+	PayPayscryptOrderWithBody(ctx context.Context, orderId OrderId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PayPayscryptOrder Simulate a payment to the invoice's address, or more confirmations
+	//
+	// `value` (smallest unit) adds a payment; `confirmations` raises the confirmations of the
+	// payments seen so far (later calls can add more). Omit both to pay exactly what is still
+	// due with the target confirmations. The order goes CONFIRMING once the value reaches the
+	// target, SUCCESSFUL once confirmations reach `target_confirmations`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /__mock/payscrypt/orders/{orderId}/payments (the `PayPayscryptOrder` operationId).
+	PayPayscryptOrder(ctx context.Context, orderId OrderId, body PayPayscryptOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplayPayscryptWebhookWithBody Send webhooks on demand
+	//
+	// `resend` the current status once more, send it as a `duplicate` (twice), send an earlier
+	// status `out_of_order`, or send a `forged` webhook with a status the order does not have
+	// (`status`, default SUCCESSFUL). They let a merchant prove that its handler re-checks with
+	// get_public_order and trusts only that answer, as the documents demand.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /__mock/payscrypt/orders/{orderId}/webhooks (the `ReplayPayscryptWebhook` operationId).
+	ReplayPayscryptWebhookWithBody(ctx context.Context, orderId OrderId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplayPayscryptWebhook Send webhooks on demand
+	//
+	// `resend` the current status once more, send it as a `duplicate` (twice), send an earlier
+	// status `out_of_order`, or send a `forged` webhook with a status the order does not have
+	// (`status`, default SUCCESSFUL). They let a merchant prove that its handler re-checks with
+	// get_public_order and trusts only that answer, as the documents demand.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /__mock/payscrypt/orders/{orderId}/webhooks (the `ReplayPayscryptWebhook` operationId).
+	ReplayPayscryptWebhook(ctx context.Context, orderId OrderId, body ReplayPayscryptWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddPayscryptWebhookWithBody Add a webhook URL to a merchant
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /__mock/payscrypt/webhooks (the `AddPayscryptWebhook` operationId).
+	AddPayscryptWebhookWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddPayscryptWebhook Add a webhook URL to a merchant
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /__mock/payscrypt/webhooks (the `AddPayscryptWebhook` operationId).
+	AddPayscryptWebhook(ctx context.Context, body AddPayscryptWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListPayscryptWebhookDeliveries The webhook delivery log (every attempt), oldest first
+	//
+	// Corresponds with GET /__mock/payscrypt/webhooks/deliveries (the `ListPayscryptWebhookDeliveries` operationId).
+	ListPayscryptWebhookDeliveries(ctx context.Context, params *ListPayscryptWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ResetWithBody Forget state - everything, or one partner's
 	//
@@ -880,6 +1185,222 @@ func (c *Client) GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (
 // Corresponds with GET /__mock/journal (the `GetJournal` operationId).
 func (c *Client) GetJournal(ctx context.Context, params *GetJournalParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetJournalRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// InvalidatePayscryptAPIKey Invalidate an api key; it fails from the next request on, as the documents say
+//
+// Corresponds with DELETE /__mock/payscrypt/apikeys/{apikey} (the `InvalidatePayscryptAPIKey` operationId).
+func (c *Client) InvalidatePayscryptAPIKey(ctx context.Context, apikey string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewInvalidatePayscryptAPIKeyRequest(c.Server, apikey)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreatePayscryptMerchantWithBody Create a Payscrypt merchant (a wallet and an api key), e.g. one per parallel test
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /__mock/payscrypt/merchants (the `CreatePayscryptMerchant` operationId).
+func (c *Client) CreatePayscryptMerchantWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreatePayscryptMerchantRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreatePayscryptMerchant Create a Payscrypt merchant (a wallet and an api key), e.g. one per parallel test
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /__mock/payscrypt/merchants (the `CreatePayscryptMerchant` operationId).
+func (c *Client) CreatePayscryptMerchant(ctx context.Context, body CreatePayscryptMerchantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreatePayscryptMerchantRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListPayscryptOrders Payscrypt orders, newest first
+//
+// Corresponds with GET /__mock/payscrypt/orders (the `ListPayscryptOrders` operationId).
+func (c *Client) ListPayscryptOrders(ctx context.Context, params *ListPayscryptOrdersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListPayscryptOrdersRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelPayscryptOrder Cancel an invoice that is not final
+//
+// Corresponds with POST /__mock/payscrypt/orders/{orderId}/cancel (the `CancelPayscryptOrder` operationId).
+func (c *Client) CancelPayscryptOrder(ctx context.Context, orderId OrderId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelPayscryptOrderRequest(c.Server, orderId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PayPayscryptOrderWithBody Simulate a payment to the invoice's address, or more confirmations
+//
+// `value` (smallest unit) adds a payment; `confirmations` raises the confirmations of the
+// payments seen so far (later calls can add more). Omit both to pay exactly what is still
+// due with the target confirmations. The order goes CONFIRMING once the value reaches the
+// target, SUCCESSFUL once confirmations reach `target_confirmations`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /__mock/payscrypt/orders/{orderId}/payments (the `PayPayscryptOrder` operationId).
+func (c *Client) PayPayscryptOrderWithBody(ctx context.Context, orderId OrderId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPayPayscryptOrderRequestWithBody(c.Server, orderId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PayPayscryptOrder Simulate a payment to the invoice's address, or more confirmations
+//
+// `value` (smallest unit) adds a payment; `confirmations` raises the confirmations of the
+// payments seen so far (later calls can add more). Omit both to pay exactly what is still
+// due with the target confirmations. The order goes CONFIRMING once the value reaches the
+// target, SUCCESSFUL once confirmations reach `target_confirmations`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /__mock/payscrypt/orders/{orderId}/payments (the `PayPayscryptOrder` operationId).
+func (c *Client) PayPayscryptOrder(ctx context.Context, orderId OrderId, body PayPayscryptOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPayPayscryptOrderRequest(c.Server, orderId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplayPayscryptWebhookWithBody Send webhooks on demand
+//
+// `resend` the current status once more, send it as a `duplicate` (twice), send an earlier
+// status `out_of_order`, or send a `forged` webhook with a status the order does not have
+// (`status`, default SUCCESSFUL). They let a merchant prove that its handler re-checks with
+// get_public_order and trusts only that answer, as the documents demand.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /__mock/payscrypt/orders/{orderId}/webhooks (the `ReplayPayscryptWebhook` operationId).
+func (c *Client) ReplayPayscryptWebhookWithBody(ctx context.Context, orderId OrderId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplayPayscryptWebhookRequestWithBody(c.Server, orderId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplayPayscryptWebhook Send webhooks on demand
+//
+// `resend` the current status once more, send it as a `duplicate` (twice), send an earlier
+// status `out_of_order`, or send a `forged` webhook with a status the order does not have
+// (`status`, default SUCCESSFUL). They let a merchant prove that its handler re-checks with
+// get_public_order and trusts only that answer, as the documents demand.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /__mock/payscrypt/orders/{orderId}/webhooks (the `ReplayPayscryptWebhook` operationId).
+func (c *Client) ReplayPayscryptWebhook(ctx context.Context, orderId OrderId, body ReplayPayscryptWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplayPayscryptWebhookRequest(c.Server, orderId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddPayscryptWebhookWithBody Add a webhook URL to a merchant
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /__mock/payscrypt/webhooks (the `AddPayscryptWebhook` operationId).
+func (c *Client) AddPayscryptWebhookWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddPayscryptWebhookRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddPayscryptWebhook Add a webhook URL to a merchant
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /__mock/payscrypt/webhooks (the `AddPayscryptWebhook` operationId).
+func (c *Client) AddPayscryptWebhook(ctx context.Context, body AddPayscryptWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddPayscryptWebhookRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListPayscryptWebhookDeliveries The webhook delivery log (every attempt), oldest first
+//
+// Corresponds with GET /__mock/payscrypt/webhooks/deliveries (the `ListPayscryptWebhookDeliveries` operationId).
+func (c *Client) ListPayscryptWebhookDeliveries(ctx context.Context, params *ListPayscryptWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListPayscryptWebhookDeliveriesRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1409,6 +1930,368 @@ func NewGetJournalRequest(server string, params *GetJournalParams) (*http.Reques
 	return req, nil
 }
 
+// NewInvalidatePayscryptAPIKeyRequest constructs an http.Request for the InvalidatePayscryptAPIKey method
+func NewInvalidatePayscryptAPIKeyRequest(server string, apikey string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "apikey", apikey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/__mock/payscrypt/apikeys/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreatePayscryptMerchantRequest calls the generic CreatePayscryptMerchant builder with application/json body
+func NewCreatePayscryptMerchantRequest(server string, body CreatePayscryptMerchantJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreatePayscryptMerchantRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreatePayscryptMerchantRequestWithBody constructs an http.Request for the CreatePayscryptMerchant method, with any body, and a specified content type
+func NewCreatePayscryptMerchantRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/__mock/payscrypt/merchants")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListPayscryptOrdersRequest constructs an http.Request for the ListPayscryptOrders method
+func NewListPayscryptOrdersRequest(server string, params *ListPayscryptOrdersParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/__mock/payscrypt/orders")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.PgWalletId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pg_wallet_id", *params.PgWalletId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCancelPayscryptOrderRequest constructs an http.Request for the CancelPayscryptOrder method
+func NewCancelPayscryptOrderRequest(server string, orderId OrderId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orderId", orderId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/__mock/payscrypt/orders/%s/cancel", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPayPayscryptOrderRequest calls the generic PayPayscryptOrder builder with application/json body
+func NewPayPayscryptOrderRequest(server string, orderId OrderId, body PayPayscryptOrderJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPayPayscryptOrderRequestWithBody(server, orderId, "application/json", bodyReader)
+}
+
+// NewPayPayscryptOrderRequestWithBody constructs an http.Request for the PayPayscryptOrder method, with any body, and a specified content type
+func NewPayPayscryptOrderRequestWithBody(server string, orderId OrderId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orderId", orderId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/__mock/payscrypt/orders/%s/payments", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewReplayPayscryptWebhookRequest calls the generic ReplayPayscryptWebhook builder with application/json body
+func NewReplayPayscryptWebhookRequest(server string, orderId OrderId, body ReplayPayscryptWebhookJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReplayPayscryptWebhookRequestWithBody(server, orderId, "application/json", bodyReader)
+}
+
+// NewReplayPayscryptWebhookRequestWithBody constructs an http.Request for the ReplayPayscryptWebhook method, with any body, and a specified content type
+func NewReplayPayscryptWebhookRequestWithBody(server string, orderId OrderId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orderId", orderId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/__mock/payscrypt/orders/%s/webhooks", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewAddPayscryptWebhookRequest calls the generic AddPayscryptWebhook builder with application/json body
+func NewAddPayscryptWebhookRequest(server string, body AddPayscryptWebhookJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAddPayscryptWebhookRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewAddPayscryptWebhookRequestWithBody constructs an http.Request for the AddPayscryptWebhook method, with any body, and a specified content type
+func NewAddPayscryptWebhookRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/__mock/payscrypt/webhooks")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListPayscryptWebhookDeliveriesRequest constructs an http.Request for the ListPayscryptWebhookDeliveries method
+func NewListPayscryptWebhookDeliveriesRequest(server string, params *ListPayscryptWebhookDeliveriesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/__mock/payscrypt/webhooks/deliveries")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.OrderId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "order_id", *params.OrderId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewResetRequest calls the generic Reset builder with application/json body
 func NewResetRequest(server string, body ResetJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -1674,6 +2557,110 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /__mock/journal (the `GetJournal` operationId).
 	GetJournalWithResponse(ctx context.Context, params *GetJournalParams, reqEditors ...RequestEditorFn) (*GetJournalResponse, error)
+
+	// InvalidatePayscryptAPIKeyWithResponse Invalidate an api key; it fails from the next request on, as the documents say
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /__mock/payscrypt/apikeys/{apikey} (the `InvalidatePayscryptAPIKey` operationId).
+	InvalidatePayscryptAPIKeyWithResponse(ctx context.Context, apikey string, reqEditors ...RequestEditorFn) (*InvalidatePayscryptAPIKeyResponse, error)
+
+	// CreatePayscryptMerchantWithBodyWithResponse Create a Payscrypt merchant (a wallet and an api key), e.g. one per parallel test
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /__mock/payscrypt/merchants (the `CreatePayscryptMerchant` operationId).
+	CreatePayscryptMerchantWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePayscryptMerchantResponse, error)
+
+	// CreatePayscryptMerchantWithResponse Create a Payscrypt merchant (a wallet and an api key), e.g. one per parallel test
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /__mock/payscrypt/merchants (the `CreatePayscryptMerchant` operationId).
+	CreatePayscryptMerchantWithResponse(ctx context.Context, body CreatePayscryptMerchantJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePayscryptMerchantResponse, error)
+
+	// ListPayscryptOrdersWithResponse Payscrypt orders, newest first
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /__mock/payscrypt/orders (the `ListPayscryptOrders` operationId).
+	ListPayscryptOrdersWithResponse(ctx context.Context, params *ListPayscryptOrdersParams, reqEditors ...RequestEditorFn) (*ListPayscryptOrdersResponse, error)
+
+	// CancelPayscryptOrderWithResponse Cancel an invoice that is not final
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /__mock/payscrypt/orders/{orderId}/cancel (the `CancelPayscryptOrder` operationId).
+	CancelPayscryptOrderWithResponse(ctx context.Context, orderId OrderId, reqEditors ...RequestEditorFn) (*CancelPayscryptOrderResponse, error)
+
+	// PayPayscryptOrderWithBodyWithResponse Simulate a payment to the invoice's address, or more confirmations
+	//
+	// `value` (smallest unit) adds a payment; `confirmations` raises the confirmations of the
+	// payments seen so far (later calls can add more). Omit both to pay exactly what is still
+	// due with the target confirmations. The order goes CONFIRMING once the value reaches the
+	// target, SUCCESSFUL once confirmations reach `target_confirmations`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /__mock/payscrypt/orders/{orderId}/payments (the `PayPayscryptOrder` operationId).
+	PayPayscryptOrderWithBodyWithResponse(ctx context.Context, orderId OrderId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PayPayscryptOrderResponse, error)
+
+	// PayPayscryptOrderWithResponse Simulate a payment to the invoice's address, or more confirmations
+	//
+	// `value` (smallest unit) adds a payment; `confirmations` raises the confirmations of the
+	// payments seen so far (later calls can add more). Omit both to pay exactly what is still
+	// due with the target confirmations. The order goes CONFIRMING once the value reaches the
+	// target, SUCCESSFUL once confirmations reach `target_confirmations`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /__mock/payscrypt/orders/{orderId}/payments (the `PayPayscryptOrder` operationId).
+	PayPayscryptOrderWithResponse(ctx context.Context, orderId OrderId, body PayPayscryptOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*PayPayscryptOrderResponse, error)
+
+	// ReplayPayscryptWebhookWithBodyWithResponse Send webhooks on demand
+	//
+	// `resend` the current status once more, send it as a `duplicate` (twice), send an earlier
+	// status `out_of_order`, or send a `forged` webhook with a status the order does not have
+	// (`status`, default SUCCESSFUL). They let a merchant prove that its handler re-checks with
+	// get_public_order and trusts only that answer, as the documents demand.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /__mock/payscrypt/orders/{orderId}/webhooks (the `ReplayPayscryptWebhook` operationId).
+	ReplayPayscryptWebhookWithBodyWithResponse(ctx context.Context, orderId OrderId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplayPayscryptWebhookResponse, error)
+
+	// ReplayPayscryptWebhookWithResponse Send webhooks on demand
+	//
+	// `resend` the current status once more, send it as a `duplicate` (twice), send an earlier
+	// status `out_of_order`, or send a `forged` webhook with a status the order does not have
+	// (`status`, default SUCCESSFUL). They let a merchant prove that its handler re-checks with
+	// get_public_order and trusts only that answer, as the documents demand.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /__mock/payscrypt/orders/{orderId}/webhooks (the `ReplayPayscryptWebhook` operationId).
+	ReplayPayscryptWebhookWithResponse(ctx context.Context, orderId OrderId, body ReplayPayscryptWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplayPayscryptWebhookResponse, error)
+
+	// AddPayscryptWebhookWithBodyWithResponse Add a webhook URL to a merchant
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /__mock/payscrypt/webhooks (the `AddPayscryptWebhook` operationId).
+	AddPayscryptWebhookWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddPayscryptWebhookResponse, error)
+
+	// AddPayscryptWebhookWithResponse Add a webhook URL to a merchant
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /__mock/payscrypt/webhooks (the `AddPayscryptWebhook` operationId).
+	AddPayscryptWebhookWithResponse(ctx context.Context, body AddPayscryptWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*AddPayscryptWebhookResponse, error)
+
+	// ListPayscryptWebhookDeliveriesWithResponse The webhook delivery log (every attempt), oldest first
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /__mock/payscrypt/webhooks/deliveries (the `ListPayscryptWebhookDeliveries` operationId).
+	ListPayscryptWebhookDeliveriesWithResponse(ctx context.Context, params *ListPayscryptWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*ListPayscryptWebhookDeliveriesResponse, error)
 
 	// ResetWithBodyWithResponse Forget state - everything, or one partner's
 	//
@@ -2297,6 +3284,486 @@ func (r GetJournalResponse) ContentType() string {
 	return ""
 }
 
+type InvalidatePayscryptAPIKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Invalidated string `json:"invalidated"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r InvalidatePayscryptAPIKeyResponse) GetJSON200() *struct {
+	Invalidated string `json:"invalidated"`
+} {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r InvalidatePayscryptAPIKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r InvalidatePayscryptAPIKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r InvalidatePayscryptAPIKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r InvalidatePayscryptAPIKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r InvalidatePayscryptAPIKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r InvalidatePayscryptAPIKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreatePayscryptMerchantResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Merchant
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreatePayscryptMerchantResponse) GetJSON201() *Merchant {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreatePayscryptMerchantResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreatePayscryptMerchantResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetBody returns the raw response body bytes
+func (r CreatePayscryptMerchantResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreatePayscryptMerchantResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreatePayscryptMerchantResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreatePayscryptMerchantResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListPayscryptOrdersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Orders []InvoiceSummary `json:"orders"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListPayscryptOrdersResponse) GetJSON200() *struct {
+	Orders []InvoiceSummary `json:"orders"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListPayscryptOrdersResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListPayscryptOrdersResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetBody returns the raw response body bytes
+func (r ListPayscryptOrdersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListPayscryptOrdersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListPayscryptOrdersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListPayscryptOrdersResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CancelPayscryptOrderResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *InvoiceSummary
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CancelPayscryptOrderResponse) GetJSON200() *InvoiceSummary {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CancelPayscryptOrderResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CancelPayscryptOrderResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CancelPayscryptOrderResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r CancelPayscryptOrderResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CancelPayscryptOrderResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CancelPayscryptOrderResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CancelPayscryptOrderResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PayPayscryptOrderResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *InvoiceSummary
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PayPayscryptOrderResponse) GetJSON200() *InvoiceSummary {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PayPayscryptOrderResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PayPayscryptOrderResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PayPayscryptOrderResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r PayPayscryptOrderResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PayPayscryptOrderResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PayPayscryptOrderResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PayPayscryptOrderResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ReplayPayscryptWebhookResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *struct {
+		Deliveries []string `json:"deliveries"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r ReplayPayscryptWebhookResponse) GetJSON202() *struct {
+	Deliveries []string `json:"deliveries"`
+} {
+	return r.JSON202
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ReplayPayscryptWebhookResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ReplayPayscryptWebhookResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ReplayPayscryptWebhookResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r ReplayPayscryptWebhookResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReplayPayscryptWebhookResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReplayPayscryptWebhookResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReplayPayscryptWebhookResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AddPayscryptWebhookResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Merchant
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r AddPayscryptWebhookResponse) GetJSON201() *Merchant {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AddPayscryptWebhookResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AddPayscryptWebhookResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AddPayscryptWebhookResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r AddPayscryptWebhookResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AddPayscryptWebhookResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AddPayscryptWebhookResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AddPayscryptWebhookResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListPayscryptWebhookDeliveriesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeliveryLog
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListPayscryptWebhookDeliveriesResponse) GetJSON200() *DeliveryLog {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListPayscryptWebhookDeliveriesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListPayscryptWebhookDeliveriesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetBody returns the raw response body bytes
+func (r ListPayscryptWebhookDeliveriesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListPayscryptWebhookDeliveriesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListPayscryptWebhookDeliveriesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListPayscryptWebhookDeliveriesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ResetResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -2628,6 +4095,182 @@ func (c *ClientWithResponses) GetJournalWithResponse(ctx context.Context, params
 		return nil, err
 	}
 	return ParseGetJournalResponse(rsp)
+}
+
+// InvalidatePayscryptAPIKeyWithResponse Invalidate an api key; it fails from the next request on, as the documents say
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /__mock/payscrypt/apikeys/{apikey} (the `InvalidatePayscryptAPIKey` operationId).
+func (c *ClientWithResponses) InvalidatePayscryptAPIKeyWithResponse(ctx context.Context, apikey string, reqEditors ...RequestEditorFn) (*InvalidatePayscryptAPIKeyResponse, error) {
+	rsp, err := c.InvalidatePayscryptAPIKey(ctx, apikey, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseInvalidatePayscryptAPIKeyResponse(rsp)
+}
+
+// CreatePayscryptMerchantWithBodyWithResponse Create a Payscrypt merchant (a wallet and an api key), e.g. one per parallel test
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /__mock/payscrypt/merchants (the `CreatePayscryptMerchant` operationId).
+func (c *ClientWithResponses) CreatePayscryptMerchantWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePayscryptMerchantResponse, error) {
+	rsp, err := c.CreatePayscryptMerchantWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreatePayscryptMerchantResponse(rsp)
+}
+
+// CreatePayscryptMerchantWithResponse Create a Payscrypt merchant (a wallet and an api key), e.g. one per parallel test
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /__mock/payscrypt/merchants (the `CreatePayscryptMerchant` operationId).
+func (c *ClientWithResponses) CreatePayscryptMerchantWithResponse(ctx context.Context, body CreatePayscryptMerchantJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePayscryptMerchantResponse, error) {
+	rsp, err := c.CreatePayscryptMerchant(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreatePayscryptMerchantResponse(rsp)
+}
+
+// ListPayscryptOrdersWithResponse Payscrypt orders, newest first
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /__mock/payscrypt/orders (the `ListPayscryptOrders` operationId).
+func (c *ClientWithResponses) ListPayscryptOrdersWithResponse(ctx context.Context, params *ListPayscryptOrdersParams, reqEditors ...RequestEditorFn) (*ListPayscryptOrdersResponse, error) {
+	rsp, err := c.ListPayscryptOrders(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListPayscryptOrdersResponse(rsp)
+}
+
+// CancelPayscryptOrderWithResponse Cancel an invoice that is not final
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /__mock/payscrypt/orders/{orderId}/cancel (the `CancelPayscryptOrder` operationId).
+func (c *ClientWithResponses) CancelPayscryptOrderWithResponse(ctx context.Context, orderId OrderId, reqEditors ...RequestEditorFn) (*CancelPayscryptOrderResponse, error) {
+	rsp, err := c.CancelPayscryptOrder(ctx, orderId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelPayscryptOrderResponse(rsp)
+}
+
+// PayPayscryptOrderWithBodyWithResponse Simulate a payment to the invoice's address, or more confirmations
+//
+// `value` (smallest unit) adds a payment; `confirmations` raises the confirmations of the
+// payments seen so far (later calls can add more). Omit both to pay exactly what is still
+// due with the target confirmations. The order goes CONFIRMING once the value reaches the
+// target, SUCCESSFUL once confirmations reach `target_confirmations`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /__mock/payscrypt/orders/{orderId}/payments (the `PayPayscryptOrder` operationId).
+func (c *ClientWithResponses) PayPayscryptOrderWithBodyWithResponse(ctx context.Context, orderId OrderId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PayPayscryptOrderResponse, error) {
+	rsp, err := c.PayPayscryptOrderWithBody(ctx, orderId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePayPayscryptOrderResponse(rsp)
+}
+
+// PayPayscryptOrderWithResponse Simulate a payment to the invoice's address, or more confirmations
+//
+// `value` (smallest unit) adds a payment; `confirmations` raises the confirmations of the
+// payments seen so far (later calls can add more). Omit both to pay exactly what is still
+// due with the target confirmations. The order goes CONFIRMING once the value reaches the
+// target, SUCCESSFUL once confirmations reach `target_confirmations`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /__mock/payscrypt/orders/{orderId}/payments (the `PayPayscryptOrder` operationId).
+func (c *ClientWithResponses) PayPayscryptOrderWithResponse(ctx context.Context, orderId OrderId, body PayPayscryptOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*PayPayscryptOrderResponse, error) {
+	rsp, err := c.PayPayscryptOrder(ctx, orderId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePayPayscryptOrderResponse(rsp)
+}
+
+// ReplayPayscryptWebhookWithBodyWithResponse Send webhooks on demand
+//
+// `resend` the current status once more, send it as a `duplicate` (twice), send an earlier
+// status `out_of_order`, or send a `forged` webhook with a status the order does not have
+// (`status`, default SUCCESSFUL). They let a merchant prove that its handler re-checks with
+// get_public_order and trusts only that answer, as the documents demand.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /__mock/payscrypt/orders/{orderId}/webhooks (the `ReplayPayscryptWebhook` operationId).
+func (c *ClientWithResponses) ReplayPayscryptWebhookWithBodyWithResponse(ctx context.Context, orderId OrderId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReplayPayscryptWebhookResponse, error) {
+	rsp, err := c.ReplayPayscryptWebhookWithBody(ctx, orderId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplayPayscryptWebhookResponse(rsp)
+}
+
+// ReplayPayscryptWebhookWithResponse Send webhooks on demand
+//
+// `resend` the current status once more, send it as a `duplicate` (twice), send an earlier
+// status `out_of_order`, or send a `forged` webhook with a status the order does not have
+// (`status`, default SUCCESSFUL). They let a merchant prove that its handler re-checks with
+// get_public_order and trusts only that answer, as the documents demand.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /__mock/payscrypt/orders/{orderId}/webhooks (the `ReplayPayscryptWebhook` operationId).
+func (c *ClientWithResponses) ReplayPayscryptWebhookWithResponse(ctx context.Context, orderId OrderId, body ReplayPayscryptWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplayPayscryptWebhookResponse, error) {
+	rsp, err := c.ReplayPayscryptWebhook(ctx, orderId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplayPayscryptWebhookResponse(rsp)
+}
+
+// AddPayscryptWebhookWithBodyWithResponse Add a webhook URL to a merchant
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /__mock/payscrypt/webhooks (the `AddPayscryptWebhook` operationId).
+func (c *ClientWithResponses) AddPayscryptWebhookWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddPayscryptWebhookResponse, error) {
+	rsp, err := c.AddPayscryptWebhookWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddPayscryptWebhookResponse(rsp)
+}
+
+// AddPayscryptWebhookWithResponse Add a webhook URL to a merchant
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /__mock/payscrypt/webhooks (the `AddPayscryptWebhook` operationId).
+func (c *ClientWithResponses) AddPayscryptWebhookWithResponse(ctx context.Context, body AddPayscryptWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*AddPayscryptWebhookResponse, error) {
+	rsp, err := c.AddPayscryptWebhook(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddPayscryptWebhookResponse(rsp)
+}
+
+// ListPayscryptWebhookDeliveriesWithResponse The webhook delivery log (every attempt), oldest first
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /__mock/payscrypt/webhooks/deliveries (the `ListPayscryptWebhookDeliveries` operationId).
+func (c *ClientWithResponses) ListPayscryptWebhookDeliveriesWithResponse(ctx context.Context, params *ListPayscryptWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*ListPayscryptWebhookDeliveriesResponse, error) {
+	rsp, err := c.ListPayscryptWebhookDeliveries(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListPayscryptWebhookDeliveriesResponse(rsp)
 }
 
 // ResetWithBodyWithResponse Forget state - everything, or one partner's
@@ -3092,6 +4735,360 @@ func ParseGetJournalResponse(rsp *http.Response) (*GetJournalResponse, error) {
 	return response, nil
 }
 
+// ParseInvalidatePayscryptAPIKeyResponse parses an HTTP response from a InvalidatePayscryptAPIKeyWithResponse call
+func ParseInvalidatePayscryptAPIKeyResponse(rsp *http.Response) (*InvalidatePayscryptAPIKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &InvalidatePayscryptAPIKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Invalidated string `json:"invalidated"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreatePayscryptMerchantResponse parses an HTTP response from a CreatePayscryptMerchantWithResponse call
+func ParseCreatePayscryptMerchantResponse(rsp *http.Response) (*CreatePayscryptMerchantResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreatePayscryptMerchantResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Merchant
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListPayscryptOrdersResponse parses an HTTP response from a ListPayscryptOrdersWithResponse call
+func ParseListPayscryptOrdersResponse(rsp *http.Response) (*ListPayscryptOrdersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListPayscryptOrdersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Orders []InvoiceSummary `json:"orders"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCancelPayscryptOrderResponse parses an HTTP response from a CancelPayscryptOrderWithResponse call
+func ParseCancelPayscryptOrderResponse(rsp *http.Response) (*CancelPayscryptOrderResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CancelPayscryptOrderResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest InvoiceSummary
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePayPayscryptOrderResponse parses an HTTP response from a PayPayscryptOrderWithResponse call
+func ParsePayPayscryptOrderResponse(rsp *http.Response) (*PayPayscryptOrderResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PayPayscryptOrderResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest InvoiceSummary
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseReplayPayscryptWebhookResponse parses an HTTP response from a ReplayPayscryptWebhookWithResponse call
+func ParseReplayPayscryptWebhookResponse(rsp *http.Response) (*ReplayPayscryptWebhookResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReplayPayscryptWebhookResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest struct {
+			Deliveries []string `json:"deliveries"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAddPayscryptWebhookResponse parses an HTTP response from a AddPayscryptWebhookWithResponse call
+func ParseAddPayscryptWebhookResponse(rsp *http.Response) (*AddPayscryptWebhookResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AddPayscryptWebhookResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Merchant
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListPayscryptWebhookDeliveriesResponse parses an HTTP response from a ListPayscryptWebhookDeliveriesWithResponse call
+func ParseListPayscryptWebhookDeliveriesResponse(rsp *http.Response) (*ListPayscryptWebhookDeliveriesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListPayscryptWebhookDeliveriesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeliveryLog
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseResetResponse parses an HTTP response from a ResetWithResponse call
 func ParseResetResponse(rsp *http.Response) (*ResetResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -3167,6 +5164,30 @@ type ServerInterface interface {
 	// GetJournal Recent requests to the upstream APIs, newest last
 	// (GET /__mock/journal)
 	GetJournal(w http.ResponseWriter, r *http.Request, params GetJournalParams)
+	// InvalidatePayscryptAPIKey Invalidate an api key; it fails from the next request on, as the documents say
+	// (DELETE /__mock/payscrypt/apikeys/{apikey})
+	InvalidatePayscryptAPIKey(w http.ResponseWriter, r *http.Request, apikey string)
+	// CreatePayscryptMerchant Create a Payscrypt merchant (a wallet and an api key), e.g. one per parallel test
+	// (POST /__mock/payscrypt/merchants)
+	CreatePayscryptMerchant(w http.ResponseWriter, r *http.Request)
+	// ListPayscryptOrders Payscrypt orders, newest first
+	// (GET /__mock/payscrypt/orders)
+	ListPayscryptOrders(w http.ResponseWriter, r *http.Request, params ListPayscryptOrdersParams)
+	// CancelPayscryptOrder Cancel an invoice that is not final
+	// (POST /__mock/payscrypt/orders/{orderId}/cancel)
+	CancelPayscryptOrder(w http.ResponseWriter, r *http.Request, orderId OrderId)
+	// PayPayscryptOrder Simulate a payment to the invoice's address, or more confirmations
+	// (POST /__mock/payscrypt/orders/{orderId}/payments)
+	PayPayscryptOrder(w http.ResponseWriter, r *http.Request, orderId OrderId)
+	// ReplayPayscryptWebhook Send webhooks on demand
+	// (POST /__mock/payscrypt/orders/{orderId}/webhooks)
+	ReplayPayscryptWebhook(w http.ResponseWriter, r *http.Request, orderId OrderId)
+	// AddPayscryptWebhook Add a webhook URL to a merchant
+	// (POST /__mock/payscrypt/webhooks)
+	AddPayscryptWebhook(w http.ResponseWriter, r *http.Request)
+	// ListPayscryptWebhookDeliveries The webhook delivery log (every attempt), oldest first
+	// (GET /__mock/payscrypt/webhooks/deliveries)
+	ListPayscryptWebhookDeliveries(w http.ResponseWriter, r *http.Request, params ListPayscryptWebhookDeliveriesParams)
 	// Reset Forget state - everything, or one partner's
 	// (POST /__mock/reset)
 	Reset(w http.ResponseWriter, r *http.Request)
@@ -3442,6 +5463,217 @@ func (siw *ServerInterfaceWrapper) GetJournal(w http.ResponseWriter, r *http.Req
 	handler.ServeHTTP(w, r)
 }
 
+// InvalidatePayscryptAPIKey operation middleware
+func (siw *ServerInterfaceWrapper) InvalidatePayscryptAPIKey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "apikey" -------------
+	var apikey string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "apikey", r.PathValue("apikey"), &apikey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "apikey", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.InvalidatePayscryptAPIKey(w, r, apikey)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreatePayscryptMerchant operation middleware
+func (siw *ServerInterfaceWrapper) CreatePayscryptMerchant(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreatePayscryptMerchant(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListPayscryptOrders operation middleware
+func (siw *ServerInterfaceWrapper) ListPayscryptOrders(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListPayscryptOrdersParams
+
+	// ------------- Optional query parameter "pg_wallet_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pg_wallet_id", r.URL.Query(), &params.PgWalletId, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "pg_wallet_id"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pg_wallet_id", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListPayscryptOrders(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CancelPayscryptOrder operation middleware
+func (siw *ServerInterfaceWrapper) CancelPayscryptOrder(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orderId" -------------
+	var orderId OrderId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orderId", r.PathValue("orderId"), &orderId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orderId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CancelPayscryptOrder(w, r, orderId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// PayPayscryptOrder operation middleware
+func (siw *ServerInterfaceWrapper) PayPayscryptOrder(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orderId" -------------
+	var orderId OrderId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orderId", r.PathValue("orderId"), &orderId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orderId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.PayPayscryptOrder(w, r, orderId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ReplayPayscryptWebhook operation middleware
+func (siw *ServerInterfaceWrapper) ReplayPayscryptWebhook(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orderId" -------------
+	var orderId OrderId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orderId", r.PathValue("orderId"), &orderId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orderId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ReplayPayscryptWebhook(w, r, orderId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AddPayscryptWebhook operation middleware
+func (siw *ServerInterfaceWrapper) AddPayscryptWebhook(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AddPayscryptWebhook(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListPayscryptWebhookDeliveries operation middleware
+func (siw *ServerInterfaceWrapper) ListPayscryptWebhookDeliveries(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListPayscryptWebhookDeliveriesParams
+
+	// ------------- Optional query parameter "order_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "order_id", r.URL.Query(), &params.OrderId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "order_id"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "order_id", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListPayscryptWebhookDeliveries(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // Reset operation middleware
 func (siw *ServerInterfaceWrapper) Reset(w http.ResponseWriter, r *http.Request) {
 
@@ -3588,6 +5820,14 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/__mock/cryptorefills/orders", wrapper.ListCryptorefillsOrders)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/__mock/cryptorefills/orders/{orderId}/payments", wrapper.PayCryptorefillsOrder)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/__mock/cryptorefills/orders/{orderId}/transitions", wrapper.TransitionCryptorefillsOrder)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/__mock/payscrypt/merchants", wrapper.CreatePayscryptMerchant)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/__mock/payscrypt/apikeys/{apikey}", wrapper.InvalidatePayscryptAPIKey)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/__mock/payscrypt/webhooks", wrapper.AddPayscryptWebhook)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/__mock/payscrypt/webhooks/deliveries", wrapper.ListPayscryptWebhookDeliveries)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/__mock/payscrypt/orders", wrapper.ListPayscryptOrders)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/__mock/payscrypt/orders/{orderId}/payments", wrapper.PayPayscryptOrder)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/__mock/payscrypt/orders/{orderId}/cancel", wrapper.CancelPayscryptOrder)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/__mock/payscrypt/orders/{orderId}/webhooks", wrapper.ReplayPayscryptWebhook)
 
 	return m
 }
@@ -4127,6 +6367,470 @@ func (response GetJournal401JSONResponse) VisitGetJournalResponse(w http.Respons
 	return err
 }
 
+type InvalidatePayscryptAPIKeyRequestObject struct {
+	Apikey string `json:"apikey"`
+}
+
+type InvalidatePayscryptAPIKeyResponseObject interface {
+	VisitInvalidatePayscryptAPIKeyResponse(w http.ResponseWriter) error
+}
+
+type InvalidatePayscryptAPIKey200JSONResponse struct {
+	Invalidated string `json:"invalidated"`
+}
+
+func (response InvalidatePayscryptAPIKey200JSONResponse) VisitInvalidatePayscryptAPIKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InvalidatePayscryptAPIKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response InvalidatePayscryptAPIKey401JSONResponse) VisitInvalidatePayscryptAPIKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InvalidatePayscryptAPIKey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response InvalidatePayscryptAPIKey404JSONResponse) VisitInvalidatePayscryptAPIKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePayscryptMerchantRequestObject struct {
+	Body *CreatePayscryptMerchantJSONRequestBody
+}
+
+type CreatePayscryptMerchantResponseObject interface {
+	VisitCreatePayscryptMerchantResponse(w http.ResponseWriter) error
+}
+
+type CreatePayscryptMerchant201JSONResponse Merchant
+
+func (response CreatePayscryptMerchant201JSONResponse) VisitCreatePayscryptMerchantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePayscryptMerchant400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreatePayscryptMerchant400JSONResponse) VisitCreatePayscryptMerchantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePayscryptMerchant401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreatePayscryptMerchant401JSONResponse) VisitCreatePayscryptMerchantResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPayscryptOrdersRequestObject struct {
+	Params ListPayscryptOrdersParams
+}
+
+type ListPayscryptOrdersResponseObject interface {
+	VisitListPayscryptOrdersResponse(w http.ResponseWriter) error
+}
+
+type ListPayscryptOrders200JSONResponse struct {
+	Orders []InvoiceSummary `json:"orders"`
+}
+
+func (response ListPayscryptOrders200JSONResponse) VisitListPayscryptOrdersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPayscryptOrders400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListPayscryptOrders400JSONResponse) VisitListPayscryptOrdersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPayscryptOrders401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListPayscryptOrders401JSONResponse) VisitListPayscryptOrdersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelPayscryptOrderRequestObject struct {
+	OrderId OrderId `json:"orderId"`
+}
+
+type CancelPayscryptOrderResponseObject interface {
+	VisitCancelPayscryptOrderResponse(w http.ResponseWriter) error
+}
+
+type CancelPayscryptOrder200JSONResponse InvoiceSummary
+
+func (response CancelPayscryptOrder200JSONResponse) VisitCancelPayscryptOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelPayscryptOrder401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CancelPayscryptOrder401JSONResponse) VisitCancelPayscryptOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelPayscryptOrder404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CancelPayscryptOrder404JSONResponse) VisitCancelPayscryptOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelPayscryptOrder409JSONResponse struct{ ConflictJSONResponse }
+
+func (response CancelPayscryptOrder409JSONResponse) VisitCancelPayscryptOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PayPayscryptOrderRequestObject struct {
+	OrderId OrderId `json:"orderId"`
+	Body    *PayPayscryptOrderJSONRequestBody
+}
+
+type PayPayscryptOrderResponseObject interface {
+	VisitPayPayscryptOrderResponse(w http.ResponseWriter) error
+}
+
+type PayPayscryptOrder200JSONResponse InvoiceSummary
+
+func (response PayPayscryptOrder200JSONResponse) VisitPayPayscryptOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PayPayscryptOrder400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response PayPayscryptOrder400JSONResponse) VisitPayPayscryptOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PayPayscryptOrder401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response PayPayscryptOrder401JSONResponse) VisitPayPayscryptOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PayPayscryptOrder404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response PayPayscryptOrder404JSONResponse) VisitPayPayscryptOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayPayscryptWebhookRequestObject struct {
+	OrderId OrderId `json:"orderId"`
+	Body    *ReplayPayscryptWebhookJSONRequestBody
+}
+
+type ReplayPayscryptWebhookResponseObject interface {
+	VisitReplayPayscryptWebhookResponse(w http.ResponseWriter) error
+}
+
+type ReplayPayscryptWebhook202JSONResponse struct {
+	Deliveries []string `json:"deliveries"`
+}
+
+func (response ReplayPayscryptWebhook202JSONResponse) VisitReplayPayscryptWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayPayscryptWebhook400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ReplayPayscryptWebhook400JSONResponse) VisitReplayPayscryptWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayPayscryptWebhook401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ReplayPayscryptWebhook401JSONResponse) VisitReplayPayscryptWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReplayPayscryptWebhook404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ReplayPayscryptWebhook404JSONResponse) VisitReplayPayscryptWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddPayscryptWebhookRequestObject struct {
+	Body *AddPayscryptWebhookJSONRequestBody
+}
+
+type AddPayscryptWebhookResponseObject interface {
+	VisitAddPayscryptWebhookResponse(w http.ResponseWriter) error
+}
+
+type AddPayscryptWebhook201JSONResponse Merchant
+
+func (response AddPayscryptWebhook201JSONResponse) VisitAddPayscryptWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddPayscryptWebhook400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response AddPayscryptWebhook400JSONResponse) VisitAddPayscryptWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddPayscryptWebhook401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response AddPayscryptWebhook401JSONResponse) VisitAddPayscryptWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddPayscryptWebhook404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response AddPayscryptWebhook404JSONResponse) VisitAddPayscryptWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPayscryptWebhookDeliveriesRequestObject struct {
+	Params ListPayscryptWebhookDeliveriesParams
+}
+
+type ListPayscryptWebhookDeliveriesResponseObject interface {
+	VisitListPayscryptWebhookDeliveriesResponse(w http.ResponseWriter) error
+}
+
+type ListPayscryptWebhookDeliveries200JSONResponse DeliveryLog
+
+func (response ListPayscryptWebhookDeliveries200JSONResponse) VisitListPayscryptWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPayscryptWebhookDeliveries400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListPayscryptWebhookDeliveries400JSONResponse) VisitListPayscryptWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPayscryptWebhookDeliveries401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListPayscryptWebhookDeliveries401JSONResponse) VisitListPayscryptWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ResetRequestObject struct {
 	Body *ResetJSONRequestBody
 }
@@ -4212,6 +6916,30 @@ type StrictServerInterface interface {
 	// GetJournal Recent requests to the upstream APIs, newest last
 	// (GET /__mock/journal)
 	GetJournal(ctx context.Context, request GetJournalRequestObject) (GetJournalResponseObject, error)
+	// InvalidatePayscryptAPIKey Invalidate an api key; it fails from the next request on, as the documents say
+	// (DELETE /__mock/payscrypt/apikeys/{apikey})
+	InvalidatePayscryptAPIKey(ctx context.Context, request InvalidatePayscryptAPIKeyRequestObject) (InvalidatePayscryptAPIKeyResponseObject, error)
+	// CreatePayscryptMerchant Create a Payscrypt merchant (a wallet and an api key), e.g. one per parallel test
+	// (POST /__mock/payscrypt/merchants)
+	CreatePayscryptMerchant(ctx context.Context, request CreatePayscryptMerchantRequestObject) (CreatePayscryptMerchantResponseObject, error)
+	// ListPayscryptOrders Payscrypt orders, newest first
+	// (GET /__mock/payscrypt/orders)
+	ListPayscryptOrders(ctx context.Context, request ListPayscryptOrdersRequestObject) (ListPayscryptOrdersResponseObject, error)
+	// CancelPayscryptOrder Cancel an invoice that is not final
+	// (POST /__mock/payscrypt/orders/{orderId}/cancel)
+	CancelPayscryptOrder(ctx context.Context, request CancelPayscryptOrderRequestObject) (CancelPayscryptOrderResponseObject, error)
+	// PayPayscryptOrder Simulate a payment to the invoice's address, or more confirmations
+	// (POST /__mock/payscrypt/orders/{orderId}/payments)
+	PayPayscryptOrder(ctx context.Context, request PayPayscryptOrderRequestObject) (PayPayscryptOrderResponseObject, error)
+	// ReplayPayscryptWebhook Send webhooks on demand
+	// (POST /__mock/payscrypt/orders/{orderId}/webhooks)
+	ReplayPayscryptWebhook(ctx context.Context, request ReplayPayscryptWebhookRequestObject) (ReplayPayscryptWebhookResponseObject, error)
+	// AddPayscryptWebhook Add a webhook URL to a merchant
+	// (POST /__mock/payscrypt/webhooks)
+	AddPayscryptWebhook(ctx context.Context, request AddPayscryptWebhookRequestObject) (AddPayscryptWebhookResponseObject, error)
+	// ListPayscryptWebhookDeliveries The webhook delivery log (every attempt), oldest first
+	// (GET /__mock/payscrypt/webhooks/deliveries)
+	ListPayscryptWebhookDeliveries(ctx context.Context, request ListPayscryptWebhookDeliveriesRequestObject) (ListPayscryptWebhookDeliveriesResponseObject, error)
 	// Reset Forget state - everything, or one partner's
 	// (POST /__mock/reset)
 	Reset(ctx context.Context, request ResetRequestObject) (ResetResponseObject, error)
@@ -4561,6 +7289,244 @@ func (sh *strictHandler) GetJournal(w http.ResponseWriter, r *http.Request, para
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(GetJournalResponseObject); ok {
 		if err := validResponse.VisitGetJournalResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// InvalidatePayscryptAPIKey operation middleware
+func (sh *strictHandler) InvalidatePayscryptAPIKey(w http.ResponseWriter, r *http.Request, apikey string) {
+	var request InvalidatePayscryptAPIKeyRequestObject
+
+	request.Apikey = apikey
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.InvalidatePayscryptAPIKey(ctx, request.(InvalidatePayscryptAPIKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "InvalidatePayscryptAPIKey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(InvalidatePayscryptAPIKeyResponseObject); ok {
+		if err := validResponse.VisitInvalidatePayscryptAPIKeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreatePayscryptMerchant operation middleware
+func (sh *strictHandler) CreatePayscryptMerchant(w http.ResponseWriter, r *http.Request) {
+	var request CreatePayscryptMerchantRequestObject
+
+	var body CreatePayscryptMerchantJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		if !errors.Is(err, io.EOF) {
+			sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+			return
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreatePayscryptMerchant(ctx, request.(CreatePayscryptMerchantRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreatePayscryptMerchant")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreatePayscryptMerchantResponseObject); ok {
+		if err := validResponse.VisitCreatePayscryptMerchantResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListPayscryptOrders operation middleware
+func (sh *strictHandler) ListPayscryptOrders(w http.ResponseWriter, r *http.Request, params ListPayscryptOrdersParams) {
+	var request ListPayscryptOrdersRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListPayscryptOrders(ctx, request.(ListPayscryptOrdersRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListPayscryptOrders")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListPayscryptOrdersResponseObject); ok {
+		if err := validResponse.VisitListPayscryptOrdersResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CancelPayscryptOrder operation middleware
+func (sh *strictHandler) CancelPayscryptOrder(w http.ResponseWriter, r *http.Request, orderId OrderId) {
+	var request CancelPayscryptOrderRequestObject
+
+	request.OrderId = orderId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CancelPayscryptOrder(ctx, request.(CancelPayscryptOrderRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CancelPayscryptOrder")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CancelPayscryptOrderResponseObject); ok {
+		if err := validResponse.VisitCancelPayscryptOrderResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// PayPayscryptOrder operation middleware
+func (sh *strictHandler) PayPayscryptOrder(w http.ResponseWriter, r *http.Request, orderId OrderId) {
+	var request PayPayscryptOrderRequestObject
+
+	request.OrderId = orderId
+
+	var body PayPayscryptOrderJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		if !errors.Is(err, io.EOF) {
+			sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+			return
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.PayPayscryptOrder(ctx, request.(PayPayscryptOrderRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PayPayscryptOrder")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(PayPayscryptOrderResponseObject); ok {
+		if err := validResponse.VisitPayPayscryptOrderResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ReplayPayscryptWebhook operation middleware
+func (sh *strictHandler) ReplayPayscryptWebhook(w http.ResponseWriter, r *http.Request, orderId OrderId) {
+	var request ReplayPayscryptWebhookRequestObject
+
+	request.OrderId = orderId
+
+	var body ReplayPayscryptWebhookJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ReplayPayscryptWebhook(ctx, request.(ReplayPayscryptWebhookRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReplayPayscryptWebhook")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ReplayPayscryptWebhookResponseObject); ok {
+		if err := validResponse.VisitReplayPayscryptWebhookResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AddPayscryptWebhook operation middleware
+func (sh *strictHandler) AddPayscryptWebhook(w http.ResponseWriter, r *http.Request) {
+	var request AddPayscryptWebhookRequestObject
+
+	var body AddPayscryptWebhookJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AddPayscryptWebhook(ctx, request.(AddPayscryptWebhookRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AddPayscryptWebhook")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AddPayscryptWebhookResponseObject); ok {
+		if err := validResponse.VisitAddPayscryptWebhookResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListPayscryptWebhookDeliveries operation middleware
+func (sh *strictHandler) ListPayscryptWebhookDeliveries(w http.ResponseWriter, r *http.Request, params ListPayscryptWebhookDeliveriesParams) {
+	var request ListPayscryptWebhookDeliveriesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListPayscryptWebhookDeliveries(ctx, request.(ListPayscryptWebhookDeliveriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListPayscryptWebhookDeliveries")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListPayscryptWebhookDeliveriesResponseObject); ok {
+		if err := validResponse.VisitListPayscryptWebhookDeliveriesResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {

@@ -15,9 +15,11 @@ import (
 	gen "github.com/cryptomock/cryptomock/gen/mockadmin"
 	"github.com/cryptomock/cryptomock/mockserver/internal/clock"
 	"github.com/cryptomock/cryptomock/mockserver/internal/faults"
+	"github.com/cryptomock/cryptomock/mockserver/internal/invoices"
 	"github.com/cryptomock/cryptomock/mockserver/internal/journal"
 	"github.com/cryptomock/cryptomock/mockserver/internal/lifecycle"
 	"github.com/cryptomock/cryptomock/mockserver/internal/money"
+	"github.com/cryptomock/cryptomock/mockserver/internal/webhook"
 )
 
 var _ gen.StrictServerInterface = (*Handlers)(nil)
@@ -30,6 +32,10 @@ type Deps struct {
 	Faults  *faults.Registry
 	Journal *journal.Journal
 	Reset   func(partner string) // forgets a partner's state, or everything with ""
+
+	Invoices *invoices.Book
+	Webhooks *webhook.Dispatcher
+	Replay   func(orderID int64, mode, status string) ([]string, error)
 }
 
 // Handlers implements the control API.

@@ -140,7 +140,9 @@ func (d *Dispatcher) attempt(del *delivery) {
 		d.record(del, status, latency, errText, "gave_up")
 		return
 	}
-	d.record(del, status, latency, errText, "retrying")
+	// Schedule before logging: whoever sees "retrying" in the log may advance the clock
+	// at once, and the retry must already be due by then.
+	defer d.record(del, status, latency, errText, "retrying")
 	d.clk.After(d.cfg.Schedule[del.n-1], func() {
 		d.mu.Lock()
 		if d.closed {

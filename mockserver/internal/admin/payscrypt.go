@@ -1,0 +1,181 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"math/big"
+	"strconv"
+
+	gen "github.com/cryptomock/cryptomock/gen/mockadmin"
+	"github.com/cryptomock/cryptomock/mockserver/internal/invoices"
+)
+
+func merchant(m invoices.Merchant) gen.Merchant {
+	out := gen.Merchant{PgWalletId: m.WalletID, Webhooks: append([]string{}, m.Webhooks...)}
+	if len(m.APIKeys) > 0 {
+		out.Apikey = m.APIKeys[0]
+	}
+	if m.Name != "" {
+		out.Name = ptr(m.Name)
+	}
+	return out
+}
+
+func invoice(o invoices.Order) gen.InvoiceSummary {
+	return gen.InvoiceSummary{Id: strconv.FormatInt(o.ID, 10), PgWalletId: o.WalletID, MerchantOrderId: ptr(o.MerchantOrderID),
+		Status: o.Status, AssetName: o.Asset.Name, TargetValue: o.Target.String(), Value: o.Value.String(),
+		Confirmations: o.Confirmations, TargetConfirmations: o.TargetConfirmations, ExpiredAt: o.ExpiredAt.Unix(),
+		Address: ptr(o.Variants[0])}
+}
+
+func orderID(s string) (int64, bool) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	return id, err == nil
+}
+
+// CreatePayscryptMerchant creates a merchant with a fresh wallet and key.
+func (h *Handlers) CreatePayscryptMerchant(_ context.Context, req gen.CreatePayscryptMerchantRequestObject) (gen.CreatePayscryptMerchantResponseObject, error) {
+	var name string
+	var hooks []string
+	if req.Body != nil {
+		if req.Body.Name != nil {
+			name = *req.Body.Name
+		}
+		if req.Body.Webhooks != nil {
+			hooks = *req.Body.Webhooks
+		}
+	}
+	m, err := h.d.Invoices.AddMerchant(0, name, "", hooks)
+	if err != nil {
+		return gen.CreatePayscryptMerchant400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(errBody("bad_request", "%v", err))}, nil
+	}
+	return gen.CreatePayscryptMerchant201JSONResponse(merchant(m)), nil
+}
+
+// InvalidatePayscryptAPIKey invalidates a key at once.
+func (h *Handlers) InvalidatePayscryptAPIKey(_ context.Context, req gen.InvalidatePayscryptAPIKeyRequestObject) (gen.InvalidatePayscryptAPIKeyResponseObject, error) {
+	if err := h.d.Invoices.InvalidateKey(req.Apikey); err != nil {
+		return gen.InvalidatePayscryptAPIKey404JSONResponse{NotFoundJSONResponse: gen.NotFoundJSONResponse(errBody("not_found", "%v", err))}, nil
+	}
+	return gen.InvalidatePayscryptAPIKey200JSONResponse{Invalidated: req.Apikey}, nil
+}
+
+// AddPayscryptWebhook adds a webhook URL to a merchant.
+func (h *Handlers) AddPayscryptWebhook(_ context.Context, req gen.AddPayscryptWebhookRequestObject) (gen.AddPayscryptWebhookResponseObject, error) {
+	if err := h.d.Invoices.AddWebhook(req.Body.PgWalletId, req.Body.Url); err != nil {
+		return gen.AddPayscryptWebhook404JSONResponse{NotFoundJSONResponse: gen.NotFoundJSONResponse(errBody("not_found", "%v", err))}, nil
+	}
+	m, _ := h.d.Invoices.Merchant(req.Body.PgWalletId)
+	return gen.AddPayscryptWebhook201JSONResponse(merchant(m)), nil
+}
+
+// ListPayscryptWebhookDeliveries answers the delivery log.
+func (h *Handlers) ListPayscryptWebhookDeliveries(_ context.Context, req gen.ListPayscryptWebhookDeliveriesRequestObject) (gen.ListPayscryptWebhookDeliveriesResponseObject, error) {
+	limit := 100
+	if req.Params.Limit != nil {
+		limit = *req.Params.Limit
+	}
+	var id int64
+	if req.Params.OrderId != nil {
+		id, _ = orderID(*req.Params.OrderId) // the spec limits it to digits
+	}
+	out := gen.DeliveryLog{Capacity: h.d.Webhooks.Capacity(), Attempts: []gen.DeliveryAttempt{}}
+	for _, a := range h.d.Webhooks.Log(id, limit) {
+		da := gen.DeliveryAttempt{Seq: a.Seq, DeliveryId: a.DeliveryID, Url: a.URL, Attempt: a.Attempt, Status: a.Status,
+			LatencyMs: float64(a.Latency.Microseconds()) / 1000, Outcome: gen.DeliveryAttemptOutcome(a.Outcome), Time: a.At.UTC(),
+			OrderId: strconv.FormatInt(a.OrderID, 10), OrderStatus: a.OrderStatus, Kind: gen.DeliveryAttemptKind(a.Kind)}
+		if a.Error != "" {
+			da.Error = ptr(a.Error)
+		}
+		out.Attempts = append(out.Attempts, da)
+	}
+	return gen.ListPayscryptWebhookDeliveries200JSONResponse(out), nil
+}
+
+// ListPayscryptOrders answers invoices, newest first.
+func (h *Handlers) ListPayscryptOrders(_ context.Context, req gen.ListPayscryptOrdersRequestObject) (gen.ListPayscryptOrdersResponseObject, error) {
+	var wallet int64
+	if req.Params.PgWalletId != nil {
+		wallet = *req.Params.PgWalletId
+	}
+	out := gen.ListPayscryptOrders200JSONResponse{Orders: []gen.InvoiceSummary{}}
+	for _, o := range h.d.Invoices.List(wallet) {
+		out.Orders = append(out.Orders, invoice(o))
+	}
+	return out, nil
+}
+
+// PayPayscryptOrder simulates a payment or more confirmations.
+func (h *Handlers) PayPayscryptOrder(_ context.Context, req gen.PayPayscryptOrderRequestObject) (gen.PayPayscryptOrderResponseObject, error) {
+	notFound := func(msg string) (gen.PayPayscryptOrderResponseObject, error) {
+		return gen.PayPayscryptOrder404JSONResponse{NotFoundJSONResponse: gen.NotFoundJSONResponse(errBody("not_found", "%s", msg))}, nil
+	}
+	id, ok := orderID(req.OrderId)
+	if !ok {
+		return notFound("no order " + req.OrderId)
+	}
+	o, err := h.d.Invoices.Get(id)
+	if err != nil {
+		return notFound(err.Error())
+	}
+	var value *big.Int
+	var confirmations int64
+	if b := req.Body; b != nil && (b.Value != nil || b.Confirmations != nil) {
+		if b.Value != nil {
+			value, _ = new(big.Int).SetString(*b.Value, 10) // the spec limits it to digits
+		}
+		if b.Confirmations != nil {
+			confirmations = *b.Confirmations
+		}
+	} else { // pay what is due, fully confirmed
+		value = new(big.Int).Sub(o.Target, o.Value)
+		confirmations = o.TargetConfirmations
+		if value.Sign() <= 0 {
+			value = nil
+		}
+	}
+	o, err = h.d.Invoices.Pay(id, value, confirmations)
+	switch {
+	case errors.Is(err, invoices.ErrNotFound):
+		return notFound(err.Error())
+	case err != nil:
+		return gen.PayPayscryptOrder400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(errBody("bad_request", "%v", err))}, nil
+	}
+	return gen.PayPayscryptOrder200JSONResponse(invoice(o)), nil
+}
+
+// CancelPayscryptOrder cancels an invoice.
+func (h *Handlers) CancelPayscryptOrder(_ context.Context, req gen.CancelPayscryptOrderRequestObject) (gen.CancelPayscryptOrderResponseObject, error) {
+	id, ok := orderID(req.OrderId)
+	if !ok {
+		return gen.CancelPayscryptOrder404JSONResponse{NotFoundJSONResponse: gen.NotFoundJSONResponse(errBody("not_found", "no order %s", req.OrderId))}, nil
+	}
+	o, err := h.d.Invoices.Cancel(id)
+	switch {
+	case errors.Is(err, invoices.ErrNotFound):
+		return gen.CancelPayscryptOrder404JSONResponse{NotFoundJSONResponse: gen.NotFoundJSONResponse(errBody("not_found", "%v", err))}, nil
+	case err != nil:
+		return gen.CancelPayscryptOrder409JSONResponse{ConflictJSONResponse: gen.ConflictJSONResponse(errBody("conflict", "%v", err))}, nil
+	}
+	return gen.CancelPayscryptOrder200JSONResponse(invoice(o)), nil
+}
+
+// ReplayPayscryptWebhook sends webhooks on demand.
+func (h *Handlers) ReplayPayscryptWebhook(_ context.Context, req gen.ReplayPayscryptWebhookRequestObject) (gen.ReplayPayscryptWebhookResponseObject, error) {
+	id, ok := orderID(req.OrderId)
+	if !ok {
+		return gen.ReplayPayscryptWebhook404JSONResponse{NotFoundJSONResponse: gen.NotFoundJSONResponse(errBody("not_found", "no order %s", req.OrderId))}, nil
+	}
+	status := ""
+	if req.Body.Status != nil {
+		status = string(*req.Body.Status)
+	}
+	ids, err := h.d.Replay(id, string(req.Body.Mode), status)
+	switch {
+	case errors.Is(err, invoices.ErrNotFound):
+		return gen.ReplayPayscryptWebhook404JSONResponse{NotFoundJSONResponse: gen.NotFoundJSONResponse(errBody("not_found", "%v", err))}, nil
+	case err != nil:
+		return gen.ReplayPayscryptWebhook400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(errBody("bad_request", "%v", err))}, nil
+	}
+	return gen.ReplayPayscryptWebhook202JSONResponse{Deliveries: ids}, nil
+}

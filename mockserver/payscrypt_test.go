@@ -1,0 +1,320 @@
+package mockserver_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cryptomock/cryptomock/mockserver"
+)
+
+// shop is a merchant's webhook receiver on loopback, written as the documents demand: it never
+// trusts the webhook's data, it re-checks the order with get_public_order and acts on that.
+type shop struct {
+	*httptest.Server
+	h        *harness
+	mu       sync.Mutex
+	received []map[string]string
+	verified map[string]string // order id -> status get_public_order confirmed
+	fail     int               // answer 500 to the first fail webhooks
+}
+
+func newShop(t *testing.T, h *harness) *shop {
+	s := &shop{h: h, verified: map[string]string{}}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var hook map[string]string
+		body, _ := io.ReadAll(r.Body)
+		if err := json.Unmarshal(body, &hook); err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		s.mu.Lock()
+		s.received = append(s.received, hook)
+		failing := len(s.received) <= s.fail
+		s.mu.Unlock()
+		if failing {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		// Re-check: trust only get_public_order.
+		status, b := h.raw("POST", "/apis/pg/get_public_order", obj{"id": hook["id"]}, nil)
+		if status == 200 {
+			var reply struct{ Order struct{ ID, Status string } }
+			_ = json.Unmarshal(b, &reply)
+			s.mu.Lock()
+			s.verified[hook["id"]] = reply.Order.Status
+			s.mu.Unlock()
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *shop) snapshot() ([]map[string]string, map[string]string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v := map[string]string{}
+	for k, x := range s.verified {
+		v[k] = x
+	}
+	return append([]map[string]string(nil), s.received...), v
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out: %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+type invoice struct {
+	ID, Status, Value, Confirmations, TargetConfirmations, RedirectURL, ExpiredAt string
+	Variants                                                                     []string
+}
+
+func (h *harness) createInvoice(apikey string, body obj) (int, invoice, http.Header, []byte) {
+	h.t.Helper()
+	r, _ := http.NewRequest("POST", h.url+"/apis/pg/create_order", strings.NewReader(mustJSON(body)))
+	r.Header.Set("Content-Type", "application/json")
+	if apikey != "" {
+		r.Header.Set("apikey", apikey)
+	}
+	resp, err := h.client.Do(r)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var reply struct {
+		Order struct {
+			ID                  string   `json:"id"`
+			Status              string   `json:"status"`
+			Value               string   `json:"value"`
+			Confirmations       string   `json:"confirmations"`
+			TargetConfirmations string   `json:"target_confirmations"`
+			RedirectURL         string   `json:"redirect_url"`
+			ExpiredAt           string   `json:"expired_at"`
+			Variants            []string `json:"variants"`
+		} `json:"order"`
+	}
+	_ = json.Unmarshal(b, &reply)
+	o := reply.Order
+	return resp.StatusCode, invoice{o.ID, o.Status, o.Value, o.Confirmations, o.TargetConfirmations, o.RedirectURL, o.ExpiredAt, o.Variants}, resp.Header, b
+}
+
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+var hoodie = obj{"merchant_order_id": "1234", "merchant_name": "Hoodie Shop", "description": "1 x Hoodie", "asset_name": "ETH",
+	"target_value": "1500000000000000000", "callback_url": "https://shop.example/thanks", "pg_wallet_id": 1}
+
+// TestWooCommerceStyleFlow is the documents' integration: create with the apikey header, show
+// the address, receive a webhook on each status change, re-query get_public_order, act on it.
+func TestWooCommerceStyleFlow(t *testing.T) {
+	h := start(t)
+	s := newShop(t, h)
+	h.admin("POST", "/__mock/payscrypt/webhooks", obj{"pg_wallet_id": 1, "url": s.URL + "/?wc-api=WC_Gateway_Payscrypt"})
+	status, o, hdr, body := h.createInvoice("test-apikey", hoodie)
+	if status != 200 || hdr.Get("grpc-code") != "0" || o.Status != "PENDING" || len(o.Variants) != 1 || !strings.HasPrefix(o.Variants[0], "0x") {
+		t.Fatalf("create: %d %v %s", status, hdr, body)
+	}
+	if o.TargetConfirmations != "12" || !strings.HasSuffix(o.RedirectURL, "/pay/"+o.ID) {
+		t.Errorf("order: %+v", o)
+	}
+	h.admin("POST", "/__mock/payscrypt/orders/"+o.ID+"/payments", obj{"value": "1500000000000000000", "confirmations": 2})
+	h.admin("POST", "/__mock/payscrypt/orders/"+o.ID+"/payments", obj{"confirmations": 12})
+	waitUntil(t, "two webhooks", func() bool { r, _ := s.snapshot(); return len(r) == 2 })
+	received, verified := s.snapshot()
+	if received[0]["status"] != "CONFIRMING" || received[1]["status"] != "SUCCESSFUL" || received[0]["pg_wallet_id"] != "1" || received[0]["merchant_order_id"] != "1234" {
+		t.Fatalf("webhooks: %v", received)
+	}
+	waitUntil(t, "verification", func() bool { _, v := s.snapshot(); return v[o.ID] == "SUCCESSFUL" })
+	_ = verified
+	_, b := h.raw("POST", "/apis/pg/get_public_order", obj{"id": o.ID, "with_payments": true}, nil)
+	if !strings.Contains(string(b), `"tx_hash"`) || strings.Contains(string(b), `"description"`) {
+		t.Errorf("public view with payments: %s", b)
+	}
+}
+
+func TestPayscryptErrors(t *testing.T) {
+	h := start(t)
+	other := decode[struct {
+		PgWalletID int64  `json:"pg_wallet_id"`
+		APIKey     string `json:"apikey"`
+	}](t, func() []byte { _, b := h.admin("POST", "/__mock/payscrypt/merchants", obj{"name": "other"}); return b }())
+	withWallet := func(w int64) obj {
+		b := obj{}
+		for k, v := range hoodie {
+			b[k] = v
+		}
+		b["pg_wallet_id"] = w
+		return b
+	}
+	cases := []struct {
+		name, key string
+		body      obj
+		status    int
+		code      string
+	}{
+		{"missing apikey", "", hoodie, 401, "16"},
+		{"unknown apikey", "nope", hoodie, 401, "16"},
+		{"wallet of another merchant", other.APIKey, hoodie, 403, "7"},
+		{"unknown asset", "test-apikey", func() obj { b := withWallet(1); b["asset_name"] = "DOGE"; return b }(), 400, "3"},
+		{"target not an integer", "test-apikey", func() obj { b := withWallet(1); b["target_value"] = "1.5"; return b }(), 400, "3"},
+		{"missing field", "test-apikey", obj{"asset_name": "ETH"}, 400, "3"},
+		{"wallet as a string works", "test-apikey", withWallet(0), 403, "7"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			status, _, hdr, body := h.createInvoice(tc.key, tc.body)
+			var e struct {
+				Code    int    `json:"code"`
+				Message string `json:"message"`
+			}
+			_ = json.Unmarshal(body, &e)
+			if status != tc.status || hdr.Get("grpc-code") != tc.code || hdr.Get("grpc-message") == "" || e.Message == "" {
+				t.Fatalf("%d grpc-code=%q grpc-message=%q %s", status, hdr.Get("grpc-code"), hdr.Get("grpc-message"), body)
+			}
+		})
+	}
+	if status, _, _, _ := h.createInvoice(other.APIKey, func() obj { b := withWallet(other.PgWalletID); b["pg_wallet_id"] = "2"; return b }()); status != 200 {
+		t.Errorf("pg_wallet_id as a string (as the WooCommerce plugin sends it): %d", status)
+	}
+	// Invalidation takes effect immediately.
+	h.admin("DELETE", "/__mock/payscrypt/apikeys/"+other.APIKey, nil)
+	if status, _, hdr, _ := h.createInvoice(other.APIKey, withWallet(other.PgWalletID)); status != 401 || hdr.Get("grpc-code") != "16" {
+		t.Errorf("invalidated key: %d %s", status, hdr.Get("grpc-code"))
+	}
+	for body, want := range map[string]string{`{"id":"999999"}`: "5", `{"id":"abc"}`: "3", `not json`: "3"} {
+		r, _ := http.NewRequest("POST", h.url+"/apis/pg/get_public_order", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		resp, err := h.client.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.Header.Get("grpc-code") != want {
+			t.Errorf("get_public_order %s: %d grpc-code %q, want %s", body, resp.StatusCode, resp.Header.Get("grpc-code"), want)
+		}
+	}
+}
+
+func TestInvoiceLifecycleOverHTTP(t *testing.T) {
+	h := start(t)
+	get := func(id string) invoice {
+		_, b := h.raw("POST", "/apis/pg/get_public_order", obj{"id": id}, nil)
+		var r struct{ Order invoice }
+		_ = json.Unmarshal(b, &r)
+		return r.Order
+	}
+	_, o, _, _ := h.createInvoice("test-apikey", hoodie)
+	h.advance(31 * 60)
+	if got := get(o.ID); got.Status != "EXPIRED" {
+		t.Errorf("after the window: %s", got.Status)
+	}
+	_, o, _, _ = h.createInvoice("test-apikey", hoodie)
+	h.admin("POST", "/__mock/payscrypt/orders/"+o.ID+"/payments", obj{"value": "500000000000000000", "confirmations": 20})
+	if got := get(o.ID); got.Status != "PENDING" || got.Value != "500000000000000000" {
+		t.Errorf("partial: %+v", got)
+	}
+	h.admin("POST", "/__mock/payscrypt/orders/"+o.ID+"/payments", obj{"value": "5000000000000000000", "confirmations": 20})
+	if got := get(o.ID); got.Status != "SUCCESSFUL" {
+		t.Errorf("overpaid: %+v", got)
+	}
+	_, o, _, _ = h.createInvoice("test-apikey", hoodie)
+	if status, _ := h.admin("POST", "/__mock/payscrypt/orders/"+o.ID+"/cancel", nil); status != 200 || get(o.ID).Status != "CANCELED" {
+		t.Errorf("cancel: %d", status)
+	}
+	if status, _ := h.admin("POST", "/__mock/payscrypt/orders/"+o.ID+"/cancel", nil); status != 409 {
+		t.Errorf("second cancel: %d", status)
+	}
+}
+
+func TestWebhooksRetryUntil2xxAndReplays(t *testing.T) {
+	h := start(t)
+	s := newShop(t, h)
+	s.fail = 2
+	h.admin("POST", "/__mock/payscrypt/webhooks", obj{"pg_wallet_id": 1, "url": s.URL})
+	_, o, _, _ := h.createInvoice("test-apikey", hoodie)
+	h.admin("POST", "/__mock/payscrypt/orders/"+o.ID+"/cancel", nil)
+	attempts := func() int {
+		_, b := h.admin("GET", "/__mock/payscrypt/webhooks/deliveries?order_id="+o.ID, nil)
+		return strings.Count(string(b), `"delivery_id"`)
+	}
+	waitUntil(t, "first attempt", func() bool { return attempts() == 1 })
+	h.advance(10) // default schedule: 10 s, then 30 s
+	waitUntil(t, "second attempt", func() bool { return attempts() == 2 })
+	h.advance(30)
+	waitUntil(t, "third attempt", func() bool { return attempts() == 3 })
+	_, b := h.admin("GET", "/__mock/payscrypt/webhooks/deliveries?order_id="+o.ID, nil)
+	log := decode[struct {
+		Attempts []struct {
+			Attempt int
+			Status  int
+			Outcome string
+		}
+	}](t, b)
+	if len(log.Attempts) != 3 || log.Attempts[0].Status != 500 || log.Attempts[2].Outcome != "delivered" {
+		t.Fatalf("delivery log: %s", b)
+	}
+	// Replays: a duplicate sends the status twice; a forged webhook claims a status the order
+	// lacks, and the shop, re-checking, still records CANCELED.
+	h.admin("POST", "/__mock/payscrypt/orders/"+o.ID+"/webhooks", obj{"mode": "duplicate"})
+	status, b := h.admin("POST", "/__mock/payscrypt/orders/"+o.ID+"/webhooks", obj{"mode": "forged", "status": "SUCCESSFUL"})
+	if status != 202 {
+		t.Fatalf("forged: %d %s", status, b)
+	}
+	waitUntil(t, "replays", func() bool { r, _ := s.snapshot(); return len(r) == 6 })
+	received, verified := s.snapshot()
+	if received[5]["status"] != "SUCCESSFUL" || verified[o.ID] != "CANCELED" {
+		t.Fatalf("forged webhook: got %v, shop verified %s", received[5], verified[o.ID])
+	}
+	if status, _ := h.admin("POST", "/__mock/payscrypt/orders/"+o.ID+"/webhooks", obj{"mode": "forged", "status": "CANCELED"}); status != 400 {
+		t.Errorf("a forged webhook with the real status was accepted: %d", status)
+	}
+}
+
+func TestOmitDefaults(t *testing.T) {
+	h := start(t, func(c *mockserver.Config) { c.Payscrypt.OmitDefaults = true })
+	_, _, _, body := h.createInvoice("test-apikey", hoodie)
+	for _, absent := range []string{`"status"`, `"type"`, `"value"`, `"confirmations"`} {
+		if strings.Contains(string(body), absent) {
+			t.Errorf("omit_defaults: %s present in %s", absent, body)
+		}
+	}
+	plain := start(t)
+	_, _, _, body = plain.createInvoice("test-apikey", hoodie)
+	for _, present := range []string{`"status":"PENDING"`, `"type":"NORMAL"`, `"value":"0"`} {
+		if !strings.Contains(string(body), present) {
+			t.Errorf("default: %s missing from %s", present, body)
+		}
+	}
+}
+
+func TestPaymentPage(t *testing.T) {
+	h := start(t)
+	_, o, _, _ := h.createInvoice("test-apikey", hoodie)
+	resp, err := http.Get(o.RedirectURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{"1.5 ETH", o.Variants[0], "data:image/png;base64,", `id="pay-full"`, "get_public_order"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("payment page lacks %q", want)
+		}
+	}
+}

@@ -79,7 +79,7 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 
 type invoice struct {
 	ID, Status, Value, Confirmations, TargetConfirmations, RedirectURL, ExpiredAt string
-	Variants                                                                     []string
+	Variants                                                                      []string
 }
 
 func (h *harness) createInvoice(apikey string, body obj) (int, invoice, http.Header, []byte) {

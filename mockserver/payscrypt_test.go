@@ -318,3 +318,18 @@ func TestPaymentPage(t *testing.T) {
 		}
 	}
 }
+
+func TestSeparatePayscryptListener(t *testing.T) {
+	h := start(t, func(c *mockserver.Config) { c.Payscrypt.Addr = "127.0.0.1:0" })
+	ps := h.srv.PayscryptURL()
+	if ps == h.url || !strings.HasPrefix(ps, "http://127.0.0.1:") {
+		t.Fatalf("payscrypt URL %q beside %q", ps, h.url)
+	}
+	main := h.url
+	h.url = ps // the Payscrypt host
+	_, o, _, body := h.createInvoice("test-apikey", hoodie)
+	h.url = main
+	if !strings.HasPrefix(o.RedirectURL, ps+"/pay/") {
+		t.Fatalf("redirect_url %q should point at the Payscrypt listener; %s", o.RedirectURL, body)
+	}
+}

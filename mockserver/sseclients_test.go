@@ -290,3 +290,18 @@ func TestBrowserEventSourceFollowsToStop(t *testing.T) {
 		}
 	}
 }
+
+// TestPaymentPageInChromium opens redirect_url in headless Chromium: the page shows the amount,
+// the address and its QR code, and its "Pay in full" button drives the invoice to SUCCESSFUL,
+// which the page shows live.
+func TestPaymentPageInChromium(t *testing.T) {
+	node := needClients(t, true)
+	h := start(t)
+	_, o, _, _ := h.createInvoice("test-apikey", hoodie)
+	c := runClient(t, node, "pay-page.mjs", o.RedirectURL)
+	m := c.waitFor(t, "done")
+	c.wait(t)
+	if m["amount"] != "1.5 ETH" || m["address"] != o.Variants[0] || m["qrLoaded"] != true || m["before"] != "PENDING" || m["after"] != "SUCCESSFUL" {
+		t.Fatalf("page showed %v", m)
+	}
+}

@@ -1,0 +1,35 @@
+// Opens the mock's Payscrypt payment page in headless Chromium, checks what it shows, clicks
+// "Pay in full" and waits for the live status to read SUCCESSFUL.
+//
+// usage: node pay-page.mjs <redirect_url>
+// prints one JSON line with what the page showed; exits 0 on success, 1 otherwise.
+import { chromium } from 'playwright-core';
+
+const [pageURL] = process.argv.slice(2);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+});
+let code = 1;
+try {
+  const page = await browser.newPage();
+  await page.goto(pageURL);
+  const shown = {
+    amount: await page.textContent('#amount'),
+    address: await page.textContent('#address'),
+    qrLoaded: await page.$eval('#qr', (img) => img.complete && img.naturalWidth > 0),
+    before: await page.textContent('#status'),
+  };
+  await page.click('#pay-full');
+  await page.waitForFunction(() => document.getElementById('status').textContent === 'SUCCESSFUL', null,
+    { timeout: Number(process.env.DEADLINE_MS || 30000) });
+  shown.after = await page.textContent('#status');
+  process.stdout.write(JSON.stringify({ event: 'done', ...shown }) + '\n');
+  code = 0;
+} catch (err) {
+  process.stderr.write(`pay page: ${err}\n`);
+} finally {
+  await browser.close();
+}
+process.exit(code);

@@ -281,6 +281,17 @@ func TestWebhooksRetryUntil2xxAndReplays(t *testing.T) {
 	if received[5]["status"] != "SUCCESSFUL" || verified[o.ID] != "CANCELED" {
 		t.Fatalf("forged webhook: got %v, shop verified %s", received[5], verified[o.ID])
 	}
+	h.admin("POST", "/__mock/payscrypt/orders/"+o.ID+"/webhooks", obj{"mode": "resend"})
+	h.admin("POST", "/__mock/payscrypt/orders/"+o.ID+"/webhooks", obj{"mode": "out_of_order"})
+	waitUntil(t, "resend and out-of-order", func() bool { r, _ := s.snapshot(); return len(r) == 8 })
+	received, _ = s.snapshot()
+	statuses := map[string]int{}
+	for _, r := range received[6:] {
+		statuses[r["status"]]++
+	}
+	if statuses["CANCELED"] != 1 || statuses["PENDING"] != 1 {
+		t.Fatalf("resend should repeat CANCELED and out_of_order send the earlier PENDING: %v", received[6:])
+	}
 	if status, _ := h.admin("POST", "/__mock/payscrypt/orders/"+o.ID+"/webhooks", obj{"mode": "forged", "status": "CANCELED"}); status != 400 {
 		t.Errorf("a forged webhook with the real status was accepted: %d", status)
 	}

@@ -296,12 +296,22 @@ func TestBrowserEventSourceFollowsToStop(t *testing.T) {
 // which the page shows live.
 func TestPaymentPageInChromium(t *testing.T) {
 	node := needClients(t, true)
-	h := start(t)
-	_, o, _, _ := h.createInvoice("test-apikey", hoodie)
-	c := runClient(t, node, "pay-page.mjs", o.RedirectURL)
-	m := c.waitFor(t, "done")
-	c.wait(t)
-	if m["amount"] != "1.5 ETH" || m["address"] != o.Variants[0] || m["qrLoaded"] != true || m["before"] != "PENDING" || m["after"] != "SUCCESSFUL" {
-		t.Fatalf("page showed %v", m)
+	cases := []struct{ mode, status, received string }{
+		{"full", "SUCCESSFUL", "1.5"},
+		{"partial", "PENDING", "0.75"},
+		{"late", "EXPIRED", "1.5"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.mode, func(t *testing.T) {
+			h := start(t)
+			_, o, _, _ := h.createInvoice("test-apikey", hoodie)
+			c := runClient(t, node, "pay-page.mjs", o.RedirectURL, tc.mode, tc.status)
+			m := c.waitFor(t, "done")
+			c.wait(t)
+			if m["amount"] != "1.5 ETH" || m["address"] != o.Variants[0] || m["qrLoaded"] != true || m["before"] != "PENDING" ||
+				m["after"] != tc.status || m["received"] != tc.received {
+				t.Fatalf("page showed %v", m)
+			}
+		})
 	}
 }

@@ -1,11 +1,11 @@
 // Opens the mock's Payscrypt payment page in headless Chromium, checks what it shows, clicks
 // "Pay in full" and waits for the live status to read SUCCESSFUL.
 //
-// usage: node pay-page.mjs <redirect_url>
+// usage: node pay-page.mjs <redirect_url> [full|partial|late] [status to wait for]
 // prints one JSON line with what the page showed; exits 0 on success, 1 otherwise.
 import { chromium } from 'playwright-core';
 
-const [pageURL] = process.argv.slice(2);
+const [pageURL, mode = 'full', want = 'SUCCESSFUL'] = process.argv.slice(2);
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
@@ -21,10 +21,12 @@ try {
     qrLoaded: await page.$eval('#qr', (img) => img.complete && img.naturalWidth > 0),
     before: await page.textContent('#status'),
   };
-  await page.click('#pay-full');
-  await page.waitForFunction(() => document.getElementById('status').textContent === 'SUCCESSFUL', null,
-    { timeout: Number(process.env.DEADLINE_MS || 30000) });
+  const before = await page.textContent('#value');
+  await page.click('#pay-' + mode);
+  await page.waitForFunction(([w, b]) => document.getElementById('status').textContent === w &&
+    document.getElementById('value').textContent !== b, [want, before], { timeout: Number(process.env.DEADLINE_MS || 30000) });
   shown.after = await page.textContent('#status');
+  shown.received = await page.textContent('#value');
   process.stdout.write(JSON.stringify({ event: 'done', ...shown }) + '\n');
   code = 0;
 } catch (err) {

@@ -293,8 +293,6 @@ func TestArmedProblems(t *testing.T) {
 	}
 	// Several at once, and only for that partner.
 	h.admin("POST", "/__mock/cryptorefills/problems", obj{"partner": h.partner, "problems": []string{"OUT_OF_STOCK", "KYC_MISSING"}})
-	other := start(t)
-	_ = other
 	_, b := h.req("POST", "/v5/orders/validations", orderBody(), "X-Cr-Application", "someone-else")
 	if strings.Contains(string(b), "OUT_OF_STOCK") {
 		t.Error("problems armed for one partner fired for another")

@@ -166,7 +166,7 @@ func (s *stream) applyFault(w http.ResponseWriter, rc *http.ResponseController, 
 	case faults.SSEDrop:
 		return true // end the response without `stop`: the client sees the stream break
 	case faults.SSEStall:
-		s.stall(sub)
+		s.stall()
 		return true
 	case faults.SSEMalformed:
 		return s.frame(w, rc, 0, "message", []byte(`{"order_id": "`+s.orderID+`", "order_state": `))
@@ -176,17 +176,12 @@ func (s *stream) applyFault(w http.ResponseWriter, rc *http.ResponseController, 
 	return false
 }
 
-// stall sends nothing, not even heartbeats, until the client gives up or the server stops.
-func (s *stream) stall(sub *events.Subscription) {
-	for {
-		select {
-		case <-s.ctx.Done():
-			return
-		case _, open := <-sub.C:
-			if !open {
-				return
-			}
-		}
+// stall sends nothing, not even heartbeats, and never ends by itself: only the client giving
+// up or the server stopping ends it (the order finishing does not).
+func (s *stream) stall() {
+	select {
+	case <-s.ctx.Done():
+	case <-s.h.broker.Done():
 	}
 }
 

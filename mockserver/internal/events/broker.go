@@ -27,6 +27,7 @@ type Broker struct {
 	replay int
 	buffer int
 	closed bool
+	done   chan struct{} // closed by Close
 }
 
 type topic struct {
@@ -55,7 +56,7 @@ func New(replay, buffer int) *Broker {
 	if buffer < 1 {
 		buffer = 1
 	}
-	return &Broker{topics: map[string]*topic{}, replay: replay, buffer: buffer}
+	return &Broker{topics: map[string]*topic{}, replay: replay, buffer: buffer, done: make(chan struct{})}
 }
 
 // Publish appends an event to a topic and hands it to every subscriber. terminal marks the
@@ -179,6 +180,9 @@ func (b *Broker) Drop(name string) {
 func (b *Broker) Close() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if !b.closed {
+		close(b.done)
+	}
 	b.closed = true
 	for _, t := range b.topics {
 		for s := range t.subs {
@@ -187,6 +191,9 @@ func (b *Broker) Close() {
 		}
 	}
 }
+
+// Done is closed when the broker closes (server shutdown).
+func (b *Broker) Done() <-chan struct{} { return b.done }
 
 // Subscribers counts the live subscriptions (for tests and metrics).
 func (b *Broker) Subscribers() int {

@@ -191,4 +191,3 @@ var _ = Describe("Cryptorefills order stream", Label("cryptorefills", "sse"), fu
 		})
 	}
 })
-

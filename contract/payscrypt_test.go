@@ -226,4 +226,3 @@ var _ = Describe("Payscrypt", Label("payscrypt"), func() {
 		})
 	}
 })
-

@@ -1,12 +1,20 @@
-# The mock as a small static image. Build: docker build -t cryptomock .
+# The mock, and the contract suite as a standalone binary, as small static images.
+#   docker build -t cryptomock .                      # the mock
+#   docker build --target contract -t cryptomock-contract .
 FROM golang:1.26 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/mockserver ./cmd/mockserver
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/mockserver ./cmd/mockserver \
+ && CGO_ENABLED=0 go test -c -trimpath -o /out/contract ./contract
 
-FROM gcr.io/distroless/static-debian12:nonroot
+FROM gcr.io/distroless/static-debian12:nonroot AS contract
+COPY --from=build /out/contract /contract
+# Target and credentials come from the environment (README: "Run the contract suite...").
+ENTRYPOINT ["/contract", "-test.run", "^TestContract$", "-ginkgo.junit-report=/reports/contract-junit.xml", "-ginkgo.json-report=/reports/contract.json"]
+
+FROM gcr.io/distroless/static-debian12:nonroot AS mock
 COPY --from=build /out/mockserver /mockserver
 EXPOSE 8080
 # Listening beyond loopback: the control API needs CRYPTOMOCK_CONTROL_TOKEN (or prints one).

@@ -2,7 +2,7 @@
 GO ?= go
 ADDR ?= 127.0.0.1:8080
 
-.PHONY: run test generate generate-check lint vet staticcheck build bench
+.PHONY: run test generate generate-check lint vet staticcheck build bench contract contract-mock contract-live contract-build
 
 ## run: start the mock on its embedded defaults
 run:
@@ -47,3 +47,25 @@ staticcheck:
 ## bench: the benchmarks (figures go to BENCHMARKS.md)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## contract: the contract suite against the mock in-process (4 parallel processes), with reports
+REPORTS ?= reports
+CONTRACT_FLAGS ?=
+contract:
+	@mkdir -p $(REPORTS)
+	$(GO) tool ginkgo -p --procs=4 --junit-report=contract-junit.xml --json-report=contract.json --output-dir=$(REPORTS) $(CONTRACT_FLAGS) ./contract
+
+## contract-mock: against a running mock (CONTRACT_BASE_URL, default http://127.0.0.1:8080)
+contract-mock:
+	@mkdir -p $(REPORTS)
+	CONTRACT_TARGET=mock CONTRACT_BASE_URL=$${CONTRACT_BASE_URL:-http://127.0.0.1:8080} \
+	  $(GO) tool ginkgo -p --procs=4 --junit-report=contract-junit.xml --json-report=contract.json --output-dir=$(REPORTS) $(CONTRACT_FLAGS) ./contract
+
+## contract-live: against the real upstream or a sandbox (variables in README); one process, gently
+contract-live:
+	@mkdir -p $(REPORTS)
+	CONTRACT_TARGET=live $(GO) tool ginkgo --junit-report=contract-junit.xml --json-report=contract.json --output-dir=$(REPORTS) $(CONTRACT_FLAGS) ./contract
+
+## contract-build: the suite as one standalone binary, bin/contract
+contract-build:
+	$(GO) test -c -o bin/contract ./contract

@@ -1,0 +1,97 @@
+package contract_test
+
+import (
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/cryptomock/cryptomock/contract/internal/target"
+)
+
+// TestSuiteAgainstOtherTargets runs this very suite (the test binary, as a child process)
+// against a mock in other roles, as the issue's "done when" asks:
+//   - as a live target: everything that needs no mock capability runs and passes, the rest
+//     is skipped with a reason;
+//   - as a mock that behaves wrongly: the suite fails and shows which exchange broke and how;
+//   - as a mock that is gone: the suite fails and says so.
+func TestSuiteAgainstOtherTargets(t *testing.T) {
+	if os.Getenv("CONTRACT_CHILD") != "" {
+		t.Skip("inside a child run")
+	}
+	if testing.Short() {
+		t.Skip("-short: skips the child runs of the suite")
+	}
+	url, stop, err := target.StartInproc()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+
+	child := func(env map[string]string, args ...string) (string, error) {
+		cmd := exec.Command(os.Args[0], append([]string{"-test.run=^TestContract$", "-ginkgo.no-color"}, args...)...)
+		cmd.Env = append(os.Environ(), "CONTRACT_CHILD=1")
+		for k, v := range env {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+
+	t.Run("live against the mock", func(t *testing.T) {
+		out, err := child(map[string]string{"CONTRACT_TARGET": "live", "CRYPTOREFILLS_BASE_URL": url, "PAYSCRYPT_BASE_URL": url,
+			"CR_PARTNER_ID": "live-check", "CR_APP_VERSION": "1.0", "PAYSCRYPT_APIKEY": "test-apikey", "PAYSCRYPT_WALLET_ID": "1"},
+			"-ginkgo.v")
+		if err != nil {
+			t.Fatalf("live run against the mock failed: %v\n%s", err, tail(out))
+		}
+		m := regexp.MustCompile(`(\d+) Passed \| 0 Failed \| 0 Pending \| (\d+) Skipped`).FindStringSubmatch(out)
+		if m == nil || m[1] == "0" || m[2] == "0" {
+			t.Fatalf("want some specs passed and some skipped:\n%s", tail(out))
+		}
+		if !strings.Contains(out, "lacks (it has no control API)") || !strings.Contains(out, "CONTRACT_LIVE_WRITES=1") {
+			t.Errorf("skips must give their reason:\n%s", tail(out))
+		}
+	})
+
+	t.Run("a mock that behaves wrongly", func(t *testing.T) {
+		// Make the mock answer 418 (no status the spec knows) on the payment channels.
+		req, _ := http.NewRequest("POST", url+"/__mock/faults", strings.NewReader(
+			`{"kind":"status","status":418,"operation":"listPaymentVias","count":0}`))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != 201 {
+			t.Fatalf("arm the fault: %v %v", err, resp)
+		}
+		resp.Body.Close()
+		out, err := child(map[string]string{"CONTRACT_TARGET": "mock", "CONTRACT_BASE_URL": url}, "-ginkgo.label-filter=catalogue")
+		if err == nil {
+			t.Fatalf("the suite passed against a broken mock:\n%s", tail(out))
+		}
+		for _, want := range []string{"GET " + url + "/v3/payment_vias", "answered 418", "listPaymentVias", "transcript"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("the failure should show %q:\n%s", want, tail(out))
+			}
+		}
+	})
+
+	t.Run("a mock that is gone", func(t *testing.T) {
+		ln, _ := net.Listen("tcp", "127.0.0.1:0")
+		gone := "http://" + ln.Addr().String()
+		ln.Close()
+		out, err := child(map[string]string{"CONTRACT_TARGET": "mock", "CONTRACT_BASE_URL": gone}, "-ginkgo.label-filter=catalogue")
+		if err == nil || !strings.Contains(out, "connection refused") {
+			t.Fatalf("want a failure naming the refused connection: %v\n%s", err, tail(out))
+		}
+	})
+}
+
+func tail(s string) string {
+	if len(s) > 4000 {
+		return "…" + s[len(s)-4000:]
+	}
+	return s
+}

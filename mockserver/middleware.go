@@ -1,13 +1,17 @@
 package mockserver
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cryptomock/cryptomock/mockserver/internal/apierror"
 	"github.com/cryptomock/cryptomock/mockserver/internal/faults"
@@ -47,6 +51,10 @@ func (s *Server) operation(api string, v *specvalidate.Validator, partnerOf func
 			} else if s.injectFault(w, r, api, op, partnerOf(r)) {
 				return
 			}
+			if reason := notUTF8(r); reason != "" {
+				s.renderBadRequest(w, r, reason, "", "")
+				return
+			}
 			if err := v.Validate(r.Context(), r); err != nil {
 				var tooLarge *http.MaxBytesError
 				if errors.As(err, &tooLarge) {
@@ -61,6 +69,34 @@ func (s *Server) operation(api string, v *specvalidate.Validator, partnerOf func
 		})
 	}
 }
+
+// notUTF8 refuses a query or JSON body that is not UTF-8 (RFC 8259): Go's decoder would
+// otherwise replace the bad bytes silently and the request would pass as something else.
+// The body is read (it is already bounded) and put back.
+func notUTF8(r *http.Request) string {
+	if q, err := url.QueryUnescape(r.URL.RawQuery); err == nil && !utf8.ValidString(q) {
+		return "the query string is not valid UTF-8"
+	}
+	if r.Body == nil || r.Body == http.NoBody {
+		return ""
+	}
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		// Put back what was read, then the same error, so validation reports it (413 for a
+		// body over the limit) in its own words.
+		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(b), failingReader{err}))
+		return ""
+	}
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	if !utf8.Valid(b) {
+		return "request body is not valid UTF-8"
+	}
+	return ""
+}
+
+type failingReader struct{ err error }
+
+func (f failingReader) Read([]byte) (int, error) { return 0, f.err }
 
 // assumeJSON lets control calls made with a bare `curl -d '{...}'` through: the control API
 // is the mock's own and only speaks JSON, so a missing or form content type means JSON.

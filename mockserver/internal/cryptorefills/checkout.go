@@ -151,12 +151,19 @@ func (h *Handlers) evaluate(partner string, req gen.OrderRequest) (*quote, probl
 			map[string]any{"allowed": []string{"USER_WALLET"}})
 	}
 
-	// What they buy.
+	// What they buy. Values are checked here even though the schema checks them too: Go's
+	// decoder matches keys without regard to case ("Quantity"), the validator does not, so a
+	// value can reach this point unvalidated.
 	count := 0
-	for _, d := range req.Deliveries {
+	for i, d := range req.Deliveries {
 		n := 1
 		if d.Quantity != nil {
 			n = *d.Quantity
+		}
+		if n < 1 || n > 1000 {
+			e := apierror.NewCR(http.StatusBadRequest, apierror.BadRequest,
+				fmt.Sprintf("deliveries[%d].quantity must be between 1 and 10", i), map[string]any{"delivery": i})
+			return nil, nil, &e
 		}
 		count += n
 	}
@@ -180,7 +187,7 @@ func (h *Handlers) evaluate(partner string, req gen.OrderRequest) (*quote, probl
 		if d.Quantity != nil {
 			n = *d.Quantity
 		}
-		for k := 0; k < n; k++ {
+		for k := 0; k < n && len(q.lines) <= h.rules.MaxProducts; k++ { // past the cap: priced no further
 			q.lines = append(q.lines, *ln)
 		}
 	}
@@ -269,7 +276,12 @@ func (h *Handlers) resolve(i int, d gen.DeliveryRequest, email string, probs *pr
 		return nil, &e
 	}
 	where["brand_name"], where["country_code"], where["denomination"] = brand, country, denom
-	assortment, _ := h.catalog.Country(country) // the schema already limited country codes
+	assortment, ok := h.catalog.Country(country)
+	if !ok { // the schema limits country codes, but a key spelt in another case escapes it
+		e := apierror.NewCR(http.StatusBadRequest, apierror.BadRequest,
+			fmt.Sprintf("deliveries[%d].country_code %q is not one of the supported countries", i, country), where)
+		return nil, &e
+	}
 	fam := assortment.Brand(brand)
 	if fam == nil {
 		probs.add(gen.NOTAVAILABLEPRODUCT, fmt.Sprintf("no brand %q in %s (brand names are case-sensitive)", brand, country), where)

@@ -41,7 +41,11 @@ func TestShutdownLeavesNoGoroutines(t *testing.T) {
 	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) }))
 	defer failing.Close()
 
-	h := start(t, func(c *mockserver.Config) { c.Payscrypt.Merchants[0].Webhooks = []string{slow.URL, failing.URL} })
+	h := start(t, func(c *mockserver.Config) {
+		c.Payscrypt.Merchants[0].Webhooks = []string{slow.URL, failing.URL}
+		// Longer than this test waits: only the shutdown can end the slow delivery.
+		c.Payscrypt.Webhooks.Timeout = mockserver.Duration(time.Minute)
+	})
 	srv := h.srv
 	o := h.create(orderBody())
 	s := h.subscribe(o.OrderID, "")

@@ -2,6 +2,7 @@ package mockserver_test
 
 import (
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -270,4 +271,28 @@ func TestOrderQRImage(t *testing.T) {
 	if status, _ := h.raw("GET", "/v3/qrs/unknown", nil, nil); status != 404 {
 		t.Fatalf("unknown order: %d", status)
 	}
+}
+
+// TestSlowClientsCannotHoldConnections: a client that never finishes its headers is cut off
+// after limits.read_header_timeout.
+func TestSlowClientsCannotHoldConnections(t *testing.T) {
+	h := start(t, func(c *mockserver.Config) { c.Limits.ReadHeaderTimeout = mockserver.Duration(200 * time.Millisecond) })
+	conn, err := net.Dial("tcp", strings.TrimPrefix(h.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Write([]byte("GET /v3/payment_vias HTTP/1.1\r\nHost: x\r\nX-Cr-Application: slow")); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	begin := time.Now()
+	_, err = io.ReadAll(conn)
+	if err != nil {
+		t.Fatalf("the connection was not closed by the server: %v", err)
+	}
+	if took := time.Since(begin); took > 3*time.Second {
+		t.Fatalf("held for %v", took)
+	}
+	h.req("GET", "/v3/payment_vias", nil) // and the mock still serves
 }

@@ -2,7 +2,7 @@
 GO ?= go
 ADDR ?= 127.0.0.1:8080
 
-.PHONY: run test generate generate-check lint vet staticcheck build bench contract contract-mock contract-live contract-build
+.PHONY: run test generate generate-check lint vet staticcheck build bench bench-compare contract contract-mock contract-live contract-build
 
 ## run: start the mock on its embedded defaults
 run:
@@ -47,6 +47,17 @@ staticcheck:
 ## bench: the benchmarks (figures go to BENCHMARKS.md)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## bench-compare: the mock against Prism and a bare handler with wrk, start-up, a 5-minute soak,
+## SSE fan-out and webhooks (installs wrk from Debian and Prism from npm; needs root for apt)
+PRISM := .cache/prism/node_modules/.bin/prism
+bench-compare:
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	@test -x $(PRISM) || npm install --prefix .cache/prism --no-audit --no-fund @stoplight/prism-cli@5.16.0
+	$(GO) build -o bin/mockserver ./cmd/mockserver
+	$(GO) run ./cmd/benchcompare -mock bin/mockserver -prism $(PRISM) -duration 10s -soak 5m
+	$(GO) test -run '^$$' -bench SSEFanOut -benchtime=1x ./mockserver/
+	$(GO) test -run '^$$' -bench Deliveries -benchtime=20000x ./mockserver/internal/webhook/
 
 ## contract: the contract suite against the mock in-process (4 parallel processes), with reports
 REPORTS ?= reports

@@ -46,6 +46,9 @@ type Config struct {
 	Addr      string `yaml:"addr"`       // listen address
 	PublicURL string `yaml:"public_url"` // how clients reach the mock, if not http://<addr>
 	Seed      int64  `yaml:"seed"`       // seed of the fake catalogue
+	// StateFile keeps orders, merchants, invoices and pending webhooks across restarts
+	// ("" = nothing is kept).
+	StateFile string `yaml:"state_file"`
 
 	Control struct {
 		// Token for the control API. Required when the mock listens beyond loopback; if none

@@ -321,7 +321,7 @@ func TestBadOrderRequests(t *testing.T) {
 		"bad country in product": orderBody(withDelivery(obj{"brand_name": "Airbnb", "country_code": "XX", "denomination": "100"})),
 		// Keys in another case escape the schema (Go's decoder matches them anyway): found by
 		// FuzzCryptorefillsBody, where the first one panicked.
-		"country key in another case": orderBody(withDelivery(obj{"brand_name": "Airbnb", "CountrY_Code": "00", "denomination": "100"})),
+		"country key in another case":       orderBody(withDelivery(obj{"brand_name": "Airbnb", "CountrY_Code": "00", "denomination": "100"})),
 		"huge quantity key in another case": orderBody(withDelivery(obj{"Quantity": 1000000000, "deliverable": obj{"brand_name": "Airbnb", "country_code": "US", "denomination": "100"}})),
 	}
 	for name, body := range cases {

@@ -62,6 +62,8 @@ type Server struct {
 	extra     *http.Server // payscrypt.addr
 	psURL     string
 	publicURL string
+	stopSave  context.CancelFunc
+	saved     chan struct{}
 	token     string
 	served    chan struct{}
 }
@@ -126,6 +128,11 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 	s.ps = payscrypt.New(s.book, s.hooks, pc.OmitDefaults, s.PayscryptURL)
 	if err := s.addMerchants(); err != nil {
 		return nil, err
+	}
+	if cfg.StateFile != "" {
+		if err := s.loadState(cfg.StateFile); err != nil {
+			return nil, err
+		}
 	}
 	psDoc, err := openapi.Load(openapi.Payscrypt)
 	if err != nil {
@@ -209,6 +216,11 @@ func (s *Server) Open() error {
 			MaxHeaderBytes: srv.MaxHeaderBytes}
 		go func() { _ = s.extra.Serve(extraLn) }()
 	}
+	if s.cfg.StateFile != "" {
+		ctx, cancel := context.WithCancel(context.Background())
+		s.stopSave, s.saved = cancel, make(chan struct{})
+		go s.persist(ctx, s.cfg.StateFile, time.Second, s.saved)
+	}
 	s.mu.Unlock()
 	go func() {
 		defer close(served)
@@ -249,9 +261,12 @@ func (s *Server) ControlToken() string {
 // until ctx ends.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
-	srv, served, extra := s.srv, s.served, s.extra
+	srv, served, extra, stopSave, saved := s.srv, s.served, s.extra, s.stopSave, s.saved
 	s.mu.Unlock()
 	defer s.clock.Close()
+	if stopSave != nil { // the last save, once deliveries have stopped
+		defer func() { stopSave(); <-saved }()
+	}
 	defer s.hooks.Close(ctx) // pending webhook deliveries get until ctx ends
 	if srv == nil {
 		s.broker.Close()

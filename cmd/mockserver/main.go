@@ -36,6 +36,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, st
 	configPath := fs.String("config", getenv("CRYPTOMOCK_CONFIG"), "YAML configuration file (env CRYPTOMOCK_CONFIG)")
 	seed := fs.Int64("seed", 0, "seed of the fake catalogue (default 1, or the config's)")
 	publicURL := fs.String("public-url", "", "base URL clients use to reach the mock, when not http://<addr>")
+	stateFile := fs.String("state-file", "", "keep orders, merchants, invoices and pending webhooks in this file across restarts")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	probe := fs.String("probe", "", "check URL answers 200 and exit 0 (else 1): a health check for images without curl")
 	if err := fs.Parse(args); err != nil {
@@ -70,6 +71,9 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, st
 	}
 	if *publicURL != "" {
 		cfg.PublicURL = *publicURL
+	}
+	if *stateFile != "" {
+		cfg.StateFile = *stateFile
 	}
 	if t := getenv("CRYPTOMOCK_CONTROL_TOKEN"); t != "" {
 		cfg.Control.Token = t

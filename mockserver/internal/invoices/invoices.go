@@ -403,3 +403,48 @@ func (b *Book) Reset() {
 	b.merchants, b.keys, b.orders = map[int64]*Merchant{}, map[string]int64{}, map[int64]*entry{}
 	b.nextWall = 0
 }
+
+// Snapshot returns every merchant and order (for the state file).
+func (b *Book) Snapshot() ([]Merchant, []Order) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var ms []Merchant
+	for _, m := range b.merchants {
+		ms = append(ms, cloneMerchant(m))
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].WalletID < ms[j].WalletID })
+	var os []Order
+	for _, en := range b.orders {
+		os = append(os, en.o.clone())
+	}
+	sort.Slice(os, func(i, j int) bool { return os[i].ID < os[j].ID })
+	return ms, os
+}
+
+// Restore replaces the book's content with saved merchants and orders, and schedules the
+// expiry of every invoice still PENDING.
+func (b *Book) Restore(ms []Merchant, orders []Order) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, en := range b.orders {
+		en.expiry.Cancel()
+	}
+	b.merchants, b.keys, b.orders = map[int64]*Merchant{}, map[string]int64{}, map[int64]*entry{}
+	for _, m := range ms {
+		c := cloneMerchant(&m)
+		b.merchants[m.WalletID] = &c
+		for _, k := range m.APIKeys {
+			b.keys[k] = m.WalletID
+		}
+		b.nextWall = max(b.nextWall, m.WalletID)
+	}
+	for _, o := range orders {
+		en := &entry{o: o.clone()}
+		b.orders[o.ID] = en
+		b.nextOrder = max(b.nextOrder, o.ID)
+		if o.Status == Pending {
+			id := o.ID
+			en.expiry = b.clk.At(o.ExpiredAt, func() { b.expire(id) })
+		}
+	}
+}

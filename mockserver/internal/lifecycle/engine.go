@@ -441,3 +441,47 @@ func sortNewestFirst(orders []Order) {
 		return orders[i].CreatedAt.After(orders[j].CreatedAt)
 	})
 }
+
+// Snapshot returns every order (for the state file).
+func (e *Engine) Snapshot() []Order {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]Order, 0, len(e.orders))
+	for _, en := range e.orders {
+		out = append(out, en.o.clone())
+	}
+	sortNewestFirst(out)
+	return out
+}
+
+// Restore puts saved orders back and schedules what is still due for each: the expiry of an
+// order waiting for payment, the processing or delivery of a paid one (from now).
+func (e *Engine) Restore(orders []Order) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i := len(orders) - 1; i >= 0; i-- { // oldest first, as they were created
+		o := orders[i].clone()
+		if o.Sent == nil {
+			o.Sent = new(big.Rat)
+		}
+		en := &entry{o: o}
+		e.orders[o.ID] = en
+		e.byPartner[o.Partner] = append(e.byPartner[o.Partner], o.ID)
+		bk := buyerKey(o.Partner, o.Email)
+		e.byBuyer[bk] = append(e.byBuyer[bk], o.ID)
+		id := o.ID
+		switch o.State {
+		case StateWaitingForPayment:
+			en.tasks = append(en.tasks, e.clk.At(o.ExpiresAt, func() { e.expire(id) }))
+		case StatePaymentReceived:
+			e.scheduleLocked(en, e.cfg.ProcessingDelay, e.process)
+		case StateWaitingForDelivery:
+			e.scheduleLocked(en, e.cfg.DeliveryDelay, func(en *entry) {
+				if en.o.State == StateWaitingForDelivery {
+					e.deliverLocked(en)
+				}
+			})
+		}
+		e.hooks.Changed(en.o.clone()) // streams start from the restored state
+	}
+}

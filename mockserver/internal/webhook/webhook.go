@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -67,6 +68,18 @@ type Dispatcher struct {
 	nextID int64
 	slots  map[string]chan struct{}
 	closed bool
+	// pending are deliveries waiting for a retry, for the state file.
+	pending map[string]Pending
+}
+
+// Pending is a delivery waiting for its next attempt.
+type Pending struct {
+	ID       string    `json:"id"`
+	URL      string    `json:"url"`
+	Body     []byte    `json:"body"`
+	Meta     Meta      `json:"meta"`
+	Attempts int       `json:"attempts"` // made so far
+	Due      time.Time `json:"due"`      // virtual time of the next attempt
 }
 
 // New returns a dispatcher.
@@ -82,7 +95,7 @@ func New(clk *clock.Clock, cfg Config) *Dispatcher {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Dispatcher{clk: clk, cfg: cfg, client: &http.Client{Timeout: cfg.Timeout}, ctx: ctx, cancel: cancel,
-		log: make([]Attempt, cfg.LogCapacity), slots: map[string]chan struct{}{}}
+		log: make([]Attempt, cfg.LogCapacity), slots: map[string]chan struct{}{}, pending: map[string]Pending{}}
 }
 
 type delivery struct {
@@ -143,8 +156,17 @@ func (d *Dispatcher) attempt(del *delivery) {
 	// Schedule before logging: whoever sees "retrying" in the log may advance the clock
 	// at once, and the retry must already be due by then.
 	defer d.record(del, status, latency, errText, "retrying")
-	d.clk.After(d.cfg.Schedule[del.n-1], func() {
+	d.retryAt(del, d.clk.Now().Add(d.cfg.Schedule[del.n-1]))
+}
+
+// retryAt schedules the next attempt of del at virtual time at.
+func (d *Dispatcher) retryAt(del *delivery, at time.Time) {
+	d.mu.Lock()
+	d.pending[del.id] = Pending{ID: del.id, URL: del.url, Body: del.body, Meta: del.meta, Attempts: del.n, Due: at}
+	d.mu.Unlock()
+	d.clk.At(at, func() {
 		d.mu.Lock()
+		delete(d.pending, del.id)
 		if d.closed {
 			d.mu.Unlock()
 			d.record(del, 0, 0, "not attempted: shutting down", "stopped")
@@ -208,6 +230,29 @@ func (d *Dispatcher) Log(orderID int64, limit int) []Attempt {
 		out[a], out[b] = out[b], out[a]
 	}
 	return out
+}
+
+// PendingDeliveries returns the deliveries waiting for a retry (for the state file).
+func (d *Dispatcher) PendingDeliveries() []Pending {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make([]Pending, 0, len(d.pending))
+	for _, p := range d.pending {
+		out = append(out, p)
+	}
+	return out
+}
+
+// Restore schedules saved pending deliveries again, at their due time.
+func (d *Dispatcher) Restore(list []Pending) {
+	for _, p := range list {
+		d.mu.Lock()
+		if n, err := strconv.ParseInt(strings.TrimPrefix(p.ID, "d"), 10, 64); err == nil && n > d.nextID {
+			d.nextID = n
+		}
+		d.mu.Unlock()
+		d.retryAt(&delivery{id: p.ID, url: p.URL, body: p.Body, meta: p.Meta, n: p.Attempts}, p.Due)
+	}
 }
 
 // Capacity is the size of the log.

@@ -1,0 +1,290 @@
+// Command benchcompare measures the mock against its peers with one load tool and one set of
+// settings: the mock (request validation on), Prism serving openapi/cryptorefills.yaml, and a
+// bare net/http handler answering the mock's own response bytes. It also measures start-up
+// (exec to the first 200 from /__mock/health) and, with -soak, the mock's memory over a long
+// run. It prints Markdown for BENCHMARKS.md. `make bench-compare` installs wrk and Prism first.
+//
+//	go run ./cmd/benchcompare -mock bin/mockserver -prism .cache/prism/node_modules/.bin/prism
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+type endpoint struct {
+	name, method, path, body string
+}
+
+type result struct {
+	rps      float64
+	p50, p99 string
+}
+
+func main() {
+	mockBin := flag.String("mock", "bin/mockserver", "the mock binary")
+	prism := flag.String("prism", "", "the prism binary (empty: skip Prism)")
+	spec := flag.String("spec", "openapi/cryptorefills.yaml", "the spec Prism serves")
+	wrkBin := flag.String("wrk", "wrk", "the wrk binary")
+	duration := flag.Duration("duration", 10*time.Second, "load per endpoint and target")
+	threads := flag.Int("threads", 2, "wrk threads")
+	conns := flag.Int("connections", 32, "wrk connections")
+	soak := flag.Duration("soak", 0, "also run a soak of this length against the mock, sampling its memory")
+	flag.Parse()
+	if err := run(*mockBin, *prism, *spec, *wrkBin, *duration, *threads, *conns, *soak); err != nil {
+		fmt.Fprintln(os.Stderr, "benchcompare:", err)
+		os.Exit(1)
+	}
+}
+
+func freeAddr() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func waitUp(url string, limit time.Duration) (time.Duration, error) {
+	start := time.Now()
+	for time.Since(start) < limit {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode < 500 {
+				return time.Since(start), nil
+			}
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	return 0, fmt.Errorf("%s not up within %v", url, limit)
+}
+
+func headers() map[string]string {
+	return map[string]string{"X-Cr-Application": "bench", "X-Cr-Version": "1.0", "Content-Type": "application/json"}
+}
+
+func fetch(base string, e endpoint) ([]byte, string, error) {
+	req, _ := http.NewRequest(e.method, base+e.path, strings.NewReader(e.body))
+	for k, v := range headers() {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if resp.StatusCode/100 != 2 {
+		return nil, "", fmt.Errorf("%s %s: %d %s", e.method, e.path, resp.StatusCode, b)
+	}
+	return b, resp.Header.Get("Content-Type"), err
+}
+
+func run(mockBin, prism, spec, wrkBin string, duration time.Duration, threads, conns int, soak time.Duration) error {
+	// Start-up: exec to the first 200 from health, five times.
+	var startups []time.Duration
+	for i := 0; i < 5; i++ {
+		addr := freeAddr()
+		cmd := exec.Command(mockBin, "-addr", addr, "-log-level", "error")
+		start := time.Now()
+		if err := cmd.Start(); err != nil {
+			return err
+		}
+		if _, err := waitUp("http://"+addr+"/__mock/health", 5*time.Second); err != nil {
+			_ = cmd.Process.Kill()
+			return err
+		}
+		startups = append(startups, time.Since(start))
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	}
+
+	mockAddr := freeAddr()
+	mock := exec.Command(mockBin, "-addr", mockAddr, "-log-level", "error")
+	if err := mock.Start(); err != nil {
+		return err
+	}
+	defer func() { _ = mock.Process.Kill(); _ = mock.Wait() }()
+	mockURL := "http://" + mockAddr
+	if _, err := waitUp(mockURL+"/__mock/health", 5*time.Second); err != nil {
+		return err
+	}
+	order, _, err := fetch(mockURL, endpoint{method: "POST", path: "/v5/orders",
+		body: `{"user":{"email":"bench@example.com"},"payment":{"type":"via","payment_via":"USER_WALLET","coin":"USDC","network":"Solana"},"deliveries":[{"brand_name":"Airbnb","country_code":"US","denomination":"100"}]}`})
+	if err != nil {
+		return err
+	}
+	var created struct {
+		OrderID string `json:"order_id"`
+	}
+	_ = json.Unmarshal(order, &created)
+	endpoints := []endpoint{
+		{"catalogue GET (`/v2/brands`)", "GET", "/v2/brands?country_code=US", ""},
+		{"price GET (`/v4/products/price`)", "GET", "/v4/products/price?brand_name=Airbnb&country_code=US&face_value=100&coin=USDC", ""},
+		{"validation POST (`/v5/orders/validations`)", "POST", "/v5/orders/validations",
+			`{"email":"jane@example.com","payment":{"type":"via","payment_via":"USER_WALLET","coin":"USDC"},"deliveries":[{"beneficiary_account":"jane@example.com","brand_name":"Airbnb","country_code":"US","denomination":"100 USD","localized_denomination":"$100"}],"lang":"en"}`},
+		{"order GET (`/v5/orders/{id}`)", "GET", "/v5/orders/" + created.OrderID, ""},
+	}
+
+	// The bare handler: the mock's very bytes, by method and path.
+	bodies := map[string][]byte{}
+	for _, e := range endpoints {
+		b, _, err := fetch(mockURL, e)
+		if err != nil {
+			return err
+		}
+		bodies[e.method+" "+strings.SplitN(e.path, "?", 2)[0]] = b
+	}
+	bareAddr := freeAddr()
+	bare := &http.Server{Addr: bareAddr, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(bodies[r.Method+" "+r.URL.Path])
+	})}
+	go func() { _ = bare.ListenAndServe() }()
+	defer bare.Close()
+	if _, err := waitUp("http://"+bareAddr+"/", 5*time.Second); err != nil {
+		return err
+	}
+
+	targets := []struct{ name, url string }{{"cryptomock", mockURL}, {"bare handler", "http://" + bareAddr}}
+	if prism != "" {
+		prismAddr := freeAddr()
+		host, port, _ := net.SplitHostPort(prismAddr)
+		p := exec.Command(prism, "mock", spec, "-h", host, "-p", port)
+		p.Stdout, p.Stderr = io.Discard, io.Discard
+		if err := p.Start(); err != nil {
+			return err
+		}
+		defer func() { _ = p.Process.Kill(); _ = p.Wait() }()
+		if _, err := waitUp("http://"+prismAddr+"/v3/payment_vias", 60*time.Second); err != nil {
+			return fmt.Errorf("prism: %w", err)
+		}
+		targets = append(targets, struct{ name, url string }{"Prism", "http://" + prismAddr})
+	}
+
+	dir, err := os.MkdirTemp("", "benchcompare")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	results := map[string]map[string]result{}
+	for _, e := range endpoints {
+		results[e.name] = map[string]result{}
+		for _, t := range targets {
+			r, err := wrk(wrkBin, dir, t.url, e, duration, threads, conns)
+			if err != nil {
+				return fmt.Errorf("%s on %s: %w", e.name, t.name, err)
+			}
+			results[e.name][t.name] = r
+		}
+	}
+
+	fmt.Printf("Measured %s with `wrk -t%d -c%d -d%s --latency`, the same requests and headers for every target.\n\n",
+		time.Now().UTC().Format("2006-01-02"), threads, conns, duration)
+	fmt.Println("| endpoint | target | requests/s | p50 | p99 | vs bare handler | vs Prism |")
+	fmt.Println("|---|---|---|---|---|---|---|")
+	for _, e := range endpoints {
+		r := results[e.name]
+		for _, t := range targets {
+			x := r[t.name]
+			vsBare := fmt.Sprintf("%.2fx", x.rps/r["bare handler"].rps)
+			vsPrism := "—"
+			if p, ok := r["Prism"]; ok && p.rps > 0 {
+				vsPrism = fmt.Sprintf("%.1fx", x.rps/p.rps)
+			}
+			fmt.Printf("| %s | %s | %.0f | %s | %s | %s | %s |\n", e.name, t.name, x.rps, x.p50, x.p99, vsBare, vsPrism)
+		}
+	}
+	fmt.Printf("\nStart-up, exec to the first 200 from /__mock/health (5 runs): %v\n", startups)
+
+	if soak > 0 {
+		return soakRun(wrkBin, dir, mockURL, mock.Process.Pid, endpoints, soak, threads, conns)
+	}
+	return nil
+}
+
+var (
+	rpsRE = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+	p50RE = regexp.MustCompile(`\n\s+50%\s+(\S+)`)
+	p99RE = regexp.MustCompile(`\n\s+99%\s+(\S+)`)
+)
+
+func wrk(bin, dir, base string, e endpoint, d time.Duration, threads, conns int) (result, error) {
+	var lua bytes.Buffer
+	fmt.Fprintf(&lua, "wrk.method = %q\n", e.method)
+	if e.body != "" {
+		fmt.Fprintf(&lua, "wrk.body = %q\n", e.body)
+	}
+	for k, v := range headers() {
+		fmt.Fprintf(&lua, "wrk.headers[%q] = %q\n", k, v)
+	}
+	script := filepath.Join(dir, "req.lua")
+	if err := os.WriteFile(script, lua.Bytes(), 0o600); err != nil {
+		return result{}, err
+	}
+	out, err := exec.Command(bin, fmt.Sprintf("-t%d", threads), fmt.Sprintf("-c%d", conns), fmt.Sprintf("-d%s", d), "--latency",
+		"-s", script, base+e.path).CombinedOutput()
+	if err != nil {
+		return result{}, fmt.Errorf("wrk: %v: %s", err, out)
+	}
+	if bytes.Contains(out, []byte("Non-2xx or 3xx responses")) {
+		return result{}, fmt.Errorf("non-2xx answers under load:\n%s", out)
+	}
+	m, p50, p99 := rpsRE.FindSubmatch(out), p50RE.FindSubmatch(out), p99RE.FindSubmatch(out)
+	if m == nil || p50 == nil || p99 == nil {
+		return result{}, errors.New("cannot read wrk's output:\n" + string(out))
+	}
+	rps, _ := strconv.ParseFloat(string(m[1]), 64)
+	return result{rps: rps, p50: string(p50[1]), p99: string(p99[1])}, nil
+}
+
+// soakRun loads the mock with every endpoint in turn for the soak's length, sampling the
+// process's resident memory (VmRSS) and the journal's size.
+func soakRun(bin, dir, base string, pid int, endpoints []endpoint, total time.Duration, threads, conns int) error {
+	fmt.Printf("\nSoak: %v of load (endpoints in turn, journal on), resident memory of the mock every slice:\n\n", total)
+	fmt.Println("| minute | VmRSS | requests/s in the slice |")
+	fmt.Println("|---|---|---|")
+	slice := 30 * time.Second
+	if total < slice {
+		slice = total
+	}
+	for elapsed, i := time.Duration(0), 0; elapsed < total; elapsed, i = elapsed+slice, i+1 {
+		r, err := wrk(bin, dir, base, endpoints[i%len(endpoints)], slice, threads, conns)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("| %.1f | %s | %.0f |\n", (elapsed + slice).Minutes(), rss(pid), r.rps)
+	}
+	return nil
+}
+
+func rss(pid int) string {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return "?"
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if strings.HasPrefix(sc.Text(), "VmRSS:") {
+			return strings.Join(strings.Fields(strings.TrimPrefix(sc.Text(), "VmRSS:")), " ")
+		}
+	}
+	return "?"
+}

@@ -1,0 +1,127 @@
+package mockserver
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/cryptomock/cryptomock/mockserver/internal/invoices"
+	"github.com/cryptomock/cryptomock/mockserver/internal/lifecycle"
+	"github.com/cryptomock/cryptomock/mockserver/internal/webhook"
+)
+
+// The state file keeps what a restart must not lose: Cryptorefills orders, Payscrypt
+// merchants (keys and webhooks included) and invoices, webhook deliveries waiting for a retry,
+// and the virtual clock's offset. It is written at most once a second when something changed,
+// and at shutdown; always to a temporary file that is synced and then renamed over the old
+// one, so a crash mid-write leaves the previous state whole.
+
+const stateVersion = 1
+
+type state struct {
+	Version      int                 `json:"version"`
+	SavedAt      time.Time           `json:"saved_at"`
+	ClockOffset  time.Duration       `json:"clock_offset_ns"`
+	Orders       []lifecycle.Order   `json:"cryptorefills_orders"`
+	Merchants    []invoices.Merchant `json:"payscrypt_merchants"`
+	Invoices     []invoices.Order    `json:"payscrypt_orders"`
+	PendingHooks []webhook.Pending   `json:"pending_webhooks"`
+}
+
+func (s *Server) snapshot() state {
+	ms, inv := s.book.Snapshot()
+	return state{Version: stateVersion, ClockOffset: s.clock.Offset(), Orders: s.cr.Engine().Snapshot(),
+		Merchants: ms, Invoices: inv, PendingHooks: s.hooks.PendingDeliveries()}
+}
+
+// loadState restores a saved state, if the file exists.
+func (s *Server) loadState(path string) error {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("state file: %w", err)
+	}
+	var st state
+	if err := json.Unmarshal(b, &st); err != nil {
+		return fmt.Errorf("%w: state file %s is not a saved state: %v", ErrConfig, path, err)
+	}
+	if st.Version != stateVersion {
+		return fmt.Errorf("%w: state file %s has version %d, this mock reads %d", ErrConfig, path, st.Version, stateVersion)
+	}
+	s.clock.Advance(st.ClockOffset - s.clock.Offset())
+	s.cr.Engine().Restore(st.Orders)
+	s.book.Restore(st.Merchants, st.Invoices)
+	s.hooks.Restore(st.PendingHooks)
+	return nil
+}
+
+// writeState saves st atomically: temp file in the same directory, fsync, rename, fsync dir.
+func writeState(path string, st state) error {
+	st.SavedAt = time.Now().UTC()
+	b, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename this finds nothing
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// persist writes the state whenever it changed, every interval, until ctx ends; then once more.
+func (s *Server) persist(ctx context.Context, path string, interval time.Duration, done chan<- struct{}) {
+	defer close(done)
+	var last []byte
+	save := func() {
+		st := s.snapshot()
+		b, _ := json.Marshal(st) // compared without saved_at, which always changes
+		if bytes.Equal(b, last) {
+			return
+		}
+		if err := writeState(path, st); err != nil {
+			s.log.Error("state file", "path", path, "err", err)
+			return
+		}
+		last = b
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			save()
+		case <-ctx.Done():
+			save()
+			return
+		}
+	}
+}

@@ -4,14 +4,10 @@
 //
 // usage: node browser-client.mjs <page URL>
 // prints the page's event log as one JSON line; exits 0 after `stop`, 1 otherwise.
-import { chromium } from 'playwright-core';
+import { launch } from './chromium.mjs';
 
 const [pageURL] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-});
+const browser = await launch();
 let code = 1;
 try {
   const page = await browser.newPage();

@@ -1,16 +1,12 @@
 // Opens the mock's Payscrypt payment page in headless Chromium, checks what it shows, clicks
-// "Pay in full" and waits for the live status to read SUCCESSFUL.
+// one of its buttons (full, partial, late) and waits for the status the test names.
 //
 // usage: node pay-page.mjs <redirect_url> [full|partial|late] [status to wait for]
 // prints one JSON line with what the page showed; exits 0 on success, 1 otherwise.
-import { chromium } from 'playwright-core';
+import { launch } from './chromium.mjs';
 
 const [pageURL, mode = 'full', want = 'SUCCESSFUL'] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-});
+const browser = await launch();
 let code = 1;
 try {
   const page = await browser.newPage();

@@ -20,9 +20,9 @@ type shop struct {
 	h        *harness
 	mu       sync.Mutex
 	received []map[string]string
-	verified map[string]string // order id -> the most recent status get_public_order confirmed
+	verified map[string]string   // order id -> the most recent status get_public_order confirmed
 	seen     map[string][]string // order id -> every status get_public_order confirmed
-	fail     int               // answer 500 to the first fail webhooks
+	fail     int                 // answer 500 to the first fail webhooks
 }
 
 func newShop(t *testing.T, h *harness) *shop {

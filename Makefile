@@ -2,7 +2,7 @@
 GO ?= go
 ADDR ?= 127.0.0.1:8080
 
-.PHONY: run test generate generate-check lint vet staticcheck build bench bench-compare contract contract-mock contract-live contract-build
+.PHONY: run test generate generate-check lint fmt-check vet staticcheck build bench bench-compare contract contract-mock contract-live contract-build
 
 ## run: start the mock on its embedded defaults
 run:
@@ -34,8 +34,12 @@ generate-check:
 	done; \
 	[ $$stale -eq 0 ] && echo "gen/ is up to date"
 
-## lint: go vet and staticcheck
-lint: vet staticcheck
+## lint: gofmt, go vet and staticcheck
+lint: fmt-check vet staticcheck
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.gen\.go$$')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 vet:
 	$(GO) vet ./...

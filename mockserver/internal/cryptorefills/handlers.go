@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"reflect"
 	"strings"
 	"time"
 
@@ -428,8 +427,19 @@ func cached[R any](h *Handlers, key string, build func() (R, error)) (R, error) 
 		}
 	}
 	resp, err := build()
-	if err == nil && strings.Contains(reflect.TypeOf(resp).Name(), "200") {
+	if err == nil && isOK(resp) {
 		h.cache.store(key, resp)
 	}
 	return resp, err
+}
+
+// isOK reports whether a catalogue answer is a 200: only those are cached.
+func isOK(resp any) bool {
+	switch resp.(type) {
+	case gen.ListAvailableCountries200JSONResponse, gen.ListPaymentVias200JSONResponse, gen.ListCurrencies200JSONResponse,
+		gen.ListBrands200JSONResponse, gen.GetHomepage200JSONResponse, gen.ListProducts200JSONResponse,
+		gen.SearchProducts200JSONResponse, gen.GetProductPrice200JSONResponse:
+		return true
+	}
+	return false
 }

@@ -155,11 +155,13 @@ func (h *Handlers) evaluate(partner string, req gen.OrderRequest) (*quote, probl
 	// decoder matches keys without regard to case ("Quantity"), the validator does not, so a
 	// value can reach this point unvalidated.
 	count := 0
+	quantities := make([]int, len(req.Deliveries))
 	for i, d := range req.Deliveries {
 		n := 1
 		if d.Quantity != nil {
 			n = *d.Quantity
 		}
+		quantities[i] = n
 		if n < 1 || n > 1000 {
 			e := apierror.NewCR(http.StatusBadRequest, apierror.BadRequest,
 				fmt.Sprintf("deliveries[%d].quantity must be between 1 and 10", i), map[string]any{"delivery": i})
@@ -183,11 +185,7 @@ func (h *Handlers) evaluate(partner string, req gen.OrderRequest) (*quote, probl
 		if ln.fam.Limited {
 			limited++
 		}
-		n := 1
-		if d.Quantity != nil {
-			n = *d.Quantity
-		}
-		for k := 0; k < n && len(q.lines) <= h.rules.MaxProducts; k++ { // past the cap: priced no further
+		for k := 0; k < quantities[i] && len(q.lines) <= h.rules.MaxProducts; k++ { // past the cap: priced no further
 			q.lines = append(q.lines, *ln)
 		}
 	}

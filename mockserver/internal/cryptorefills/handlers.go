@@ -88,8 +88,7 @@ func (h *Handlers) publish(o lifecycle.Order) {
 }
 
 func crError(status int, detail, reason string, extra map[string]any) gen.HttpError {
-	e := apierror.NewCR(status, detail, reason, extra)
-	return gen.HttpError{Status: e.Status, Detail: e.Detail, MoreDetails: e.MoreDetails}
+	return toGen(apierror.NewCR(status, detail, reason, extra))
 }
 
 func (h *Handlers) coinOrDefault(symbol *string) (*catalog.Coin, *gen.HttpError) {

@@ -46,6 +46,14 @@ func New(d Deps) *Handlers { return &Handlers{d: d} }
 
 func ptr[T any](v T) *T { return &v }
 
+// or returns *p, or def when p is nil (an optional field left out).
+func or[T any](p *T, def T) T {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
 func errBody(code, format string, args ...any) gen.Error {
 	return gen.Error{Error: code, Message: fmt.Sprintf(format, args...)}
 }
@@ -58,8 +66,8 @@ func (h *Handlers) GetHealth(context.Context, gen.GetHealthRequestObject) (gen.G
 // Reset forgets state.
 func (h *Handlers) Reset(_ context.Context, req gen.ResetRequestObject) (gen.ResetResponseObject, error) {
 	partner := ""
-	if req.Body != nil && req.Body.Partner != nil {
-		partner = *req.Body.Partner
+	if req.Body != nil {
+		partner = or(req.Body.Partner, "")
 	}
 	h.d.Reset(partner)
 	scope := "all"
@@ -91,17 +99,7 @@ func (h *Handlers) AdvanceClock(_ context.Context, req gen.AdvanceClockRequestOb
 
 // GetJournal answers recent requests.
 func (h *Handlers) GetJournal(_ context.Context, req gen.GetJournalRequestObject) (gen.GetJournalResponseObject, error) {
-	limit := 100
-	if req.Params.Limit != nil {
-		limit = *req.Params.Limit
-	}
-	var partner, prefix string
-	if req.Params.Partner != nil {
-		partner = *req.Params.Partner
-	}
-	if req.Params.Path != nil {
-		prefix = *req.Params.Path
-	}
+	limit, partner, prefix := or(req.Params.Limit, 100), or(req.Params.Partner, ""), or(req.Params.Path, "")
 	out := gen.Journal{Capacity: h.d.Journal.Capacity(), Entries: []gen.JournalEntry{}}
 	for _, e := range h.d.Journal.Query(partner, prefix, limit) {
 		je := gen.JournalEntry{Seq: e.Seq, Time: e.Time.UTC(), Method: e.Method, Path: e.Path, Status: e.Status,
@@ -120,20 +118,8 @@ func (h *Handlers) GetJournal(_ context.Context, req gen.GetJournalRequestObject
 // ArmFault arms a fault.
 func (h *Handlers) ArmFault(_ context.Context, req gen.ArmFaultRequestObject) (gen.ArmFaultResponseObject, error) {
 	b := req.Body
-	f := faults.Fault{Kind: string(b.Kind), Count: 1}
-	if b.Count != nil {
-		f.Count = *b.Count
-	}
-	for dst, src := range map[*string]*string{&f.Partner: b.Partner, &f.OrderID: b.OrderId, &f.Operation: b.Operation} {
-		if src != nil {
-			*dst = *src
-		}
-	}
-	for dst, src := range map[*int]*int{&f.LatencyMS: b.LatencyMs, &f.Status: b.Status, &f.AfterEvents: b.AfterEvents} {
-		if src != nil {
-			*dst = *src
-		}
-	}
+	f := faults.Fault{Kind: string(b.Kind), Count: or(b.Count, 1), Partner: or(b.Partner, ""), OrderID: or(b.OrderId, ""),
+		Operation: or(b.Operation, ""), LatencyMS: or(b.LatencyMs, 0), Status: or(b.Status, 0), AfterEvents: or(b.AfterEvents, 0)}
 	if f.Kind == faults.Status && f.Status == 0 {
 		return gen.ArmFault400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(errBody("bad_request", "a status fault needs status (400-599)"))}, nil
 	}
@@ -179,11 +165,7 @@ func (h *Handlers) ListFaults(context.Context, gen.ListFaultsRequestObject) (gen
 
 // ClearFaults disarms faults.
 func (h *Handlers) ClearFaults(_ context.Context, req gen.ClearFaultsRequestObject) (gen.ClearFaultsResponseObject, error) {
-	partner := ""
-	if req.Params.Partner != nil {
-		partner = *req.Params.Partner
-	}
-	return gen.ClearFaults200JSONResponse{Cleared: h.d.Faults.Clear(partner)}, nil
+	return gen.ClearFaults200JSONResponse{Cleared: h.d.Faults.Clear(or(req.Params.Partner, ""))}, nil
 }
 
 // ArmProblems makes a partner's next validations and creations report problems.
@@ -195,10 +177,7 @@ func (h *Handlers) ArmProblems(_ context.Context, req gen.ArmProblemsRequestObje
 				errBody("bad_request", "%s is not a problem code of openapi/cryptorefills.yaml (ProblemCode)", code))}, nil
 		}
 	}
-	count := 1
-	if b.Count != nil {
-		count = *b.Count
-	}
+	count := or(b.Count, 1)
 	b.Count = ptr(count)
 	h.d.Faults.ArmProblems(b.Partner, b.Problems, count)
 	return gen.ArmProblems201JSONResponse(b), nil
@@ -213,12 +192,8 @@ func summary(o lifecycle.Order) gen.OrderSummary {
 
 // ListCryptorefillsOrders answers orders, newest first.
 func (h *Handlers) ListCryptorefillsOrders(_ context.Context, req gen.ListCryptorefillsOrdersRequestObject) (gen.ListCryptorefillsOrdersResponseObject, error) {
-	partner := ""
-	if req.Params.Partner != nil {
-		partner = *req.Params.Partner
-	}
 	out := gen.ListCryptorefillsOrders200JSONResponse{Orders: []gen.OrderSummary{}}
-	for _, o := range h.d.Orders.List(partner) {
+	for _, o := range h.d.Orders.List(or(req.Params.Partner, "")) {
 		out.Orders = append(out.Orders, summary(o))
 	}
 	return out, nil
@@ -248,11 +223,7 @@ func (h *Handlers) PayCryptorefillsOrder(_ context.Context, req gen.PayCryptoref
 
 // TransitionCryptorefillsOrder forces a transition.
 func (h *Handlers) TransitionCryptorefillsOrder(_ context.Context, req gen.TransitionCryptorefillsOrderRequestObject) (gen.TransitionCryptorefillsOrderResponseObject, error) {
-	reason := ""
-	if req.Body.Reason != nil {
-		reason = *req.Body.Reason
-	}
-	o, err := h.d.Orders.Apply(req.OrderId, string(req.Body.Action), reason)
+	o, err := h.d.Orders.Apply(req.OrderId, string(req.Body.Action), or(req.Body.Reason, ""))
 	switch {
 	case errors.Is(err, lifecycle.ErrNotFound):
 		return gen.TransitionCryptorefillsOrder404JSONResponse{NotFoundJSONResponse: gen.NotFoundJSONResponse(errBody("not_found", "no order %s", req.OrderId))}, nil

@@ -38,12 +38,7 @@ func (h *Handlers) CreatePayscryptMerchant(_ context.Context, req gen.CreatePays
 	var name string
 	var hooks []string
 	if req.Body != nil {
-		if req.Body.Name != nil {
-			name = *req.Body.Name
-		}
-		if req.Body.Webhooks != nil {
-			hooks = *req.Body.Webhooks
-		}
+		name, hooks = or(req.Body.Name, ""), or(req.Body.Webhooks, nil)
 	}
 	m, err := h.d.Invoices.AddMerchant(0, name, "", hooks)
 	if err != nil {
@@ -71,14 +66,8 @@ func (h *Handlers) AddPayscryptWebhook(_ context.Context, req gen.AddPayscryptWe
 
 // ListPayscryptWebhookDeliveries answers the delivery log.
 func (h *Handlers) ListPayscryptWebhookDeliveries(_ context.Context, req gen.ListPayscryptWebhookDeliveriesRequestObject) (gen.ListPayscryptWebhookDeliveriesResponseObject, error) {
-	limit := 100
-	if req.Params.Limit != nil {
-		limit = *req.Params.Limit
-	}
-	var id int64
-	if req.Params.OrderId != nil {
-		id, _ = orderID(*req.Params.OrderId) // the spec limits it to digits
-	}
+	limit := or(req.Params.Limit, 100)
+	id, _ := orderID(or(req.Params.OrderId, "0")) // the spec limits it to digits
 	out := gen.DeliveryLog{Capacity: h.d.Webhooks.Capacity(), Attempts: []gen.DeliveryAttempt{}}
 	for _, a := range h.d.Webhooks.Log(id, limit) {
 		da := gen.DeliveryAttempt{Seq: a.Seq, DeliveryId: a.DeliveryID, Url: a.URL, Attempt: a.Attempt, Status: a.Status,
@@ -94,12 +83,8 @@ func (h *Handlers) ListPayscryptWebhookDeliveries(_ context.Context, req gen.Lis
 
 // ListPayscryptOrders answers invoices, newest first.
 func (h *Handlers) ListPayscryptOrders(_ context.Context, req gen.ListPayscryptOrdersRequestObject) (gen.ListPayscryptOrdersResponseObject, error) {
-	var wallet int64
-	if req.Params.PgWalletId != nil {
-		wallet = *req.Params.PgWalletId
-	}
 	out := gen.ListPayscryptOrders200JSONResponse{Orders: []gen.InvoiceSummary{}}
-	for _, o := range h.d.Invoices.List(wallet) {
+	for _, o := range h.d.Invoices.List(or(req.Params.PgWalletId, 0)) {
 		out.Orders = append(out.Orders, invoice(o))
 	}
 	return out, nil

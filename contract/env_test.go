@@ -103,7 +103,7 @@ func (e *env) violation(err error) {
 	e.transcript = append(e.transcript, "  SPEC VIOLATION: "+err.Error())
 }
 
-// crParams are the partner headers every Cryptorefills call carries.
+// crHeaders sets the partner headers every Cryptorefills call carries.
 func (e *env) crHeaders(r *http.Request) {
 	r.Header.Set("X-Cr-Application", e.creds.Partner)
 	r.Header.Set("X-Cr-Version", e.creds.Version)

@@ -78,6 +78,7 @@ func (e *env) psSteps(id string, steps []scenarios.Step) {
 // the documents demand. It never trusts a webhook: it re-checks the order with
 // get_public_order and records that answer.
 type receiver struct {
+	e        *env // the spec it belongs to: re-checks use its client
 	mu       sync.Mutex
 	got      []string // statuses the webhooks claimed, in arrival order
 	verified string   // what get_public_order said last
@@ -127,8 +128,6 @@ func routeHook(w http.ResponseWriter, r *http.Request) {
 	rc.handle(w, r)
 }
 
-var currentEnv = map[*receiver]*env{}
-
 func (rc *receiver) handle(w http.ResponseWriter, r *http.Request) {
 	var hook struct{ ID, Status string }
 	body, _ := io.ReadAll(r.Body)
@@ -139,14 +138,13 @@ func (rc *receiver) handle(w http.ResponseWriter, r *http.Request) {
 	rc.mu.Lock()
 	rc.got = append(rc.got, hook.Status)
 	failing := len(rc.got) <= rc.fail
-	e := currentEnv[rc]
 	rc.mu.Unlock()
 	if failing {
 		w.WriteHeader(http.StatusInternalServerError)
 		return
 	}
 	// Trust only get_public_order (the documents' warning).
-	resp, err := e.ps.GetPublicOrderWithResponse(e.ctx, psgen.GetPublicOrderRequest{Id: hook.ID})
+	resp, err := rc.e.ps.GetPublicOrderWithResponse(rc.e.ctx, psgen.GetPublicOrderRequest{Id: hook.ID})
 	if err == nil && resp.JSON200 != nil {
 		rc.mu.Lock()
 		rc.verified = status(resp.JSON200.Order)
@@ -156,13 +154,12 @@ func (rc *receiver) handle(w http.ResponseWriter, r *http.Request) {
 }
 
 func (e *env) receive(fail int) *receiver {
-	rc := &receiver{fail: fail}
+	rc := &receiver{e: e, fail: fail}
 	path := "/hooks/" + randomID("")
 	hooks.mu.Lock()
 	hooks.by[path] = rc
-	currentEnv[rc] = e
 	hooks.mu.Unlock()
-	DeferCleanup(func() { hooks.mu.Lock(); delete(hooks.by, path); delete(currentEnv, rc); hooks.mu.Unlock() })
+	DeferCleanup(func() { hooks.mu.Lock(); delete(hooks.by, path); hooks.mu.Unlock() })
 	resp, err := e.admin.AddPayscryptWebhookWithResponse(e.ctx, admingen.WebhookRequest{PgWalletId: e.creds.WalletID, Url: hookServer() + path})
 	Expect(err).NotTo(HaveOccurred())
 	Expect(resp.StatusCode()).To(Equal(http.StatusCreated), "add the webhook: %s", resp.Body)
@@ -188,6 +185,7 @@ var _ = Describe("Payscrypt", Label("payscrypt"), func() {
 	})
 
 	run("ps.auth.invalidated-apikey", func(ctx SpecContext, e *env) {
+		Expect(e.s.Setup.InvalidateKey).To(BeTrue(), "the scenario's set-up invalidates the key")
 		resp, err := e.admin.InvalidatePayscryptAPIKeyWithResponse(ctx, e.creds.APIKey)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(resp.StatusCode()).To(Equal(http.StatusOK))

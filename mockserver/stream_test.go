@@ -202,8 +202,8 @@ func TestStreamUnknownOrderIs404JSON(t *testing.T) {
 	}
 	// Another partner's order is unknown too.
 	o := h.create(orderBody())
-	other := start(t)
-	other.url = h.url
+	other := *h
+	other.partner = "someone-else"
 	if s := other.subscribe(o.OrderID, ""); s.resp.StatusCode != 404 {
 		t.Fatalf("another partner's order: %d", s.resp.StatusCode)
 	}

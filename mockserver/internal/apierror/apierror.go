@@ -36,7 +36,7 @@ func ForPath(path string) API {
 const (
 	BadRequest      = "BAD_REQUEST"
 	NotFound        = "NOT_FOUND"
-	MethodNotAllowd = "METHOD_NOT_ALLOWED"
+	MethodNotAllowed = "METHOD_NOT_ALLOWED"
 	TooLarge        = "PAYLOAD_TOO_LARGE"
 	TooMany         = "TOO_MANY_REQUESTS"
 	Unavailable     = "SERVICE_UNAVAILABLE"
@@ -171,7 +171,7 @@ func crDetail(status int) string {
 	case http.StatusNotFound:
 		return NotFound
 	case http.StatusMethodNotAllowed:
-		return MethodNotAllowd
+		return MethodNotAllowed
 	case http.StatusRequestEntityTooLarge:
 		return TooLarge
 	case http.StatusTooManyRequests:

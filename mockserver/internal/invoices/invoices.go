@@ -252,11 +252,11 @@ type CreateInput struct {
 func (b *Book) Create(apikey string, in CreateInput) (Order, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	wallet, ok := b.keys[apikey]
+	walletID, ok := b.keys[apikey]
 	if apikey == "" || !ok {
 		return Order{}, ErrUnauthenticated
 	}
-	if in.WalletID != wallet {
+	if in.WalletID != walletID {
 		return Order{}, fmt.Errorf("%w: wallet %d does not belong to this api key", ErrPermissionDenied, in.WalletID)
 	}
 	asset, ok := Assets[strings.ToUpper(in.AssetName)]
@@ -267,13 +267,13 @@ func (b *Book) Create(apikey string, in CreateInput) (Order, error) {
 	if !ok || target.Sign() <= 0 {
 		return Order{}, fmt.Errorf("%w: target_value must be a positive integer string in the asset's smallest unit", ErrInvalid)
 	}
-	addr, err := newAddress(asset)
+	addr, err := wallet.New(asset.Format, wallet.Invoice{})
 	if err != nil {
 		return Order{}, err
 	}
 	now := b.clk.Now()
 	b.nextOrder++
-	o := Order{ID: b.nextOrder, WalletID: wallet, MerchantOrderID: in.MerchantOrderID, MerchantName: in.MerchantName,
+	o := Order{ID: b.nextOrder, WalletID: walletID, MerchantOrderID: in.MerchantOrderID, MerchantName: in.MerchantName,
 		Description: in.Description, Asset: asset, CallbackURL: in.CallbackURL, Target: target, Value: new(big.Int),
 		TargetConfirmations: asset.Confirmations, Variants: []string{addr}, Status: Pending,
 		CreatedAt: now, UpdatedAt: now, ExpiredAt: now.Add(b.window)}
@@ -282,10 +282,6 @@ func (b *Book) Create(apikey string, in CreateInput) (Order, error) {
 	id := o.ID
 	en.expiry = b.clk.At(o.ExpiredAt, func() { b.expire(id) })
 	return o.clone(), nil
-}
-
-func newAddress(a Asset) (string, error) {
-	return wallet.New(a.Format, wallet.Invoice{})
 }
 
 // Get returns an order.

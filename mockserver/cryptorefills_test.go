@@ -341,6 +341,15 @@ func TestBadOrderRequests(t *testing.T) {
 			}
 		}
 	}
+	// Keys that differ from a declared field only in case are refused by the validator for
+	// every operation, with the field meant (Go's decoder would otherwise match them unvalidated).
+	for path, key := range map[string]string{"/v5/orders/validations": "CountrY_Code", "/v5/orders": "Quantity"} {
+		body := orderBody(withDelivery(obj{key: "00", "brand_name": "Airbnb", "country_code": "US", "denomination": "100 USD"}))
+		status, b := h.req("POST", path, body)
+		if status != 400 || !strings.Contains(string(b), "did you mean") {
+			t.Errorf("%s with key %s: %d %s", path, key, status, b)
+		}
+	}
 	if status, b := h.req("POST", "/v5/orders", `{}`, "Content-Type", "text/plain"); status != 400 {
 		t.Errorf("wrong content type: %d %s", status, b)
 	}

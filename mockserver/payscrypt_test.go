@@ -188,6 +188,7 @@ func TestPayscryptErrors(t *testing.T) {
 		{"target not an integer", "test-apikey", func() obj { b := withWallet(1); b["target_value"] = "1.5"; return b }(), 400, "3"},
 		{"missing field", "test-apikey", obj{"asset_name": "ETH"}, 400, "3"},
 		{"wallet as a string works", "test-apikey", withWallet(0), 403, "7"},
+		{"a key in another case", "test-apikey", func() obj { b := withWallet(1); b["Callback_URL"] = "x"; return b }(), 400, "3"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

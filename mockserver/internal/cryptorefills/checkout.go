@@ -151,9 +151,9 @@ func (h *Handlers) evaluate(partner string, req gen.OrderRequest) (*quote, probl
 			map[string]any{"allowed": []string{"USER_WALLET"}})
 	}
 
-	// What they buy. Values are checked here even though the schema checks them too: Go's
-	// decoder matches keys without regard to case ("Quantity"), the validator does not, so a
-	// value can reach this point unvalidated.
+	// What they buy. The validator already bounds quantities and country codes (and refuses
+	// keys in another case, which Go's decoder would otherwise match unvalidated); the rules
+	// check them again so that they hold whoever calls them.
 	count := 0
 	quantities := make([]int, len(req.Deliveries))
 	for i, d := range req.Deliveries {
@@ -275,7 +275,7 @@ func (h *Handlers) resolve(i int, d gen.DeliveryRequest, email string, probs *pr
 	}
 	where["brand_name"], where["country_code"], where["denomination"] = brand, country, denom
 	assortment, ok := h.catalog.Country(country)
-	if !ok { // the schema limits country codes, but a key spelt in another case escapes it
+	if !ok { // the schema limits country codes; checked again, as above
 		e := apierror.NewCR(http.StatusBadRequest, apierror.BadRequest,
 			fmt.Sprintf("deliveries[%d].country_code %q is not one of the supported countries", i, country), where)
 		return nil, &e

@@ -40,6 +40,7 @@ func New(doc *openapi3.T) *Validator {
 		headers: map[*routers.Route][]string{},
 		options: &openapi3filter.Options{
 			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, // credentials are the handlers' business
+			KeepValidatedValue: true,                                  // the decoded body, for checkKeyCase
 		},
 	}
 	for path, item := range doc.Paths.Map() {
@@ -103,12 +104,78 @@ func (v *Validator) Validate(ctx context.Context, r *http.Request) error {
 	err := openapi3filter.ValidateRequest(ctx, &openapi3filter.RequestValidationInput{
 		Request: r, PathParams: params, Route: rt, Options: v.options,
 	})
+	if err == nil {
+		err = checkKeyCase(rt, r)
+	}
 	if err == nil && key != "" && v.memoSize.Load() < memoMax {
 		if _, loaded := v.memo.LoadOrStore(key, struct{}{}); !loaded {
 			v.memoSize.Add(1)
 		}
 	}
 	return err
+}
+
+// ErrKeyCase is returned for a body key that matches a declared property only when case is
+// ignored. The schema lets unknown keys through, but Go's decoder would match such a key to
+// the property anyway, so the handler would act on a value validation never saw.
+var ErrKeyCase = errors.New("body key differs from a declared property only in case")
+
+// keyCaseError names the key and the property it resembles.
+type keyCaseError struct{ ptr, key, want string }
+
+func (e *keyCaseError) Error() string {
+	return fmt.Sprintf("request body %s: unknown field %q; did you mean %q? (field names are case-sensitive)", e.ptr, e.key, e.want)
+}
+
+func (e *keyCaseError) Unwrap() error { return ErrKeyCase }
+
+// checkKeyCase walks the body that validation decoded (KeepValidatedValue) along its schema.
+func checkKeyCase(rt *routers.Route, r *http.Request) error {
+	body, ok := r.Body.(interface{ ValidatedValue() any })
+	if !ok || rt.Operation.RequestBody == nil {
+		return nil
+	}
+	mt := rt.Operation.RequestBody.Value.Content.Get("application/json")
+	if mt == nil || mt.Schema == nil {
+		return nil
+	}
+	return keyCase(mt.Schema.Value, body.ValidatedValue(), "")
+}
+
+func keyCase(schema *openapi3.Schema, v any, ptr string) error {
+	if schema == nil {
+		return nil
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		for k, val := range x {
+			if p, ok := schema.Properties[k]; ok {
+				if err := keyCase(p.Value, val, ptr+"/"+k); err != nil {
+					return err
+				}
+				continue
+			}
+			for name := range schema.Properties {
+				if strings.EqualFold(name, k) {
+					return &keyCaseError{ptr: ptr + "/" + k, key: k, want: name}
+				}
+			}
+		}
+	case []any:
+		if schema.Items != nil {
+			for i, item := range x {
+				if err := keyCase(schema.Items.Value, item, fmt.Sprintf("%s/%d", ptr, i)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for _, sub := range schema.AllOf {
+		if err := keyCase(sub.Value, v, ptr); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (v *Validator) memoKey(rt *routers.Route, r *http.Request) string {
@@ -142,6 +209,10 @@ type Problem struct {
 
 // Explain turns a validation error into a Problem.
 func Explain(err error) Problem {
+	var kc *keyCaseError
+	if errors.As(err, &kc) {
+		return Problem{In: "body", Field: kc.ptr, Reason: kc.Error()}
+	}
 	var re *openapi3filter.RequestError
 	if !errors.As(err, &re) {
 		return Problem{Reason: err.Error()}

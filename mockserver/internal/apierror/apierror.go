@@ -34,13 +34,13 @@ func ForPath(path string) API {
 
 // Codes for HTTP-level Cryptorefills errors that are the mock's own.
 const (
-	BadRequest      = "BAD_REQUEST"
-	NotFound        = "NOT_FOUND"
+	BadRequest       = "BAD_REQUEST"
+	NotFound         = "NOT_FOUND"
 	MethodNotAllowed = "METHOD_NOT_ALLOWED"
-	TooLarge        = "PAYLOAD_TOO_LARGE"
-	TooMany         = "TOO_MANY_REQUESTS"
-	Unavailable     = "SERVICE_UNAVAILABLE"
-	Internal        = "INTERNAL_ERROR"
+	TooLarge         = "PAYLOAD_TOO_LARGE"
+	TooMany          = "TOO_MANY_REQUESTS"
+	Unavailable      = "SERVICE_UNAVAILABLE"
+	Internal         = "INTERNAL_ERROR"
 )
 
 // CRError is Cryptorefills' HTTP-level error.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -49,22 +50,38 @@ type Config struct {
 	// StateFile keeps orders, merchants, invoices and pending webhooks across restarts
 	// ("" = nothing is kept).
 	StateFile string `yaml:"state_file"`
+	// AllowedHosts are host names (no port) the mock answers to besides loopback names, the
+	// address a connection arrived on and the host of public_url: e.g. a compose service name.
+	// Any other Host header is refused, so DNS rebinding cannot reach the mock.
+	AllowedHosts []string `yaml:"allowed_hosts"`
 
 	Control struct {
-		// Token for the control API. Required when the mock listens beyond loopback; if none
-		// is set then, one is generated and printed at start-up.
+		// Token for the control API. Required on every listener when set; on a listener that
+		// is not loopback one is generated and printed at start-up when none is set.
 		Token string `yaml:"token"`
+		// TokenFile, when set, receives the token in force (mode 0600) at start-up, for a
+		// neighbour that needs it (the compose contract service).
+		TokenFile string `yaml:"token_file"`
+		// AllowedOrigins may drive the control API from a browser, besides the mock's own
+		// origin and loopback origins ("https://dev.example:8443").
+		AllowedOrigins []string `yaml:"allowed_origins"`
 	} `yaml:"control"`
 
 	Limits struct {
 		MaxBodyBytes      int64    `yaml:"max_body_bytes"`
 		ReadHeaderTimeout Duration `yaml:"read_header_timeout"`
+		ReadBodyTimeout   Duration `yaml:"read_body_timeout"` // a request body must arrive within this
 		IdleTimeout       Duration `yaml:"idle_timeout"`
 		MaxHeaderBytes    int      `yaml:"max_header_bytes"`
+		// Across all partners and merchants: beyond these the oldest are forgotten, as
+		// cryptorefills.lifecycle.max_orders_per_partner does for one partner.
+		MaxOrders   int `yaml:"max_orders"`
+		MaxInvoices int `yaml:"max_invoices"`
 	} `yaml:"limits"`
 
 	Journal struct {
 		Capacity int `yaml:"capacity"`
+		MaxBytes int `yaml:"max_bytes"` // what all entries may hold together
 	} `yaml:"journal"`
 
 	Cryptorefills CryptorefillsConfig `yaml:"cryptorefills"`
@@ -143,9 +160,13 @@ func Defaults() Config {
 	c.Seed = 1
 	c.Limits.MaxBodyBytes = 1 << 20
 	c.Limits.ReadHeaderTimeout = Duration(10 * time.Second)
+	c.Limits.ReadBodyTimeout = Duration(30 * time.Second)
 	c.Limits.IdleTimeout = Duration(120 * time.Second)
 	c.Limits.MaxHeaderBytes = 64 << 10
+	c.Limits.MaxOrders = 20000
+	c.Limits.MaxInvoices = 20000
 	c.Journal.Capacity = 1000
+	c.Journal.MaxBytes = 8 << 20
 
 	cr := &c.Cryptorefills
 	cr.SpreadPercent = "1.48" // $100 Airbnb priced 101.48 USDC, as captured live
@@ -210,8 +231,29 @@ func (c Config) Validate() error {
 	if c.Limits.MaxBodyBytes < 1024 {
 		bad("limits.max_body_bytes must be at least 1024")
 	}
-	if c.Journal.Capacity < 0 {
-		bad("journal.capacity must not be negative")
+	if c.Journal.Capacity < 0 || c.Journal.MaxBytes < 0 {
+		bad("journal.capacity and journal.max_bytes must not be negative")
+	}
+	if c.Limits.ReadHeaderTimeout <= 0 || c.Limits.ReadBodyTimeout <= 0 {
+		bad("limits.read_header_timeout and limits.read_body_timeout must be positive")
+	}
+	if c.Limits.MaxOrders < 1 || c.Limits.MaxInvoices < 1 {
+		bad("limits.max_orders and limits.max_invoices must be at least 1")
+	}
+	for i, h := range c.AllowedHosts {
+		if h == "" || strings.ContainsAny(h, ":/ ") {
+			bad("allowed_hosts[%d]: %q must be a host name without scheme or port", i, h)
+		}
+	}
+	for i, o := range c.Control.AllowedOrigins {
+		if u, err := url.Parse(o); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.TrimSuffix(u.Path, "/") != "" {
+			bad("control.allowed_origins[%d]: %q must be an origin like https://app.example:8443", i, o)
+		}
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("public_url: %q must be an absolute http:// or https:// URL", c.PublicURL)
+		}
 	}
 	cr := c.Cryptorefills
 	if m := cr.Lifecycle.Mode; m != lifecycle.ModeManual && m != lifecycle.ModeAuto {
@@ -251,8 +293,8 @@ func (c Config) Validate() error {
 			bad("payscrypt.merchants[%d].apikey is empty", i)
 		}
 		for _, u := range m.Webhooks {
-			if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
-				bad("payscrypt.merchants[%d].webhooks: %q is not an http(s) URL", i, u)
+			if err := webhook.CheckURL(u); err != nil {
+				bad("payscrypt.merchants[%d].webhooks: %v", i, err)
 			}
 		}
 	}

@@ -3,12 +3,13 @@ package mockserver
 import (
 	"bytes"
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -17,11 +18,13 @@ import (
 	"github.com/cryptomock/cryptomock/mockserver/internal/faults"
 	"github.com/cryptomock/cryptomock/mockserver/internal/journal"
 	"github.com/cryptomock/cryptomock/mockserver/internal/specvalidate"
+	"github.com/cryptomock/cryptomock/mockserver/internal/webhook"
 )
 
 // The request pipeline, outermost first:
 //
-//	recoverer > limits > cors > record (journal) > controlToken > lenientHeaders > ServeMux
+//	recoverer > limits > hosts > browsers > cors > record (journal) > controlToken
+//	  > lenientHeaders > ServeMux
 //	  > generated parameter binding > operation (faults, spec validation) > strict handler
 //
 // Every wrapper of the ResponseWriter keeps Flush and Unwrap, so event streams are flushed
@@ -59,6 +62,11 @@ func (s *Server) operation(api string, v *specvalidate.Validator, partnerOf func
 				var tooLarge *http.MaxBytesError
 				if errors.As(err, &tooLarge) {
 					apierror.Write(w, r.URL.Path, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", tooLarge.Limit))
+					return
+				}
+				if errors.Is(err, os.ErrDeadlineExceeded) {
+					w.Header().Set("Connection", "close")
+					apierror.Write(w, r.URL.Path, http.StatusRequestTimeout, fmt.Sprintf("the request body did not arrive within %s (limits.read_body_timeout)", time.Duration(s.cfg.Limits.ReadBodyTimeout)))
 					return
 				}
 				p := specvalidate.Explain(err)
@@ -187,17 +195,65 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 	})
 }
 
-// limits caps request bodies.
+// limits caps request bodies in size and in time. A body announced larger than the cap is
+// refused before it is read, so `Expect: 100-continue` gets 413 and never 100 Continue.
 func (s *Server) limits(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body != nil {
+		if r.ContentLength > s.cfg.Limits.MaxBodyBytes {
+			w.Header().Set("Connection", "close")
+			apierror.Write(w, r.URL.Path, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", s.cfg.Limits.MaxBodyBytes))
+			return
+		}
+		if r.Body != nil && r.Body != http.NoBody {
+			// A trickling body is cut off: the read deadline covers the body only (headers
+			// have their own timeout, and a stream's answer is written, not read).
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(time.Duration(s.cfg.Limits.ReadBodyTimeout)))
 			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.Limits.MaxBodyBytes)
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-// cors lets browser apps on other origins call the mock.
+// hosts refuses, on every route, a Host the mock does not answer to, so a DNS-rebinding page
+// reaches nothing (guard.Policy.HostAllowed).
+func (s *Server) hosts(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.policy.HostAllowed(r) {
+			host := r.Host
+			if len(host) > 100 {
+				host = host[:100] + "…"
+			}
+			apierror.Write(w, r.URL.Path, http.StatusBadRequest, fmt.Sprintf(
+				"this mock does not answer to host %q: use 127.0.0.1 or localhost, set public_url, or add the name to allowed_hosts", host))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// browsers keeps web pages and the mock's own webhooks away from the control API: a control
+// call from a foreign browser origin, or carrying the webhook delivery header, is refused
+// (403, no CORS), preflights included.
+func (s *Server) browsers(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/__mock/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if r.Header.Get(webhook.DeliveryHeader) != "" {
+			apierror.Write(w, r.URL.Path, http.StatusForbidden, "a webhook delivery of this mock cannot use its control API")
+			return
+		}
+		if ok, reason := s.policy.BrowserAllowed(r); !ok {
+			apierror.Write(w, r.URL.Path, http.StatusForbidden, reason)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// cors lets browser apps on other origins call the upstream APIs; the control API reaches it
+// only from origins browsers() allowed.
 func (s *Server) cors(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		origin := r.Header.Get("Origin")
@@ -235,7 +291,7 @@ func (s *Server) record(next http.Handler) http.Handler {
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex)))
 		partner := crPartner(r)
 		if apierror.ForPath(r.URL.Path) == apierror.Payscrypt {
-			partner = r.Header.Get("apikey")
+			partner = s.merchantOf(r.Header.Get("apikey"))
 		}
 		status := sw.code()
 		if ex.dropped {
@@ -246,14 +302,21 @@ func (s *Server) record(next http.Handler) http.Handler {
 	})
 }
 
-// controlToken guards the control API when a token is set (always when listening beyond
-// loopback). Health stays open for probes.
+// merchantOf names a Payscrypt tenant in the journal without its secret: "pg_wallet_id:N" for
+// a valid key, the key masked otherwise.
+func (s *Server) merchantOf(apikey string) string {
+	if w, ok := s.book.WalletOf(apikey); ok {
+		return "pg_wallet_id:" + strconv.FormatInt(w, 10)
+	}
+	return journal.Mask(apikey)
+}
+
+// controlToken guards the control API where the token is required (guard.Policy.TokenRequired:
+// every listener beyond loopback, every listener when configured). Health stays open for probes.
 func (s *Server) controlToken(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token := s.ControlToken()
-		if token != "" && strings.HasPrefix(r.URL.Path, "/__mock/") && r.URL.Path != "/__mock/health" {
-			got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-			if subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+		if strings.HasPrefix(r.URL.Path, "/__mock/") && r.URL.Path != "/__mock/health" && s.policy.TokenRequired(r) {
+			if !s.policy.TokenValid(r) {
 				apierror.Write(w, r.URL.Path, http.StatusUnauthorized, "the control API needs Authorization: Bearer <token> (control.token or CRYPTOMOCK_CONTROL_TOKEN)")
 				return
 			}

@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -29,6 +30,7 @@ import (
 	"github.com/cryptomock/cryptomock/mockserver/internal/cryptorefills"
 	"github.com/cryptomock/cryptomock/mockserver/internal/events"
 	"github.com/cryptomock/cryptomock/mockserver/internal/faults"
+	"github.com/cryptomock/cryptomock/mockserver/internal/guard"
 	"github.com/cryptomock/cryptomock/mockserver/internal/invoices"
 	"github.com/cryptomock/cryptomock/mockserver/internal/journal"
 	"github.com/cryptomock/cryptomock/mockserver/internal/lifecycle"
@@ -55,6 +57,7 @@ type Server struct {
 	ps      *payscrypt.Handlers
 	hooks   *webhook.Dispatcher
 	handler http.Handler
+	policy  guard.Policy
 
 	mu        sync.Mutex
 	ln        net.Listener
@@ -65,6 +68,7 @@ type Server struct {
 	stopSave  context.CancelFunc
 	saved     chan struct{}
 	token     string
+	generated bool // the token was generated for a listener beyond loopback
 	served    chan struct{}
 }
 
@@ -80,7 +84,9 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: slog.New(slog.DiscardHandler), clock: clock.New(), faults: faults.New(),
-		journal: journal.New(cfg.Journal.Capacity), token: cfg.Control.Token}
+		journal: journal.New(cfg.Journal.Capacity, cfg.Journal.MaxBytes), token: cfg.Control.Token}
+	s.policy = guard.Policy{AllowedHosts: cfg.AllowedHosts, AllowedOrigins: cfg.Control.AllowedOrigins,
+		PublicURL: s.URL, Token: s.ControlToken, Configured: cfg.Control.Token != ""}
 	for _, o := range opts {
 		o(s)
 	}
@@ -112,7 +118,8 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 			DailyLimitUSD: money.MustParse(cc.Rules.DailyLimitUSD), MonthlyLimitUSD: money.MustParse(cc.Rules.MonthlyLimitUSD)},
 		Lifecycle: lifecycle.Config{Mode: cc.Lifecycle.Mode, PaymentWindow: time.Duration(cc.Lifecycle.PaymentWindow),
 			ProcessingDelay: time.Duration(cc.Lifecycle.ProcessingDelay), DeliveryDelay: time.Duration(cc.Lifecycle.DeliveryDelay),
-			AutoPayAfter: time.Duration(cc.Lifecycle.AutoPayAfter), MaxOrders: cc.Lifecycle.MaxOrders},
+			AutoPayAfter: time.Duration(cc.Lifecycle.AutoPayAfter), MaxOrders: cc.Lifecycle.MaxOrders,
+			MaxTotal: cfg.Limits.MaxOrders},
 		Stream: cryptorefills.StreamConfig{Heartbeat: time.Duration(cc.Stream.Heartbeat), Retry: time.Duration(cc.Stream.Retry),
 			MaxPerPartner: cc.Stream.MaxPerPartner},
 	})
@@ -123,7 +130,7 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 	}
 	s.hooks = webhook.New(s.clock, webhook.Config{Schedule: schedule, Timeout: time.Duration(pc.Webhooks.Timeout),
 		LogCapacity: pc.Webhooks.LogCapacity, PerURLInFlight: pc.Webhooks.PerURLInFlight})
-	s.book = invoices.New(s.clock, time.Duration(pc.InvoiceWindow), invoices.Hooks{
+	s.book = invoices.New(s.clock, time.Duration(pc.InvoiceWindow), cfg.Limits.MaxInvoices, invoices.Hooks{
 		Changed: func(o invoices.Order, urls []string) { s.ps.Changed(o, urls) }})
 	s.ps = payscrypt.New(s.book, s.hooks, pc.OmitDefaults, s.PayscryptURL)
 	if err := s.addMerchants(); err != nil {
@@ -158,9 +165,9 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 			RequestErrorHandlerFunc: s.badRequest, ResponseErrorHandlerFunc: s.internalError}),
 		psgen.StdHTTPServerOptions{BaseRouter: mux, ErrorHandlerFunc: s.badRequest,
 			Middlewares: []psgen.MiddlewareFunc{s.operation("payscrypt", specvalidate.New(psDoc), func(r *http.Request) string { return r.Header.Get("apikey") })}})
-	mux.HandleFunc("GET /pay/{id}", s.ps.PageHandler(func() bool { return s.ControlToken() != "" }, func() int64 { return s.clock.Now().Unix() }))
+	mux.HandleFunc("GET /pay/{id}", s.ps.PageHandler(s.policy.TokenRequired, func() int64 { return s.clock.Now().Unix() }))
 	mux.HandleFunc("/", s.notFound)
-	s.handler = s.recoverer(s.limits(s.cors(s.record(s.controlToken(s.lenientHeaders(mux))))))
+	s.handler = s.recoverer(s.limits(s.hosts(s.browsers(s.cors(s.record(s.controlToken(s.lenientHeaders(mux))))))))
 	return s, nil
 }
 
@@ -188,18 +195,7 @@ func (s *Server) Open() error {
 	if s.publicURL == "" {
 		s.publicURL = "http://" + ln.Addr().String()
 	}
-	if !isLoopback(ln.Addr()) && s.token == "" {
-		b := make([]byte, 16)
-		_, _ = rand.Read(b)
-		s.token = hex.EncodeToString(b)
-	}
-	s.srv = &http.Server{
-		Handler:           s.handler,
-		ReadHeaderTimeout: time.Duration(s.cfg.Limits.ReadHeaderTimeout),
-		IdleTimeout:       time.Duration(s.cfg.Limits.IdleTimeout),
-		MaxHeaderBytes:    s.cfg.Limits.MaxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
-	}
+	s.srv = s.httpServer(ln)
 	s.srv.RegisterOnShutdown(s.broker.Close) // end event streams, or Shutdown would wait on them
 	s.served = make(chan struct{})
 	srv, served := s.srv, s.served
@@ -212,8 +208,25 @@ func (s *Server) Open() error {
 			return fmt.Errorf("listen on %s (payscrypt.addr): %w", a, err)
 		}
 		s.psURL = "http://" + extraLn.Addr().String()
-		s.extra = &http.Server{Handler: s.handler, ReadHeaderTimeout: srv.ReadHeaderTimeout, IdleTimeout: srv.IdleTimeout,
-			MaxHeaderBytes: srv.MaxHeaderBytes}
+		s.extra = s.httpServer(extraLn)
+	}
+	// Every listener beyond loopback needs the token: generate one when none is set.
+	if s.token == "" && (!guard.IsLoopbackAddr(ln.Addr()) || (extraLn != nil && !guard.IsLoopbackAddr(extraLn.Addr()))) {
+		b := make([]byte, 16)
+		_, _ = rand.Read(b)
+		s.token, s.generated = hex.EncodeToString(b), true
+	}
+	if f := s.cfg.Control.TokenFile; f != "" {
+		if err := os.WriteFile(f, []byte(s.token), 0o600); err != nil {
+			s.mu.Unlock()
+			_ = ln.Close()
+			if extraLn != nil {
+				_ = extraLn.Close()
+			}
+			return fmt.Errorf("%w: control.token_file %s: %v", ErrConfig, f, err)
+		}
+	}
+	if extraLn != nil {
 		go func() { _ = s.extra.Serve(extraLn) }()
 	}
 	if s.cfg.StateFile != "" {
@@ -231,9 +244,17 @@ func (s *Server) Open() error {
 	return nil
 }
 
-func isLoopback(a net.Addr) bool {
-	tcp, ok := a.(*net.TCPAddr)
-	return ok && tcp.IP.IsLoopback()
+// httpServer serves the whole mock on ln, its connections marked with whether ln is loopback
+// (the control token rule reads it).
+func (s *Server) httpServer(ln net.Listener) *http.Server {
+	return &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: time.Duration(s.cfg.Limits.ReadHeaderTimeout),
+		IdleTimeout:       time.Duration(s.cfg.Limits.IdleTimeout),
+		MaxHeaderBytes:    s.cfg.Limits.MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+		BaseContext:       guard.WithListener(ln),
+	}
 }
 
 // URL is the base URL of the running mock ("" before Open).
@@ -255,6 +276,18 @@ func (s *Server) ControlToken() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.token
+}
+
+// MaskSecret shows a secret as the journal does: by its last four characters only.
+func MaskSecret(secret string) string { return journal.Mask(secret) }
+
+// TokenGenerated tells whether the control token was generated at start-up (then only
+// listeners beyond loopback require it, and it is printed) rather than configured (then every
+// listener requires it, and it is never printed in clear).
+func (s *Server) TokenGenerated() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.generated
 }
 
 // Shutdown stops accepting requests, ends event streams, and waits for requests in flight

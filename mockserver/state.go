@@ -40,14 +40,19 @@ func (s *Server) snapshot() state {
 		Merchants: ms, Invoices: inv, PendingHooks: s.hooks.PendingDeliveries()}
 }
 
-// loadState restores a saved state, if the file exists.
+// loadState restores a saved state, if the file exists. A state file the mock could not
+// write later (its directory missing or read-only, the path a directory) is refused now, at
+// start-up, rather than failing every second while the mock runs.
 func (s *Server) loadState(path string) error {
+	if err := checkStateDir(path); err != nil {
+		return err
+	}
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("state file: %w", err)
+		return fmt.Errorf("%w: state file %s cannot be read: %v", ErrConfig, path, err)
 	}
 	var st state
 	if err := json.Unmarshal(b, &st); err != nil {
@@ -56,11 +61,32 @@ func (s *Server) loadState(path string) error {
 	if st.Version != stateVersion {
 		return fmt.Errorf("%w: state file %s has version %d, this mock reads %d", ErrConfig, path, st.Version, stateVersion)
 	}
-	s.clock.Advance(st.ClockOffset - s.clock.Offset())
+	if _, err := s.clock.Advance(st.ClockOffset - s.clock.Offset()); err != nil {
+		return fmt.Errorf("%w: state file %s: clock offset %v: %v", ErrConfig, path, st.ClockOffset, err)
+	}
 	s.cr.Engine().Restore(st.Orders)
 	s.book.Restore(st.Merchants, st.Invoices)
 	s.hooks.Restore(st.PendingHooks)
 	return nil
+}
+
+// checkStateDir proves the state file can be written: the path is not a directory and a file
+// can be created beside it (which is how writeState saves).
+func checkStateDir(path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("%w: state file %s is a directory; name a file in it", ErrConfig, path)
+	}
+	dir := filepath.Dir(path)
+	probe, err := os.CreateTemp(dir, ".cryptomock-probe-*")
+	if err != nil {
+		hint := "is it writable?"
+		if errors.Is(err, fs.ErrNotExist) {
+			hint = "create the directory first"
+		}
+		return fmt.Errorf("%w: state file %s cannot be written in %s (%v): %s", ErrConfig, path, dir, err, hint)
+	}
+	probe.Close()
+	return os.Remove(probe.Name())
 }
 
 // writeState saves st atomically: temp file in the same directory, fsync, rename, fsync dir.

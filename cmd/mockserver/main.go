@@ -3,7 +3,8 @@
 //	go run ./cmd/mockserver                 # 127.0.0.1:8080
 //	go run ./cmd/mockserver -addr :9000 -config mock.yaml -seed 7
 //
-// Environment: CRYPTOMOCK_ADDR, CRYPTOMOCK_CONFIG, CRYPTOMOCK_CONTROL_TOKEN (flags win).
+// Environment: CRYPTOMOCK_ADDR, CRYPTOMOCK_CONFIG, CRYPTOMOCK_CONTROL_TOKEN,
+// CRYPTOMOCK_CONTROL_TOKEN_FILE, CRYPTOMOCK_ALLOWED_HOSTS (comma-separated; flags win).
 // Exit codes: 0 after a clean shutdown, 1 when serving fails, 2 for a bad flag or config.
 package main
 
@@ -17,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -37,6 +39,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, st
 	seed := fs.Int64("seed", 0, "seed of the fake catalogue (default 1, or the config's)")
 	publicURL := fs.String("public-url", "", "base URL clients use to reach the mock, when not http://<addr>")
 	stateFile := fs.String("state-file", "", "keep orders, merchants, invoices and pending webhooks in this file across restarts")
+	allowedHosts := fs.String("allowed-hosts", getenv("CRYPTOMOCK_ALLOWED_HOSTS"), "comma-separated host names the mock answers to besides loopback and public_url (env CRYPTOMOCK_ALLOWED_HOSTS)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	probe := fs.String("probe", "", "check URL answers 200 and exit 0 (else 1): a health check for images without curl")
 	if err := fs.Parse(args); err != nil {
@@ -78,6 +81,18 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, st
 	if t := getenv("CRYPTOMOCK_CONTROL_TOKEN"); t != "" {
 		cfg.Control.Token = t
 	}
+	if f := getenv("CRYPTOMOCK_CONTROL_TOKEN_FILE"); f != "" {
+		cfg.Control.TokenFile = f
+	}
+	for _, h := range strings.Split(*allowedHosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			cfg.AllowedHosts = append(cfg.AllowedHosts, h)
+		}
+	}
+	if err := cfg.Validate(); err != nil { // flags and environment as strictly as the file
+		fmt.Fprintf(stderr, "mockserver: %v\n", err)
+		return 2
+	}
 
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	srv, err := mockserver.New(cfg, mockserver.WithLogger(log))
@@ -90,6 +105,9 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, st
 	}
 	if err := srv.Open(); err != nil {
 		fmt.Fprintf(stderr, "mockserver: %v\n", err)
+		if errors.Is(err, mockserver.ErrConfig) {
+			return 2
+		}
 		return 1
 	}
 	banner(stdout, srv)
@@ -110,8 +128,13 @@ func banner(w io.Writer, srv *mockserver.Server) {
 	fmt.Fprintf(w, "cryptomock %s listening on %s\n", mockserver.Version, u)
 	fmt.Fprintf(w, "  Cryptorefills API  %s/v3/payment_vias, /v2/brands, /v5/orders ... (headers X-Cr-Application, X-Cr-Version)\n", u)
 	fmt.Fprintf(w, "  control API        %s/__mock/ (health, clock/advance, cryptorefills/orders/{id}/payments, faults, journal)\n", u)
-	if t := srv.ControlToken(); t != "" {
-		fmt.Fprintf(w, "  control API token  required: Authorization: Bearer %s\n", t)
+	switch t := srv.ControlToken(); {
+	case t == "":
+		fmt.Fprintf(w, "  control API token  none needed: every listener is loopback, and browsers from other origins are refused\n")
+	case srv.TokenGenerated():
+		fmt.Fprintf(w, "  control API token  required beyond loopback (generated): Authorization: Bearer %s\n", t)
+	default:
+		fmt.Fprintf(w, "  control API token  required on every listener (the one you set, ending %s): Authorization: Bearer <token>\n", mockserver.MaskSecret(t))
 	}
 	fmt.Fprintf(w, "  try                curl -s %s/v3/payment_vias -H 'X-Cr-Application: me' -H 'X-Cr-Version: 1.0'\n", u)
 	fmt.Fprintln(w, "Ctrl-C stops it.")

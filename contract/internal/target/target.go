@@ -8,6 +8,7 @@ package target
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 
@@ -45,6 +46,13 @@ func FromEnv(getenv Getenv, inprocURL func() (string, error)) (Target, error) {
 		WebhookListen: getenv("CONTRACT_WEBHOOK_LISTEN"), ControlToken: getenv("CONTRACT_CONTROL_TOKEN")}
 	if t.Name == "" {
 		t.Name = "inproc"
+	}
+	if f := getenv("CONTRACT_CONTROL_TOKEN_FILE"); t.ControlToken == "" && f != "" {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return t, fmt.Errorf("%w: CONTRACT_CONTROL_TOKEN_FILE: %v", ErrConfig, err)
+		}
+		t.ControlToken = strings.TrimSpace(string(b))
 	}
 	switch t.Name {
 	case "inproc":

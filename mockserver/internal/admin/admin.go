@@ -93,7 +93,10 @@ func (h *Handlers) AdvanceClock(_ context.Context, req gen.AdvanceClockRequestOb
 	if math.IsNaN(s) || s < 0 {
 		return gen.AdvanceClock400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(errBody("bad_request", "seconds must be a non-negative number"))}, nil
 	}
-	h.d.Clock.Advance(time.Duration(s * float64(time.Second)))
+	if _, err := h.d.Clock.Advance(time.Duration(s * float64(time.Second))); err != nil {
+		return gen.AdvanceClock400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(errBody("bad_request",
+			"%v: it is already %.0f s ahead; reset the mock (POST /__mock/reset) to start again", err, h.d.Clock.Offset().Seconds()))}, nil
+	}
 	return gen.AdvanceClock200JSONResponse(h.clock()), nil
 }
 

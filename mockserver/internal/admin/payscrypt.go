@@ -57,7 +57,9 @@ func (h *Handlers) InvalidatePayscryptAPIKey(_ context.Context, req gen.Invalida
 
 // AddPayscryptWebhook adds a webhook URL to a merchant.
 func (h *Handlers) AddPayscryptWebhook(_ context.Context, req gen.AddPayscryptWebhookRequestObject) (gen.AddPayscryptWebhookResponseObject, error) {
-	if err := h.d.Invoices.AddWebhook(req.Body.PgWalletId, req.Body.Url); err != nil {
+	if err := h.d.Invoices.AddWebhook(req.Body.PgWalletId, req.Body.Url); errors.Is(err, invoices.ErrInvalid) {
+		return gen.AddPayscryptWebhook400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(errBody("bad_request", "%v", err))}, nil
+	} else if err != nil {
 		return gen.AddPayscryptWebhook404JSONResponse{NotFoundJSONResponse: gen.NotFoundJSONResponse(errBody("not_found", "%v", err))}, nil
 	}
 	m, _ := h.d.Invoices.Merchant(req.Body.PgWalletId)

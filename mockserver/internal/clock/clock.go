@@ -8,9 +8,15 @@ package clock
 
 import (
 	"container/heap"
+	"errors"
+	"math"
 	"sync"
 	"time"
 )
+
+// ErrOverflow is returned for an advance that would take the offset past what a
+// time.Duration holds (about 292 years): the clock would run backwards.
+var ErrOverflow = errors.New("the virtual clock cannot run that far ahead")
 
 // Clock is a virtual clock with a scheduler. The zero value is not usable: call New.
 //
@@ -62,10 +68,16 @@ func (c *Clock) Offset() time.Duration {
 // and runs every task due by then before returning. It steps through due times like a
 // discrete-event simulation: while a task runs, Now is that task's due time, so work a task
 // schedules a little later (payment, then delivery five seconds on) also runs within the jump.
-func (c *Clock) Advance(d time.Duration) time.Time {
+//
+// An advance that would overflow the offset is refused with ErrOverflow, and nothing moves.
+func (c *Clock) Advance(d time.Duration) (time.Time, error) {
 	c.runMu.Lock()
 	defer c.runMu.Unlock()
 	c.mu.Lock()
+	if d > 0 && c.offset > math.MaxInt64-d {
+		c.mu.Unlock()
+		return time.Time{}, ErrOverflow
+	}
 	target := c.real().Add(c.offset)
 	if d > 0 {
 		target = target.Add(d)
@@ -81,7 +93,7 @@ func (c *Clock) Advance(d time.Duration) time.Time {
 			}
 			c.rearmLocked()
 			c.mu.Unlock()
-			return target
+			return target, nil
 		}
 		e := heap.Pop(&c.tasks).(*entry)
 		if e.at.After(now) {

@@ -1,6 +1,7 @@
 package clock
 
 import (
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -21,7 +22,7 @@ func TestAdvanceRunsDueTasksInOrder(t *testing.T) {
 	cancelled := c.At(start.Add(time.Minute), record("cancelled"))
 	cancelled.Cancel()
 
-	now := c.Advance(31 * time.Minute)
+	now, _ := c.Advance(31 * time.Minute)
 	if now.Sub(start) < 31*time.Minute {
 		t.Fatalf("clock moved %v, want at least 31m", now.Sub(start))
 	}
@@ -78,5 +79,35 @@ func TestNegativeAdvanceIgnored(t *testing.T) {
 	c.Advance(-time.Hour)
 	if c.Offset() != 0 {
 		t.Fatalf("offset %v", c.Offset())
+	}
+}
+
+// TestAdvanceNeverOverflows: advancing by the control API's maximum (10 years) again and
+// again stops with ErrOverflow before the offset wraps into the past; nothing moves then.
+func TestAdvanceNeverOverflows(t *testing.T) {
+	c := New()
+	defer c.Close()
+	tenYears := 315360000 * time.Second
+	start := c.Now()
+	var refused int
+	for i := 0; i < 40; i++ {
+		before := c.Offset()
+		_, err := c.Advance(tenYears)
+		if errors.Is(err, ErrOverflow) {
+			refused++
+			if c.Offset() != before {
+				t.Fatal("a refused advance moved the clock")
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !c.Now().After(start) || c.Offset() < before {
+			t.Fatalf("after %d advances the clock went back: %v", i+1, c.Now())
+		}
+	}
+	if refused == 0 {
+		t.Fatal("400 years of advances were all accepted")
 	}
 }

@@ -7,16 +7,21 @@ import (
 )
 
 // responseCache keeps encoded catalogue answers. The catalogue never changes after start-up,
-// so an answer is a pure function of its parameters and never goes stale. It is bounded:
-// once full, new keys are answered but not kept (arbitrary query strings cannot grow it).
+// so an answer is a pure function of its parameters and never goes stale. It is bounded by
+// entries and by bytes: once full, new keys are answered but not kept, and keys longer than
+// cacheKeyMax are never kept (arbitrary query strings cannot grow it).
 type responseCache struct {
-	mu  sync.RWMutex
-	m   map[string]cachedJSON
-	max int
+	mu       sync.RWMutex
+	m        map[string]cachedJSON
+	max      int
+	bytes    int
+	maxBytes int
 }
 
-func newResponseCache(max int) *responseCache {
-	return &responseCache{m: map[string]cachedJSON{}, max: max}
+const cacheKeyMax = 512
+
+func newResponseCache(max, maxBytes int) *responseCache {
+	return &responseCache{m: map[string]cachedJSON{}, max: max, maxBytes: maxBytes}
 }
 
 func (c *responseCache) lookup(key string) (cachedJSON, bool) {
@@ -28,14 +33,19 @@ func (c *responseCache) lookup(key string) (cachedJSON, bool) {
 
 // store encodes v (as the generated encoder would: JSON and a newline) and keeps it.
 func (c *responseCache) store(key string, v any) {
+	if len(key) > cacheKeyMax {
+		return
+	}
 	data, err := json.Marshal(v)
 	if err != nil {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.m) < c.max {
+	size := len(key) + len(data) + 1
+	if _, ok := c.m[key]; !ok && len(c.m) < c.max && c.bytes+size <= c.maxBytes {
 		c.m[key] = append(data, '\n')
+		c.bytes += size
 	}
 }
 

@@ -58,7 +58,7 @@ type Handlers struct {
 // New wires the handlers and the order engine, whose changes are published to the broker.
 func New(d Deps) *Handlers {
 	h := &Handlers{catalog: d.Catalog, clock: d.Clock, broker: d.Broker, faults: d.Faults, rules: d.Rules,
-		publicURL: d.PublicURL, stream: d.Stream.withDefaults(), cache: newResponseCache(4096)}
+		publicURL: d.PublicURL, stream: d.Stream.withDefaults(), cache: newResponseCache(4096, 32<<20)}
 	if h.publicURL == nil {
 		h.publicURL = func() string { return "" }
 	}

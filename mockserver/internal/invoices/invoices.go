@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/cryptomock/cryptomock/mockserver/internal/clock"
 	"github.com/cryptomock/cryptomock/mockserver/internal/wallet"
+	"github.com/cryptomock/cryptomock/mockserver/internal/webhook"
 )
 
 // Statuses (the documents' Order.Status).
@@ -135,6 +137,8 @@ type Book struct {
 	orders    map[int64]*entry
 	nextOrder int64
 	nextWall  int64
+	max       int   // orders kept across all merchants; the oldest are forgotten beyond it
+	oldest    int64 // no order below this id is kept
 }
 
 type entry struct {
@@ -142,13 +146,33 @@ type entry struct {
 	expiry clock.Task
 }
 
-// New returns an empty book whose invoices expire window after creation.
-func New(clk *clock.Clock, window time.Duration, hooks Hooks) *Book {
+// DefaultMaxOrders is how many orders a book keeps when New is given no bound.
+const DefaultMaxOrders = 20000
+
+// New returns an empty book whose invoices expire window after creation, keeping at most
+// maxOrders orders across all merchants (0: DefaultMaxOrders): beyond that the oldest are
+// forgotten, so no sequence of create_order calls grows it without bound.
+func New(clk *clock.Clock, window time.Duration, maxOrders int, hooks Hooks) *Book {
 	if hooks.Changed == nil {
 		hooks.Changed = func(Order, []string) {}
 	}
+	if maxOrders <= 0 {
+		maxOrders = DefaultMaxOrders
+	}
 	return &Book{clk: clk, window: window, hooks: hooks, merchants: map[int64]*Merchant{}, keys: map[string]int64{},
-		orders: map[int64]*entry{}, nextOrder: 1000, nextWall: 0}
+		orders: map[int64]*entry{}, nextOrder: 1000, nextWall: 0, max: maxOrders}
+}
+
+// trimLocked forgets the oldest orders beyond the bound. Ids only grow, so the oldest kept
+// order is the one with the smallest id.
+func (b *Book) trimLocked() {
+	for len(b.orders) > b.max && b.oldest <= b.nextOrder {
+		if en, ok := b.orders[b.oldest]; ok {
+			en.expiry.Cancel()
+			delete(b.orders, b.oldest)
+		}
+		b.oldest++
+	}
 }
 
 // NewAPIKey returns a random key.
@@ -161,6 +185,11 @@ func NewAPIKey() string {
 // AddMerchant creates a merchant with a wallet id (0: the next free one) and an api key ("":
 // a random one).
 func (b *Book) AddMerchant(walletID int64, name, apikey string, webhooks []string) (Merchant, error) {
+	for _, u := range webhooks {
+		if err := webhook.CheckURL(u); err != nil {
+			return Merchant{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+		}
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if walletID == 0 {
@@ -201,6 +230,14 @@ func (b *Book) Merchant(walletID int64) (Merchant, error) {
 	return cloneMerchant(m), nil
 }
 
+// WalletOf tells which merchant a valid api key belongs to.
+func (b *Book) WalletOf(apikey string) (int64, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	w, ok := b.keys[apikey]
+	return w, ok
+}
+
 // InvalidateKey makes a key fail from now on, as the documents say.
 func (b *Book) InvalidateKey(apikey string) error {
 	b.mu.Lock()
@@ -222,6 +259,9 @@ func (b *Book) InvalidateKey(apikey string) error {
 
 // AddWebhook adds a webhook URL to a merchant.
 func (b *Book) AddWebhook(walletID int64, url string) error {
+	if err := webhook.CheckURL(url); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	m, ok := b.merchants[walletID]
@@ -236,6 +276,10 @@ func (b *Book) AddWebhook(walletID int64, url string) error {
 	m.Webhooks = append(m.Webhooks, url)
 	return nil
 }
+
+// MaxValueDigits bounds amounts in the smallest unit (create_order's target_value, the control
+// API's payments): 80 digits exceed any supply of any asset.
+const MaxValueDigits = 80
 
 // CreateInput is what create_order carries.
 type CreateInput struct {
@@ -263,6 +307,14 @@ func (b *Book) Create(apikey string, in CreateInput) (Order, error) {
 	if !ok {
 		return Order{}, fmt.Errorf("%w: asset_name %q is not supported (supported: %s)", ErrInvalid, in.AssetName, strings.Join(AssetNames(), ", "))
 	}
+	if len(in.TargetValue) > MaxValueDigits { // before parsing: a megabyte of digits costs seconds
+		return Order{}, fmt.Errorf("%w: target_value has %d digits; amounts have at most %d (the mock's bound: no asset needs more)", ErrInvalid, len(in.TargetValue), MaxValueDigits)
+	}
+	if in.CallbackURL != "" {
+		if u, err := url.Parse(in.CallbackURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return Order{}, fmt.Errorf("%w: callback_url must be an absolute http:// or https:// URL", ErrInvalid)
+		}
+	}
 	target, ok := new(big.Int).SetString(in.TargetValue, 10)
 	if !ok || target.Sign() <= 0 {
 		return Order{}, fmt.Errorf("%w: target_value must be a positive integer string in the asset's smallest unit", ErrInvalid)
@@ -281,6 +333,7 @@ func (b *Book) Create(apikey string, in CreateInput) (Order, error) {
 	b.orders[o.ID] = en
 	id := o.ID
 	en.expiry = b.clk.At(o.ExpiredAt, func() { b.expire(id) })
+	b.trimLocked()
 	return o.clone(), nil
 }
 

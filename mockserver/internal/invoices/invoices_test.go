@@ -31,7 +31,7 @@ func setup(t *testing.T) (*Book, *clock.Clock, *trail, Merchant) {
 	clk := clock.New()
 	t.Cleanup(clk.Close)
 	tr := &trail{}
-	b := New(clk, 30*time.Minute, Hooks{Changed: tr.add})
+	b := New(clk, 30*time.Minute, 0, Hooks{Changed: tr.add})
 	m, err := b.AddMerchant(1, "shop", "test-apikey", nil)
 	if err != nil {
 		t.Fatal(err)

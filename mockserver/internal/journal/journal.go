@@ -1,6 +1,8 @@
 // Package journal keeps a bounded record of the requests the mock served, newest last, for
-// the control API. Memory is bounded twice: by the number of entries (a ring) and by what one
-// entry may hold (header count and value length are capped).
+// the control API. Memory is bounded three ways: by the number of entries, by the bytes all
+// entries hold together (the oldest go first when either is exceeded), and by what one entry
+// may hold (path, query, partner and header values are cut, header count is capped).
+// Credentials are masked before they are stored: nothing that reads the journal sees them.
 package journal
 
 import (
@@ -11,10 +13,17 @@ import (
 	"time"
 )
 
+// Per-entry bounds.
 const (
 	maxHeaders     = 32
 	maxHeaderValue = 256
+	maxURLPart     = 1024 // path, and query, each
+	maxPartner     = 256
+	entryOverhead  = 160 // the fixed fields and the map's own cost, roughly
 )
+
+// Secret headers: their values are kept only as their last four characters.
+var secretHeaders = map[string]bool{"Apikey": true, "Authorization": true, "Cookie": true, "Proxy-Authorization": true}
 
 // Entry is one served request.
 type Entry struct {
@@ -30,29 +39,48 @@ type Entry struct {
 	Headers   map[string]string
 }
 
-// Journal is safe for concurrent use.
-type Journal struct {
-	mu   sync.Mutex
-	ring []Entry
-	next int
-	full bool
-	seq  int64
+// size is what an entry costs, roughly, in bytes.
+func (e *Entry) size() int {
+	n := entryOverhead + len(e.Method) + len(e.Path) + len(e.Query) + len(e.Partner) + len(e.Operation)
+	for k, v := range e.Headers {
+		n += len(k) + len(v) + 32
+	}
+	return n
 }
 
-// New returns a journal keeping at most capacity entries (0 disables it).
-func New(capacity int) *Journal {
+// Journal is safe for concurrent use.
+type Journal struct {
+	mu       sync.Mutex
+	ring     []Entry // capacity slots; entries live at head, head+1, ... (mod capacity)
+	head     int
+	count    int
+	bytes    int
+	maxBytes int
+	seq      int64
+}
+
+// New returns a journal keeping at most capacity entries (0 disables it) and about maxBytes
+// bytes of them (0: no byte budget beyond the per-entry bounds).
+func New(capacity, maxBytes int) *Journal {
 	if capacity < 0 {
 		capacity = 0
 	}
-	return &Journal{ring: make([]Entry, capacity)}
+	return &Journal{ring: make([]Entry, capacity), maxBytes: maxBytes}
 }
 
 // Capacity is the most entries kept.
 func (j *Journal) Capacity() int { return len(j.ring) }
 
-// Headers copies request headers within the per-entry bounds.
+// Bytes is roughly what the kept entries hold.
+func (j *Journal) Bytes() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.bytes
+}
+
+// Headers copies request headers within the per-entry bounds, secrets masked.
 func Headers(h http.Header) map[string]string {
-	out := make(map[string]string, len(h))
+	out := make(map[string]string, min(len(h), maxHeaders))
 	keys := make([]string, 0, len(h))
 	for k := range h {
 		keys = append(keys, k)
@@ -63,30 +91,74 @@ func Headers(h http.Header) map[string]string {
 			break
 		}
 		v := strings.Join(h[k], ", ")
-		if len(v) > maxHeaderValue {
-			v = v[:maxHeaderValue] + "…"
+		if secretHeaders[http.CanonicalHeaderKey(k)] {
+			v = Mask(v)
 		}
-		out[k] = v
+		out[strings.Clone(cut(k, maxHeaderValue))] = strings.Clone(cut(v, maxHeaderValue))
 	}
 	return out
 }
 
-// Add records an entry and returns its sequence number.
+// Mask keeps the last four characters of a secret ("…3f9a"), and the scheme of an
+// Authorization value ("Bearer …3f9a"). Secrets of eight characters or fewer are hidden whole.
+func Mask(v string) string {
+	if v == "" {
+		return ""
+	}
+	prefix := ""
+	if scheme, cred, ok := strings.Cut(v, " "); ok && len(scheme) < 16 {
+		prefix, v = scheme+" ", cred
+	}
+	if len(v) <= 8 {
+		return prefix + "…"
+	}
+	return prefix + "…" + v[len(v)-4:]
+}
+
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	// Do not split a UTF-8 sequence.
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+// Add records an entry (cutting what is too long) and returns its sequence number.
 func (j *Journal) Add(e Entry) int64 {
 	if len(j.ring) == 0 {
 		return 0
 	}
+	// Copies, never substrings: a short path sliced from a 60 KB request line would keep the
+	// whole line alive.
+	e.Method, e.Operation = strings.Clone(cut(e.Method, 16)), strings.Clone(e.Operation)
+	e.Path, e.Query = strings.Clone(cut(e.Path, maxURLPart)), strings.Clone(cut(e.Query, maxURLPart))
+	e.Partner = strings.Clone(cut(e.Partner, maxPartner))
+	size := e.size()
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	for j.count > 0 && (j.count == len(j.ring) || (j.maxBytes > 0 && j.bytes+size > j.maxBytes)) {
+		j.dropOldestLocked()
+	}
 	j.seq++
 	e.Seq = j.seq
-	j.ring[j.next] = e
-	j.next = (j.next + 1) % len(j.ring)
-	if j.next == 0 {
-		j.full = true
-	}
+	j.ring[(j.head+j.count)%len(j.ring)] = e
+	j.count++
+	j.bytes += size
 	return e.Seq
 }
+
+func (j *Journal) dropOldestLocked() {
+	j.bytes -= j.ring[j.head].size()
+	j.ring[j.head] = Entry{}
+	j.head = (j.head + 1) % len(j.ring)
+	j.count--
+}
+
+// at returns the i-th kept entry, oldest first.
+func (j *Journal) at(i int) *Entry { return &j.ring[(j.head+i)%len(j.ring)] }
 
 // Query returns the newest limit entries of a partner ("" for all) whose path starts with
 // prefix, oldest first.
@@ -94,10 +166,9 @@ func (j *Journal) Query(partner, prefix string, limit int) []Entry {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	var out []Entry
-	all := j.entriesLocked()
-	for i := len(all) - 1; i >= 0 && len(out) < limit; i-- {
-		if e := all[i]; (partner == "" || e.Partner == partner) && strings.HasPrefix(e.Path, prefix) {
-			out = append(out, e)
+	for i := j.count - 1; i >= 0 && len(out) < limit; i-- {
+		if e := j.at(i); (partner == "" || e.Partner == partner) && strings.HasPrefix(e.Path, prefix) {
+			out = append(out, *e)
 		}
 	}
 	for a, b := 0, len(out)-1; a < b; a, b = a+1, b-1 {
@@ -106,30 +177,26 @@ func (j *Journal) Query(partner, prefix string, limit int) []Entry {
 	return out
 }
 
-// entriesLocked returns the kept entries, oldest first.
-func (j *Journal) entriesLocked() []Entry {
-	if !j.full {
-		return append([]Entry(nil), j.ring[:j.next]...)
-	}
-	return append(append([]Entry(nil), j.ring[j.next:]...), j.ring[:j.next]...)
-}
-
-// Reset forgets every entry, or those of one partner.
+// Reset forgets every entry, or those of one partner. It cannot fail.
 func (j *Journal) Reset(partner string) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	kept := j.entriesLocked()
-	clear(j.ring)
-	j.next, j.full = 0, false
-	if partner == "" {
+	if len(j.ring) == 0 {
 		return
 	}
-	n := 0
-	for _, e := range kept {
-		if e.Partner != partner {
-			j.ring[n] = e
-			n++
+	var kept []Entry
+	if partner != "" {
+		for i := 0; i < j.count; i++ {
+			if e := j.at(i); e.Partner != partner {
+				kept = append(kept, *e)
+			}
 		}
 	}
-	j.next, j.full = n%len(j.ring), n == len(j.ring)
+	clear(j.ring)
+	j.head, j.count, j.bytes = 0, 0, 0
+	for _, e := range kept {
+		j.ring[j.count] = e
+		j.count++
+		j.bytes += e.size()
+	}
 }

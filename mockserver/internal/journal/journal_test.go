@@ -7,7 +7,7 @@ import (
 )
 
 func TestRingKeepsNewest(t *testing.T) {
-	j := New(3)
+	j := New(3, 0)
 	for i, p := range []string{"a", "b", "a", "b", "a"} {
 		j.Add(Entry{Partner: p, Path: "/v5/orders", Status: 200 + i})
 	}
@@ -43,7 +43,61 @@ func TestHeadersBounded(t *testing.T) {
 	if len(got) != maxHeaders || len(got["A-Long"]) > maxHeaderValue+4 {
 		t.Fatalf("%d headers, long value %d bytes", len(got), len(got["A-Long"]))
 	}
-	if New(0).Add(Entry{}) != 0 {
+	if New(0, 0).Add(Entry{}) != 0 {
 		t.Fatal("a zero-capacity journal recorded")
+	}
+}
+
+// TestByteBudget: 60 KB queries cannot grow the journal past its byte budget, whatever the
+// entry count allows; each entry keeps only the start of its URL.
+func TestByteBudget(t *testing.T) {
+	j := New(1000, 64<<10)
+	junk := strings.Repeat("q", 60<<10)
+	for i := 0; i < 500; i++ {
+		j.Add(Entry{Path: "/v3/currencies", Query: "junk=" + junk, Partner: strings.Repeat("p", 5000)})
+	}
+	if b := j.Bytes(); b > 64<<10 {
+		t.Fatalf("journal holds %d bytes, budget %d", b, 64<<10)
+	}
+	all := j.Query("", "", 1000)
+	if len(all) < 10 || len(all) >= 500 {
+		t.Fatalf("kept %d entries", len(all))
+	}
+	if e := all[len(all)-1]; len(e.Query) > maxURLPart+4 || len(e.Partner) > maxPartner+4 || e.Seq != 500 {
+		t.Fatalf("newest entry: query %d bytes, partner %d bytes, seq %d", len(e.Query), len(e.Partner), e.Seq)
+	}
+}
+
+func TestSecretsMasked(t *testing.T) {
+	h := http.Header{}
+	h.Set("apikey", "pk_0123456789abcdef")
+	h.Set("Authorization", "Bearer s3cret-token-9f3a")
+	h.Set("X-Cr-Application", "shop")
+	got := Headers(h)
+	if got["Apikey"] != "…cdef" || got["Authorization"] != "Bearer …9f3a" || got["X-Cr-Application"] != "shop" {
+		t.Fatalf("headers kept: %v", got)
+	}
+	if Mask("short") != "…" {
+		t.Fatalf("a short secret shows: %q", Mask("short"))
+	}
+}
+
+// TestResetOfDisabledJournal: capacity 0 disables the journal; a partner reset must not
+// divide by zero.
+func TestResetOfDisabledJournal(t *testing.T) {
+	j := New(0, 0)
+	j.Reset("x")
+	j.Reset("")
+	if got := j.Query("", "", 10); len(got) != 0 {
+		t.Fatal(got)
+	}
+	full := New(2, 0)
+	full.Add(Entry{Partner: "a"})
+	full.Add(Entry{Partner: "b"})
+	full.Reset("a")
+	full.Add(Entry{Partner: "c"})
+	full.Add(Entry{Partner: "d"})
+	if got := full.Query("", "", 10); len(got) != 2 || got[0].Partner != "c" || got[1].Partner != "d" {
+		t.Fatalf("after a partner reset of a full ring: %+v", got)
 	}
 }

@@ -35,6 +35,7 @@ type Config struct {
 	Mode            string
 	AutoPayAfter    time.Duration
 	MaxOrders       int // per partner; the oldest are forgotten beyond it
+	MaxTotal        int // across all partners; the oldest are forgotten beyond it
 }
 
 // Hooks report changes. They are called with the engine's lock held, in the order the changes
@@ -56,6 +57,9 @@ type Engine struct {
 	orders    map[string]*entry
 	byPartner map[string][]string
 	byBuyer   map[string][]string // buyerKey -> order ids, for spending limits
+	// fifo holds order ids oldest first, for the bound across partners; ids already forgotten
+	// are skipped when met and dropped when the queue has grown to twice the live orders.
+	fifo []string
 }
 
 func buyerKey(partner, email string) string { return partner + "\x00" + strings.ToLower(email) }
@@ -72,6 +76,9 @@ func New(clk *clock.Clock, cfg Config, hooks Hooks) *Engine {
 	}
 	if cfg.MaxOrders <= 0 {
 		cfg.MaxOrders = 10000
+	}
+	if cfg.MaxTotal <= 0 {
+		cfg.MaxTotal = 20000
 	}
 	if hooks.Changed == nil {
 		hooks.Changed = func(Order) {}
@@ -102,6 +109,8 @@ func (e *Engine) Create(o Order) Order {
 		ids = ids[1:]
 	}
 	e.byPartner[o.Partner] = ids
+	e.fifo = append(e.fifo, o.ID)
+	e.trimLocked()
 	bk := buyerKey(o.Partner, o.Email)
 	e.byBuyer[bk] = append(e.byBuyer[bk], o.ID)
 	id := o.ID
@@ -301,6 +310,29 @@ func (e *Engine) Reset(partner string) {
 	}
 }
 
+// trimLocked forgets the oldest orders of any partner beyond MaxTotal, so that any number of
+// partners cannot grow the engine without bound.
+func (e *Engine) trimLocked() {
+	for len(e.orders) > e.cfg.MaxTotal && len(e.fifo) > 0 {
+		id := e.fifo[0]
+		e.fifo = e.fifo[1:]
+		en, ok := e.orders[id]
+		if !ok {
+			continue
+		}
+		p := en.o.Partner
+		e.forgetLocked(id)
+		if ids := slices.DeleteFunc(e.byPartner[p], func(x string) bool { return x == id }); len(ids) > 0 {
+			e.byPartner[p] = ids
+		} else {
+			delete(e.byPartner, p)
+		}
+	}
+	if len(e.fifo) > 2*len(e.orders)+1024 {
+		e.fifo = slices.DeleteFunc(e.fifo, func(id string) bool { _, ok := e.orders[id]; return !ok })
+	}
+}
+
 func (e *Engine) forgetLocked(id string) {
 	if en, ok := e.orders[id]; ok {
 		e.cancelTasksLocked(en)
@@ -467,6 +499,7 @@ func (e *Engine) Restore(orders []Order) {
 		en := &entry{o: o}
 		e.orders[o.ID] = en
 		e.byPartner[o.Partner] = append(e.byPartner[o.Partner], o.ID)
+		e.fifo = append(e.fifo, o.ID)
 		bk := buyerKey(o.Partner, o.Email)
 		e.byBuyer[bk] = append(e.byBuyer[bk], o.ID)
 		id := o.ID

@@ -10,6 +10,7 @@ import (
 
 	"rsc.io/qr"
 
+	"github.com/cryptomock/cryptomock/mockserver/internal/guard"
 	"github.com/cryptomock/cryptomock/mockserver/internal/invoices"
 )
 
@@ -20,7 +21,7 @@ import (
 var pageTemplate = template.Must(template.New("pay").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Pay invoice {{.ID}}</title>
-<style>
+<style nonce="{{.Nonce}}">
 body{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;color:#1b1f24}
 .amount{font-size:1.6rem;font-weight:600}.addr{font-family:monospace;word-break:break-all;background:#f3f4f6;padding:.5rem;border-radius:.3rem}
 #status{font-weight:600}.mock{border-top:1px solid #ddd;margin-top:1.5rem;padding-top:1rem}button{margin:.2rem .4rem .2rem 0;padding:.5rem .8rem}
@@ -29,13 +30,13 @@ body{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0
 <p class="amount" id="amount">{{.Amount}} {{.Asset}}</p>
 <p>Send it to this {{.Chain}} address:</p>
 <p class="addr" id="address">{{.Address}}</p>
-<img id="qr" alt="QR code of the payment address" width="220" height="220" src="data:image/png;base64,{{.QR}}">
+{{if .QR}}<img id="qr" alt="QR code of the payment address" width="220" height="220" src="data:image/png;base64,{{.QR}}">{{else}}<p id="qr">(No QR code: this payment request is too long to draw one.)</p>{{end}}
 <p>Status: <span id="status">{{.Status}}</span> · received <span id="value">{{.Received}}</span> {{.Asset}} · confirmations <span id="conf">{{.Confirmations}}</span>/{{.TargetConfirmations}}</p>
 <div class="mock"><p><strong>cryptomock</strong>: simulate what the chain would do.{{if .Locked}} (Disabled: this mock's control API needs a token.){{end}}</p>
 <button id="pay-full" {{if .Locked}}disabled{{end}}>Pay in full</button>
 <button id="pay-partial" {{if .Locked}}disabled{{end}}>Pay half</button>
 <button id="pay-late" {{if .Locked}}disabled{{end}}>Let it expire, then pay</button></div>
-<script>
+<script nonce="{{.Nonce}}">
 const id = {{.ID}}, target = {{.Target}}, targetConf = {{.TargetConfirmations}}, expiresIn = {{.ExpiresIn}};
 async function control(path, body) {
   await fetch(path, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)});
@@ -60,8 +61,9 @@ function units(v) { const s = v.padStart(decimals + 1, '0'); const whole = s.sli
 setInterval(refresh, 1000);
 </script></body></html>`))
 
-// PageHandler serves GET /pay/{id}. locked tells whether the control API needs a token.
-func (h *Handlers) PageHandler(locked func() bool, now func() int64) http.HandlerFunc {
+// PageHandler serves GET /pay/{id}. locked tells whether the control API needs a token for
+// the request's listener.
+func (h *Handlers) PageHandler(locked func(*http.Request) bool, now func() int64) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 		o, gerr := h.book.Get(id)
@@ -69,23 +71,21 @@ func (h *Handlers) PageHandler(locked func() bool, now func() int64) http.Handle
 			http.Error(w, "no such invoice", http.StatusNotFound)
 			return
 		}
-		uri := paymentURI(o)
-		code, err := qr.Encode(uri, qr.M)
-		if err != nil {
-			http.Error(w, "cannot draw the QR code", http.StatusInternalServerError)
-			return
+		qrPNG := ""
+		if code, err := qr.Encode(paymentURI(o), qr.M); err == nil { // too long to draw: the page goes without
+			qrPNG = base64.StdEncoding.EncodeToString(code.PNG())
 		}
 		expiresIn := o.ExpiredAt.Unix() - now()
 		if expiresIn < 0 {
 			expiresIn = 0
 		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_ = pageTemplate.Execute(w, map[string]any{
+		nonce := guard.SecureHTML(w)
+		_ = pageTemplate.Execute(w, map[string]any{"Nonce": nonce,
 			"ID": o.ID, "Asset": o.Asset.Name, "Chain": o.Asset.Chain, "Address": o.Variants[0],
 			"Amount": units(o.Target, o.Asset.Decimals), "Received": units(o.Value, o.Asset.Decimals),
 			"Target": o.Target.String(), "Status": o.Status, "Confirmations": o.Confirmations,
 			"TargetConfirmations": o.TargetConfirmations, "Decimals": o.Asset.Decimals, "ExpiresIn": expiresIn,
-			"QR": base64.StdEncoding.EncodeToString(code.PNG()), "Locked": locked(),
+			"QR": qrPNG, "Locked": locked(r),
 		})
 	}
 }

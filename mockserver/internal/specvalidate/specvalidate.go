@@ -26,12 +26,18 @@ type Validator struct {
 
 	// memo remembers body-less requests that validated, keyed on everything validation reads
 	// for them (path, query, the operation's header parameters): the same input validates the
-	// same way, so it need not be checked twice. Bounded: past memoMax nothing more is kept.
-	memo     sync.Map
-	memoSize atomic.Int64
+	// same way, so it need not be checked twice. Bounded: keys longer than memoKeyMax are
+	// never kept, and past memoMax entries or memoMaxBytes bytes nothing more is kept.
+	memo      sync.Map
+	memoSize  atomic.Int64
+	memoBytes atomic.Int64
 }
 
-const memoMax = 8192
+const (
+	memoMax      = 8192
+	memoKeyMax   = 512
+	memoMaxBytes = 2 << 20
+)
 
 // New indexes the operations of doc by method and path.
 func New(doc *openapi3.T) *Validator {
@@ -85,8 +91,9 @@ func (v *Validator) Validate(ctx context.Context, r *http.Request) error {
 	}
 	var key string
 	if r.ContentLength == 0 && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
-		key = v.memoKey(rt, r)
-		if _, ok := v.memo.Load(key); ok {
+		if key = v.memoKey(rt, r); len(key) > memoKeyMax {
+			key = "" // never kept, so never looked up
+		} else if _, ok := v.memo.Load(key); ok {
 			return nil
 		}
 	}
@@ -107,9 +114,10 @@ func (v *Validator) Validate(ctx context.Context, r *http.Request) error {
 	if err == nil {
 		err = checkKeyCase(rt, r)
 	}
-	if err == nil && key != "" && v.memoSize.Load() < memoMax {
+	if err == nil && key != "" && v.memoSize.Load() < memoMax && v.memoBytes.Load() < memoMaxBytes {
 		if _, loaded := v.memo.LoadOrStore(key, struct{}{}); !loaded {
 			v.memoSize.Add(1)
+			v.memoBytes.Add(int64(len(key)) + 64)
 		}
 	}
 	return err
@@ -294,3 +302,6 @@ func firstSentence(s string) string {
 	}
 	return strings.TrimSuffix(s, ".")
 }
+
+// MemoBytes is roughly what the memo holds.
+func (v *Validator) MemoBytes() int64 { return v.memoBytes.Load() }

@@ -7,8 +7,11 @@ package webhook
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,6 +31,40 @@ type Config struct {
 // DefaultSchedule retries after 10 s, 30 s, 1, 5, 15 and 60 minutes (the mock's choice: the
 // documents give no policy).
 var DefaultSchedule = []time.Duration{10 * time.Second, 30 * time.Second, time.Minute, 5 * time.Minute, 15 * time.Minute, time.Hour}
+
+// DeliveryHeader is set on every delivery (its value is the delivery id). The mock refuses
+// control calls that carry it: a webhook pointed back at the mock must not drive it.
+const DeliveryHeader = "X-Cryptomock-Delivery"
+
+// ErrBadURL is wrapped by CheckURL's refusals.
+var ErrBadURL = errors.New("not a usable webhook URL")
+
+// MaxURLBytes bounds a webhook URL.
+const MaxURLBytes = 2048
+
+// CheckURL accepts an absolute http or https URL with a host that does not point into the
+// mock's control API (/__mock/), whoever registers it.
+func CheckURL(raw string) error {
+	if len(raw) > MaxURLBytes {
+		return fmt.Errorf("%w: longer than %d bytes", ErrBadURL, MaxURLBytes)
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("%w: %q does not parse", ErrBadURL, raw)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "" {
+		return fmt.Errorf("%w: %q must be an absolute http:// or https:// URL", ErrBadURL, raw)
+	}
+	if intoControlAPI(u) {
+		return fmt.Errorf("%w: %q points into the mock's control API (/__mock/), which webhooks must never reach", ErrBadURL, raw)
+	}
+	return nil
+}
+
+func intoControlAPI(u *url.URL) bool {
+	p := path.Clean("/" + u.Path)
+	return p == "/__mock" || strings.HasPrefix(p, "/__mock/")
+}
 
 // Meta describes what a delivery carries, for the log.
 type Meta struct {
@@ -94,7 +131,17 @@ func New(clk *clock.Clock, cfg Config) *Dispatcher {
 		cfg.PerURLInFlight = 8
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Dispatcher{clk: clk, cfg: cfg, client: &http.Client{Timeout: cfg.Timeout}, ctx: ctx, cancel: cancel,
+	client := &http.Client{Timeout: cfg.Timeout, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		if intoControlAPI(req.URL) {
+			return fmt.Errorf("refused to follow a redirect into the mock's control API (%s)", req.URL.Path)
+		}
+		if len(via) >= 5 {
+			return errors.New("stopped after 5 redirects")
+		}
+		req.Header.Del("Authorization") // never carry a credential along a redirect
+		return nil
+	}}
+	return &Dispatcher{clk: clk, cfg: cfg, client: client, ctx: ctx, cancel: cancel,
 		log: make([]Attempt, cfg.LogCapacity), slots: map[string]chan struct{}{}, pending: map[string]Pending{}}
 }
 
@@ -185,7 +232,7 @@ func (d *Dispatcher) post(del *delivery) (int, time.Duration, string) {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "cryptomock-webhook")
-	req.Header.Set("X-Cryptomock-Delivery", del.id)
+	req.Header.Set(DeliveryHeader, del.id)
 	req.Header.Set("X-Cryptomock-Attempt", strconv.Itoa(del.n))
 	start := time.Now()
 	resp, err := d.client.Do(req)

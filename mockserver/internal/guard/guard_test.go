@@ -63,4 +63,3 @@ func TestTokenRule(t *testing.T) {
 		t.Error("a token without the Bearer scheme accepted")
 	}
 }
-

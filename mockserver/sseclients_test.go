@@ -315,3 +315,34 @@ func TestPaymentPageInChromium(t *testing.T) {
 		})
 	}
 }
+
+// TestHostilePageInChromium: a page on a foreign site, opened in a real browser, cannot move
+// the mock's clock with a simple cross-site POST, cannot read its journal, and reaches nothing
+// under its own host name (DNS rebinding). The mock's own payment page, same-origin, still
+// drives the control API (TestPaymentPageInChromium).
+func TestHostilePageInChromium(t *testing.T) {
+	node := needClients(t, true)
+	h := start(t)
+	attacker := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, "<!doctype html><title>a site you visited</title><p>nothing to see</p>")
+	}))
+	defer attacker.Close()
+	before := h.offset(t)
+	port := func(u string) string { return u[strings.LastIndex(u, ":"):] }
+	c := runClient(t, node, "cross-site.mjs", "http://evil.test"+port(attacker.URL)+"/", h.url, "http://evil.test"+port(h.url))
+	m := c.waitFor(t, "done")
+	c.wait(t)
+	if m["postSent"] != true {
+		t.Fatalf("the browser did not send the cross-site POST, so nothing was tested: %v", m)
+	}
+	if got := h.offset(t); got != before {
+		t.Fatalf("a cross-site page moved the clock: %s -> %s (%v)", before, got, m)
+	}
+	if m["journalRead"] != false {
+		t.Fatalf("a cross-site page read the journal: %v", m)
+	}
+	if m["rebindStatus"] != float64(400) || !strings.Contains(fmt.Sprint(m["rebindBody"]), "does not answer to host") {
+		t.Fatalf("the mock under a rebinding name answered %v: %v", m["rebindStatus"], m["rebindBody"])
+	}
+}

@@ -3,9 +3,11 @@ package mockserver_test
 import (
 	"bytes"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 
@@ -137,4 +139,66 @@ func FuzzConfig(f *testing.F) {
 			t.Fatalf("New: error not wrapping ErrConfig: %v", err)
 		}
 	})
+}
+
+// FuzzBrowserMarkers sends control calls and upstream calls with fuzzed Host, Origin and
+// Sec-Fetch-Site headers: nothing answers 5xx, a control call from an origin that is neither
+// loopback nor the request's own host never succeeds, and a Host that names neither loopback
+// nor anything configured is always refused.
+func FuzzBrowserMarkers(f *testing.F) {
+	for _, s := range [][3]string{
+		{"127.0.0.1:8080", "http://localhost:3000", ""}, {"evil.example", "http://evil.example", "cross-site"},
+		{"localhost", "null", ""}, {"[::1]:80", "", "cross-site"}, {"localhost:8080", "http://localhost.evil.example", "same-site"},
+		{"LOCALHOST.", "HTTP://LOCALHOST", ""}, {"127.0.0.1", "http://127.0.0.1:1@evil.example", ""},
+	} {
+		f.Add(s[0], s[1], s[2])
+	}
+	h := fuzzServer(f)
+	f.Fuzz(func(t *testing.T, host, origin, fetchSite string) {
+		for _, path := range []string{"/__mock/clock/advance", "/v3/payment_vias"} {
+			r := httptest.NewRequest("POST", "/", strings.NewReader(`{"seconds": 0}`))
+			if path == "/v3/payment_vias" {
+				r = httptest.NewRequest("GET", "/", nil)
+				r.Header.Set("X-Cr-Application", "fuzz")
+				r.Header.Set("X-Cr-Version", "1")
+			}
+			r.URL.Path, r.Host = path, host
+			for k, v := range map[string]string{"Origin": origin, "Sec-Fetch-Site": fetchSite} {
+				if v != "" {
+					r.Header[k] = []string{v}
+				}
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code >= 500 {
+				t.Fatalf("%s Host %q Origin %q: %d %s", path, host, origin, w.Code, w.Body)
+			}
+			hostName := strings.ToLower(strings.Trim(hostOnly(host), "[]."))
+			loopHost := host == "" || hostName == "localhost" || strings.HasSuffix(hostName, ".localhost") || isLoopbackIP(hostName)
+			if !loopHost && w.Code < 300 {
+				t.Fatalf("%s with Host %q answered %d", path, host, w.Code)
+			}
+			if u, err := url.Parse(origin); strings.HasPrefix(path, "/__mock/") && origin != "" && w.Code < 300 {
+				oh := ""
+				if err == nil {
+					oh = strings.ToLower(strings.Trim(u.Hostname(), "."))
+				}
+				if oh != "localhost" && !strings.HasSuffix(oh, ".localhost") && !isLoopbackIP(oh) && !strings.EqualFold(u.Host, host) {
+					t.Fatalf("control call from Origin %q (Host %q) answered %d", origin, host, w.Code)
+				}
+			}
+		}
+	})
+}
+
+func hostOnly(hostport string) string {
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		return h
+	}
+	return hostport
+}
+
+func isLoopbackIP(s string) bool {
+	ip := net.ParseIP(s)
+	return ip != nil && ip.IsLoopback()
 }

@@ -155,6 +155,16 @@ func TestNegativeCampaign(t *testing.T) {
 		if s.API == "cryptorefills" {
 			try("invalid UTF-8 in the query", s, func(r *http.Request) { r.URL.RawQuery += "&x=%ff%fe" })
 		}
+		// Hostile shapes from the hardening issue, on every operation: a DNS-rebinding Host, a
+		// body announced over the cap with Expect: 100-continue.
+		try("a foreign Host (DNS rebinding)", s, func(r *http.Request) { r.Host = "rebind.evil.example" })
+		if op.RequestBody != nil {
+			try("Expect: 100-continue over the cap", s, func(r *http.Request) {
+				r.Header.Set("Expect", "100-continue")
+				r.ContentLength = 1 << 30
+				r.Body = io.NopCloser(io.LimitReader(zeros{}, 1<<30))
+			})
+		}
 
 		// Bodies.
 		if op.RequestBody == nil {
@@ -172,6 +182,11 @@ func TestNegativeCampaign(t *testing.T) {
 		schema := op.RequestBody.Value.Content.Get("application/json").Schema.Value
 		var obj map[string]any
 		_ = json.Unmarshal(valid, &obj)
+		for name, prop := range schema.Properties { // 60 KB where a string goes (the body cap here is 64 KB)
+			if prop.Value.Type.Is("string") || prop.Value.OneOf != nil {
+				try(name+" of 60 KB", s, setBody(with(obj, name, strings.Repeat("9", 60<<10)), "application/json"))
+			}
+		}
 		for _, name := range schema.Required {
 			try("without "+name, s, setBody(without(obj, name), "application/json"))
 		}
@@ -250,4 +265,12 @@ func wrongType(s *openapi3.Schema) (any, bool) {
 		return "not-this-type", true
 	}
 	return nil, false
+}
+
+// zeros is an endless body for a request that must be refused before it is read.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
 }

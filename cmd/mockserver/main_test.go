@@ -33,12 +33,16 @@ func TestBadInvocationsExit2(t *testing.T) {
 		t.Fatal(err)
 	}
 	cases := map[string][]string{
-		"unknown flag":   {"-nope"},
-		"bad seed":       {"-seed", "abc"},
-		"stray argument": {"serve"},
-		"missing config": {"-config", "/does/not/exist.yaml"},
-		"invalid config": {"-config", bad},
-		"bad log level":  {"-log-level", "loud"},
+		"unknown flag":                      {"-nope"},
+		"bad seed":                          {"-seed", "abc"},
+		"stray argument":                    {"serve"},
+		"missing config":                    {"-config", "/does/not/exist.yaml"},
+		"invalid config":                    {"-config", bad},
+		"bad log level":                     {"-log-level", "loud"},
+		"state file in a missing directory": {"-addr", "127.0.0.1:0", "-state-file", filepath.Join(t.TempDir(), "no", "dir", "state.json")},
+		"state file is a directory":         {"-addr", "127.0.0.1:0", "-state-file", t.TempDir()},
+		"public URL not absolute":           {"-public-url", "mock.example"},
+		"allowed host with a port":          {"-allowed-hosts", "mock:8080"},
 	}
 	for name, args := range cases {
 		var out, errOut syncBuffer
@@ -48,6 +52,51 @@ func TestBadInvocationsExit2(t *testing.T) {
 		if errOut.String() == "" {
 			t.Errorf("%s: no message on stderr", name)
 		}
+	}
+}
+
+// TestBannerMasksAConfiguredToken: a token the user chose is never printed in clear (it
+// lands in CI logs); a generated one is printed, since nobody else knows it.
+func TestBannerMasksAConfiguredToken(t *testing.T) {
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	for name, tc := range map[string]struct {
+		env        map[string]string
+		show, hide string
+	}{
+		"configured": {env: map[string]string{"CRYPTOMOCK_CONTROL_TOKEN": "my-own-secret-token-7f3a"}, show: "ending …7f3a", hide: "my-own-secret"},
+		"generated":  {env: map[string]string{"CRYPTOMOCK_ADDR": "0.0.0.0:0", "CRYPTOMOCK_CONTROL_TOKEN_FILE": tokenFile}, show: "(generated): Authorization: Bearer "},
+		"loopback":   {env: map[string]string{}, show: "none needed"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var out, errOut syncBuffer
+			stop := make(chan os.Signal, 1)
+			done := make(chan int, 1)
+			env := func(k string) string {
+				if v, ok := tc.env[k]; ok {
+					return v
+				}
+				if k == "CRYPTOMOCK_ADDR" {
+					return "127.0.0.1:0"
+				}
+				return ""
+			}
+			go func() { done <- run(nil, env, &out, &errOut, stop) }()
+			for i := 0; i < 300 && !strings.Contains(out.String(), "Ctrl-C"); i++ {
+				time.Sleep(10 * time.Millisecond)
+			}
+			stop <- syscall.SIGTERM
+			<-done
+			banner := out.String()
+			if !strings.Contains(banner, tc.show) || (tc.hide != "" && strings.Contains(banner, tc.hide)) {
+				t.Fatalf("banner:\n%s\nstderr: %s", banner, errOut.String())
+			}
+			if name == "generated" {
+				b, err := os.ReadFile(tokenFile)
+				if err != nil || len(b) < 16 || !strings.Contains(banner, string(b)) {
+					t.Fatalf("token file %q (%v) does not hold the printed token", b, err)
+				}
+			}
+		})
 	}
 }
 

@@ -17,7 +17,9 @@ import (
 
 func benchServer(b *testing.B) http.Handler {
 	b.Helper()
-	srv, err := mockserver.New(mockserver.Defaults())
+	cfg := mockserver.Defaults()
+	cfg.AllowedHosts = []string{"example.com"} // httptest.NewRequest's Host, or every request is refused
+	srv, err := mockserver.New(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -163,8 +163,8 @@ func Defaults() Config {
 	c.Limits.ReadBodyTimeout = Duration(30 * time.Second)
 	c.Limits.IdleTimeout = Duration(120 * time.Second)
 	c.Limits.MaxHeaderBytes = 64 << 10
-	c.Limits.MaxOrders = 20000
-	c.Limits.MaxInvoices = 20000
+	c.Limits.MaxOrders = 10000 // ~5 KB each: with the rest, the process stays under 256 MB
+	c.Limits.MaxInvoices = 10000
 	c.Journal.Capacity = 1000
 	c.Journal.MaxBytes = 8 << 20
 

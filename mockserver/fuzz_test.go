@@ -29,6 +29,7 @@ func fuzzServer(f *testing.F) http.Handler {
 	fuzzOnce.Do(func() {
 		cfg := mockserver.Defaults()
 		cfg.Cryptorefills.Lifecycle.MaxOrders = 200 // bounded state however long it runs
+		cfg.AllowedHosts = []string{"example.com"}  // httptest.NewRequest's Host, or every request is refused
 		srv, err := mockserver.New(cfg)
 		if err != nil {
 			f.Fatal(err)

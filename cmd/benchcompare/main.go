@@ -44,8 +44,9 @@ func main() {
 	threads := flag.Int("threads", 2, "wrk threads")
 	conns := flag.Int("connections", 32, "wrk connections")
 	soak := flag.Duration("soak", 0, "also run a soak of this length against the mock, sampling its memory")
+	hostile := flag.Duration("hostile-soak", 0, "then a soak of hostile traffic of this length (junk parameters, random partners, creations past every cap)")
 	flag.Parse()
-	if err := run(*mockBin, *prism, *spec, *wrkBin, *duration, *threads, *conns, *soak); err != nil {
+	if err := run(*mockBin, *prism, *spec, *wrkBin, *duration, *threads, *conns, *soak, *hostile); err != nil {
 		fmt.Fprintln(os.Stderr, "benchcompare:", err)
 		os.Exit(1)
 	}
@@ -96,7 +97,7 @@ func fetch(base string, e endpoint) ([]byte, string, error) {
 	return b, resp.Header.Get("Content-Type"), err
 }
 
-func run(mockBin, prism, spec, wrkBin string, duration time.Duration, threads, conns int, soak time.Duration) error {
+func run(mockBin, prism, spec, wrkBin string, duration time.Duration, threads, conns int, soak, hostile time.Duration) error {
 	// Start-up: exec to the first 200 from health, five times.
 	var startups []time.Duration
 	for i := 0; i < 5; i++ {
@@ -214,7 +215,72 @@ func run(mockBin, prism, spec, wrkBin string, duration time.Duration, threads, c
 	fmt.Printf("\nStart-up, exec to the first 200 from /__mock/health (5 runs): %v\n", startups)
 
 	if soak > 0 {
-		return soakRun(wrkBin, dir, mockURL, mock.Process.Pid, endpoints, soak, threads, conns)
+		if err := soakRun(wrkBin, dir, mockURL, mock.Process.Pid, endpoints, soak, threads, conns); err != nil {
+			return err
+		}
+	}
+	if hostile > 0 {
+		return hostileSoak(wrkBin, dir, mockURL, mock.Process.Pid, hostile, threads, conns)
+	}
+	return nil
+}
+
+// hostileLua makes every request different, as an attacker or a buggy client would: junk
+// query parameters of 4 to 60 KB, a random partner on each request, order creations with a
+// fresh email each (so every one is stored, past the global cap), Payscrypt invoices with the
+// default key, and validations of random partners.
+const hostileLua = `
+local n = 0
+local junk = string.rep("j", 61440)
+local order = '{"email":"u%d@example.com","payment":{"type":"via","payment_via":"USER_WALLET","coin":"USDC","network":"Solana"},"deliveries":[{"beneficiary_account":"u%d@example.com","brand_name":"Airbnb","country_code":"US","denomination":"100 USD"}],"lang":"en"}'
+local invoice = '{"merchant_order_id":"m%d","asset_name":"ETH","target_value":"1500000000000000000","pg_wallet_id":1,"description":"%s"}'
+request = function()
+  n = n + 1
+  local partner = "p" .. math.random(1, 1000000000)
+  local h = {["X-Cr-Application"] = partner, ["X-Cr-Version"] = "1.0", ["Content-Type"] = "application/json"}
+  local k = n % 4
+  if k == 0 then
+    return wrk.format("GET", "/v3/currencies?junk" .. n .. "=" .. string.sub(junk, 1, math.random(4096, 61440)), h)
+  elseif k == 1 then
+    return wrk.format("POST", "/v5/orders", h, string.format(order, n, n))
+  elseif k == 2 then
+    h["apikey"] = "test-apikey"
+    return wrk.format("POST", "/apis/pg/create_order", h, string.format(invoice, n, string.rep("d", math.random(1, 1000))))
+  end
+  return wrk.format("POST", "/v5/orders/validations", h, string.format(order, n, n))
+end
+`
+
+// hostileSoak runs hostileLua against the mock in slices, sampling its resident memory: it
+// must stay flat, under the documented 256 MB, whatever the traffic.
+func hostileSoak(bin, dir, base string, pid int, total time.Duration, threads, conns int) error {
+	script := filepath.Join(dir, "hostile.lua")
+	if err := os.WriteFile(script, []byte(hostileLua), 0o600); err != nil {
+		return err
+	}
+	fmt.Printf("\nHostile soak: %v of junk 4-60 KB query parameters, random partners, creations past every cap; resident memory every slice:\n\n", total)
+	fmt.Println("| minute | VmRSS | requests/s in the slice | answers not 2xx |")
+	fmt.Println("|---|---|---|---|")
+	slice := 30 * time.Second
+	if total < slice {
+		slice = total
+	}
+	non2xx := regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`)
+	for elapsed := time.Duration(0); elapsed < total; elapsed += slice {
+		out, err := exec.Command(bin, fmt.Sprintf("-t%d", threads), fmt.Sprintf("-c%d", conns), fmt.Sprintf("-d%s", slice),
+			"-s", script, base).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("wrk: %v: %s", err, out)
+		}
+		m := rpsRE.FindSubmatch(out)
+		if m == nil {
+			return errors.New("cannot read wrk's output:\n" + string(out))
+		}
+		bad := "0"
+		if b := non2xx.FindSubmatch(out); b != nil {
+			bad = string(b[1])
+		}
+		fmt.Printf("| %.1f | %s | %s | %s |\n", (elapsed + slice).Minutes(), rss(pid), m[1], bad)
 	}
 	return nil
 }

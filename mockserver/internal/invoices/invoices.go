@@ -147,7 +147,7 @@ type entry struct {
 }
 
 // DefaultMaxOrders is how many orders a book keeps when New is given no bound.
-const DefaultMaxOrders = 20000
+const DefaultMaxOrders = 10000
 
 // New returns an empty book whose invoices expire window after creation, keeping at most
 // maxOrders orders across all merchants (0: DefaultMaxOrders): beyond that the oldest are

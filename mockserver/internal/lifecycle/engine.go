@@ -78,7 +78,7 @@ func New(clk *clock.Clock, cfg Config, hooks Hooks) *Engine {
 		cfg.MaxOrders = 10000
 	}
 	if cfg.MaxTotal <= 0 {
-		cfg.MaxTotal = 20000
+		cfg.MaxTotal = 10000
 	}
 	if hooks.Changed == nil {
 		hooks.Changed = func(Order) {}

@@ -15,9 +15,11 @@ import (
 	"unicode/utf8"
 
 	"github.com/cryptomock/cryptomock/mockserver/internal/apierror"
+	"github.com/cryptomock/cryptomock/mockserver/internal/clock"
 	"github.com/cryptomock/cryptomock/mockserver/internal/faults"
 	"github.com/cryptomock/cryptomock/mockserver/internal/journal"
 	"github.com/cryptomock/cryptomock/mockserver/internal/specvalidate"
+	"github.com/cryptomock/cryptomock/mockserver/internal/tenant"
 	"github.com/cryptomock/cryptomock/mockserver/internal/webhook"
 )
 
@@ -289,26 +291,26 @@ func (s *Server) record(next http.Handler) http.Handler {
 		ex := &exchange{}
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex)))
-		partner := crPartner(r)
+		partner, clk := crPartner(r), s.clock.For(tenant.Partner(crPartner(r)))
 		if apierror.ForPath(r.URL.Path) == apierror.Payscrypt {
-			partner = s.merchantOf(r.Header.Get("apikey"))
+			partner, clk = s.merchantOf(r.Header.Get("apikey"))
 		}
 		status := sw.code()
 		if ex.dropped {
 			status = 0 // no answer at all
 		}
-		s.journal.Add(journal.Entry{Time: s.clock.Now(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
+		s.journal.Add(journal.Entry{Time: clk.Now(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
 			Status: status, Partner: partner, Operation: ex.operation, Duration: time.Since(start), Headers: journal.Headers(r.Header)})
 	})
 }
 
-// merchantOf names a Payscrypt tenant in the journal without its secret: "pg_wallet_id:N" for
-// a valid key, the key masked otherwise.
-func (s *Server) merchantOf(apikey string) string {
+// merchantOf names a Payscrypt tenant in the journal without its secret ("pg_wallet_id:N" for
+// a valid key, the key masked otherwise), with the merchant's clock.
+func (s *Server) merchantOf(apikey string) (string, clock.View) {
 	if w, ok := s.book.WalletOf(apikey); ok {
-		return "pg_wallet_id:" + strconv.FormatInt(w, 10)
+		return "pg_wallet_id:" + strconv.FormatInt(w, 10), s.clock.For(tenant.Merchant(w))
 	}
-	return journal.Mask(apikey)
+	return journal.Mask(apikey), s.clock.For(clock.Global)
 }
 
 // controlToken guards the control API where the token is required (guard.Policy.TokenRequired:

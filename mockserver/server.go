@@ -37,6 +37,7 @@ import (
 	"github.com/cryptomock/cryptomock/mockserver/internal/money"
 	"github.com/cryptomock/cryptomock/mockserver/internal/payscrypt"
 	"github.com/cryptomock/cryptomock/mockserver/internal/specvalidate"
+	"github.com/cryptomock/cryptomock/mockserver/internal/tenant"
 	"github.com/cryptomock/cryptomock/mockserver/internal/webhook"
 	"github.com/cryptomock/cryptomock/openapi"
 )
@@ -165,7 +166,7 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 			RequestErrorHandlerFunc: s.badRequest, ResponseErrorHandlerFunc: s.internalError}),
 		psgen.StdHTTPServerOptions{BaseRouter: mux, ErrorHandlerFunc: s.badRequest,
 			Middlewares: []psgen.MiddlewareFunc{s.operation("payscrypt", specvalidate.New(psDoc), func(r *http.Request) string { return r.Header.Get("apikey") })}})
-	mux.HandleFunc("GET /pay/{id}", s.ps.PageHandler(s.policy.TokenRequired, func() int64 { return s.clock.Now().Unix() }))
+	mux.HandleFunc("GET /pay/{id}", s.ps.PageHandler(s.policy.TokenRequired))
 	mux.HandleFunc("/", s.notFound)
 	s.handler = s.recoverer(s.limits(s.hosts(s.browsers(s.cors(s.record(s.controlToken(s.lenientHeaders(mux))))))))
 	return s, nil
@@ -316,12 +317,17 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return err
 }
 
-// Reset forgets the state of a Cryptorefills partner, or everything with "" (Payscrypt
-// merchants and invoices too, back to the configured merchants).
+// Reset forgets the state of a Cryptorefills partner (its orders, armed problems and faults,
+// journal entries, and its own clock offset), or everything with "" (Payscrypt merchants and
+// invoices too, back to the configured merchants, and every clock). No step can fail, so a
+// reset is never left half done.
 func (s *Server) Reset(partner string) {
 	s.cr.Engine().Reset(partner)
 	s.faults.Clear(partner)
 	s.journal.Reset(partner)
+	if partner != "" {
+		s.clock.ResetTenant(tenant.Partner(partner))
+	}
 	if partner == "" {
 		s.book.Reset()
 		_ = s.addMerchants() // validated at start-up

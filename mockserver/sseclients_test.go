@@ -292,25 +292,40 @@ func TestBrowserEventSourceFollowsToStop(t *testing.T) {
 }
 
 // TestPaymentPageInChromium opens redirect_url in headless Chromium: the page shows the amount,
-// the address and its QR code, and its "Pay in full" button drives the invoice to SUCCESSFUL,
-// which the page shows live.
+// the address and its QR code, the description and an expiry countdown; its buttons drive the
+// invoice, which the page shows live. "Pay in full" after "Pay half" pays what is still due;
+// once final the buttons are disabled and a link leads back to callback_url; "let it expire"
+// moves only that merchant's time.
 func TestPaymentPageInChromium(t *testing.T) {
 	node := needClients(t, true)
-	cases := []struct{ mode, status, received string }{
-		{"full", "SUCCESSFUL", "1.5"},
-		{"partial", "PENDING", "0.75"},
-		{"late", "EXPIRED", "1.5"},
+	cases := []struct{ modes, statuses, final, received string }{
+		{"full", "SUCCESSFUL", "SUCCESSFUL", "1.5"},
+		{"partial", "PENDING", "PENDING", "0.75"},
+		{"partial,full", "PENDING,SUCCESSFUL", "SUCCESSFUL", "1.5"},
+		{"late", "EXPIRED", "EXPIRED", "1.5"},
 	}
 	for _, tc := range cases {
-		t.Run(tc.mode, func(t *testing.T) {
+		t.Run(tc.modes, func(t *testing.T) {
 			h := start(t)
 			_, o, _, _ := h.createInvoice("test-apikey", hoodie)
-			c := runClient(t, node, "pay-page.mjs", o.RedirectURL, tc.mode, tc.status)
+			c := runClient(t, node, "pay-page.mjs", o.RedirectURL, tc.modes, tc.statuses)
 			m := c.waitFor(t, "done")
 			c.wait(t)
 			if m["amount"] != "1.5 ETH" || m["address"] != o.Variants[0] || m["qrLoaded"] != true || m["before"] != "PENDING" ||
-				m["after"] != tc.status || m["received"] != tc.received {
+				m["after"] != tc.final || m["received"] != tc.received || m["description"] != "1 x Hoodie" ||
+				!strings.HasSuffix(fmt.Sprint(m["countdown"]), " s") {
 				t.Fatalf("page showed %v", m)
+			}
+			final := tc.final != "PENDING"
+			if m["buttonsDisabled"] != final || m["backVisible"] != final || m["backHref"] != "https://shop.example/thanks" {
+				t.Fatalf("final=%v but the page shows buttons disabled %v, link back %v %v", final, m["buttonsDisabled"], m["backVisible"], m["backHref"])
+			}
+			if tc.modes == "late" {
+				_, _, global := call{method: "GET", url: h.url + "/__mock/clock"}.do(t)
+				_, _, merchant := call{method: "GET", url: h.url + "/__mock/clock?pg_wallet_id=1"}.do(t)
+				if !strings.Contains(global, `"offset_seconds":0`) || strings.Contains(merchant, `"offset_seconds":0`) {
+					t.Fatalf("letting it expire moved more than the merchant's time: global %s, merchant %s", global, merchant)
+				}
 			}
 		})
 	}

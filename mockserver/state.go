@@ -28,6 +28,8 @@ type state struct {
 	Version      int                 `json:"version"`
 	SavedAt      time.Time           `json:"saved_at"`
 	ClockOffset  time.Duration       `json:"clock_offset_ns"`
+	// TenantOffsets are the tenants' own offsets on top of ClockOffset.
+	TenantOffsets map[string]time.Duration `json:"tenant_clock_offsets_ns,omitempty"`
 	Orders       []lifecycle.Order   `json:"cryptorefills_orders"`
 	Merchants    []invoices.Merchant `json:"payscrypt_merchants"`
 	Invoices     []invoices.Order    `json:"payscrypt_orders"`
@@ -36,7 +38,8 @@ type state struct {
 
 func (s *Server) snapshot() state {
 	ms, inv := s.book.Snapshot()
-	return state{Version: stateVersion, ClockOffset: s.clock.Offset(), Orders: s.cr.Engine().Snapshot(),
+	global, own := s.clock.Offsets()
+	return state{Version: stateVersion, ClockOffset: global, TenantOffsets: own, Orders: s.cr.Engine().Snapshot(),
 		Merchants: ms, Invoices: inv, PendingHooks: s.hooks.PendingDeliveries()}
 }
 
@@ -61,7 +64,7 @@ func (s *Server) loadState(path string) error {
 	if st.Version != stateVersion {
 		return fmt.Errorf("%w: state file %s has version %d, this mock reads %d", ErrConfig, path, st.Version, stateVersion)
 	}
-	if _, err := s.clock.Advance(st.ClockOffset - s.clock.Offset()); err != nil {
+	if err := s.clock.SetOffsets(st.ClockOffset, st.TenantOffsets); err != nil {
 		return fmt.Errorf("%w: state file %s: clock offset %v: %v", ErrConfig, path, st.ClockOffset, err)
 	}
 	s.cr.Engine().Restore(st.Orders)

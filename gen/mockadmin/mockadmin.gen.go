@@ -208,7 +208,15 @@ func (e TransitionRequestAction) Valid() bool {
 
 // AdvanceRequest defines model for AdvanceRequest.
 type AdvanceRequest struct {
-	Seconds float64 `json:"seconds"`
+	// OrderId Move only the time of the tenant owning this order or invoice
+	OrderId *string `json:"order_id,omitempty"`
+
+	// Partner Move only this Cryptorefills partner's time
+	Partner *string `json:"partner,omitempty"`
+
+	// PgWalletId Move only this Payscrypt merchant's time
+	PgWalletId *int64  `json:"pg_wallet_id,omitempty"`
+	Seconds    float64 `json:"seconds"`
 }
 
 // ArmProblemsRequest defines model for ArmProblemsRequest.
@@ -224,8 +232,11 @@ type Clock struct {
 	Now int64 `json:"now"`
 
 	// OffsetSeconds How far the virtual clock runs ahead of real time
-	OffsetSeconds float64   `json:"offset_seconds"`
-	Time          time.Time `json:"time"`
+	OffsetSeconds float64 `json:"offset_seconds"`
+
+	// Tenant Whose time this is (`cryptorefills:<partner>`, `payscrypt:<wallet>`); absent for the global time
+	Tenant *string   `json:"tenant,omitempty"`
+	Time   time.Time `json:"time"`
 }
 
 // DeliveryAttempt defines model for DeliveryAttempt.
@@ -446,6 +457,18 @@ type NotFound = Error
 // Unauthorized defines model for Unauthorized.
 type Unauthorized = Error
 
+// GetClockParams defines parameters for GetClock.
+type GetClockParams struct {
+	// Partner A Cryptorefills partner (`X-Cr-Application`)
+	Partner *string `form:"partner,omitempty" json:"partner,omitempty"`
+
+	// PgWalletId A Payscrypt merchant
+	PgWalletId *int64 `form:"pg_wallet_id,omitempty" json:"pg_wallet_id,omitempty"`
+
+	// OrderId The tenant owning this Cryptorefills order or Payscrypt invoice
+	OrderId *string `form:"order_id,omitempty" json:"order_id,omitempty"`
+}
+
 // ListCryptorefillsOrdersParams defines parameters for ListCryptorefillsOrders.
 type ListCryptorefillsOrdersParams struct {
 	Partner *string `form:"partner,omitempty" json:"partner,omitempty"`
@@ -581,23 +604,25 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
-	// GetClock The virtual clock
+	// GetClock The virtual clock, everyone's or one tenant's
+	//
+	// Every Cryptorefills partner and Payscrypt merchant has its own time: the global virtual time plus its own offset. Name at most one tenant (a partner, a merchant's wallet, or the owner of an order) to read its time; none reads the global time.
 	//
 	// Corresponds with GET /__mock/clock (the `GetClock` operationId).
-	GetClock(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetClock(ctx context.Context, params *GetClockParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// AdvanceClockWithBody Jump the virtual clock forward
+	// AdvanceClockWithBody Jump the virtual clock forward, for everyone or for one tenant
 	//
-	// Timed transitions that fall due by the new time (expiries, deliveries, webhook retries) fire before this call answers.
+	// Timed transitions that fall due by the new time (expiries, deliveries, webhook retries, stream heartbeats) fire before this call answers. With `partner`, `pg_wallet_id` or `order_id` only that tenant's time moves and only its work fires, so parallel test runs on one mock never disturb each other; without, everyone's time moves.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /__mock/clock/advance (the `AdvanceClock` operationId).
 	AdvanceClockWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// AdvanceClock Jump the virtual clock forward
+	// AdvanceClock Jump the virtual clock forward, for everyone or for one tenant
 	//
-	// Timed transitions that fall due by the new time (expiries, deliveries, webhook retries) fire before this call answers.
+	// Timed transitions that fall due by the new time (expiries, deliveries, webhook retries, stream heartbeats) fire before this call answers. With `partner`, `pg_wallet_id` or `order_id` only that tenant's time moves and only its work fires, so parallel test runs on one mock never disturb each other; without, everyone's time moves.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -866,11 +891,13 @@ type ClientInterface interface {
 	Reset(ctx context.Context, body ResetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
-// GetClock The virtual clock
+// GetClock The virtual clock, everyone's or one tenant's
+//
+// Every Cryptorefills partner and Payscrypt merchant has its own time: the global virtual time plus its own offset. Name at most one tenant (a partner, a merchant's wallet, or the owner of an order) to read its time; none reads the global time.
 //
 // Corresponds with GET /__mock/clock (the `GetClock` operationId).
-func (c *Client) GetClock(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetClockRequest(c.Server)
+func (c *Client) GetClock(ctx context.Context, params *GetClockParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetClockRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -881,9 +908,9 @@ func (c *Client) GetClock(ctx context.Context, reqEditors ...RequestEditorFn) (*
 	return c.Client.Do(req)
 }
 
-// AdvanceClockWithBody Jump the virtual clock forward
+// AdvanceClockWithBody Jump the virtual clock forward, for everyone or for one tenant
 //
-// Timed transitions that fall due by the new time (expiries, deliveries, webhook retries) fire before this call answers.
+// Timed transitions that fall due by the new time (expiries, deliveries, webhook retries, stream heartbeats) fire before this call answers. With `partner`, `pg_wallet_id` or `order_id` only that tenant's time moves and only its work fires, so parallel test runs on one mock never disturb each other; without, everyone's time moves.
 //
 // Takes any type of body and a specified content type.
 //
@@ -900,9 +927,9 @@ func (c *Client) AdvanceClockWithBody(ctx context.Context, contentType string, b
 	return c.Client.Do(req)
 }
 
-// AdvanceClock Jump the virtual clock forward
+// AdvanceClock Jump the virtual clock forward, for everyone or for one tenant
 //
-// Timed transitions that fall due by the new time (expiries, deliveries, webhook retries) fire before this call answers.
+// Timed transitions that fall due by the new time (expiries, deliveries, webhook retries, stream heartbeats) fire before this call answers. With `partner`, `pg_wallet_id` or `order_id` only that tenant's time moves and only its work fires, so parallel test runs on one mock never disturb each other; without, everyone's time moves.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1451,7 +1478,7 @@ func (c *Client) Reset(ctx context.Context, body ResetJSONRequestBody, reqEditor
 }
 
 // NewGetClockRequest constructs an http.Request for the GetClock method
-func NewGetClockRequest(server string) (*http.Request, error) {
+func NewGetClockRequest(server string, params *GetClockParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -1467,6 +1494,57 @@ func NewGetClockRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Partner != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "partner", *params.Partner, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PgWalletId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pg_wallet_id", *params.PgWalletId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrderId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "order_id", *params.OrderId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -2377,25 +2455,27 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
-	// GetClockWithResponse The virtual clock
+	// GetClockWithResponse The virtual clock, everyone's or one tenant's
+	//
+	// Every Cryptorefills partner and Payscrypt merchant has its own time: the global virtual time plus its own offset. Name at most one tenant (a partner, a merchant's wallet, or the owner of an order) to read its time; none reads the global time.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /__mock/clock (the `GetClock` operationId).
-	GetClockWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetClockResponse, error)
+	GetClockWithResponse(ctx context.Context, params *GetClockParams, reqEditors ...RequestEditorFn) (*GetClockResponse, error)
 
-	// AdvanceClockWithBodyWithResponse Jump the virtual clock forward
+	// AdvanceClockWithBodyWithResponse Jump the virtual clock forward, for everyone or for one tenant
 	//
-	// Timed transitions that fall due by the new time (expiries, deliveries, webhook retries) fire before this call answers.
+	// Timed transitions that fall due by the new time (expiries, deliveries, webhook retries, stream heartbeats) fire before this call answers. With `partner`, `pg_wallet_id` or `order_id` only that tenant's time moves and only its work fires, so parallel test runs on one mock never disturb each other; without, everyone's time moves.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /__mock/clock/advance (the `AdvanceClock` operationId).
 	AdvanceClockWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdvanceClockResponse, error)
 
-	// AdvanceClockWithResponse Jump the virtual clock forward
+	// AdvanceClockWithResponse Jump the virtual clock forward, for everyone or for one tenant
 	//
-	// Timed transitions that fall due by the new time (expiries, deliveries, webhook retries) fire before this call answers.
+	// Timed transitions that fall due by the new time (expiries, deliveries, webhook retries, stream heartbeats) fire before this call answers. With `partner`, `pg_wallet_id` or `order_id` only that tenant's time moves and only its work fires, so parallel test runs on one mock never disturb each other; without, everyone's time moves.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2687,15 +2767,24 @@ type GetClockResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Clock
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetClockResponse) GetJSON200() *Clock {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetClockResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -2706,6 +2795,11 @@ func (r GetClockResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetClockResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetClockResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetBody returns the raw response body bytes
@@ -2748,6 +2842,8 @@ type AdvanceClockResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -2768,6 +2864,11 @@ func (r AdvanceClockResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r AdvanceClockResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AdvanceClockResponse) GetJSON404() *NotFound {
+	return r.JSON404
 }
 
 // GetBody returns the raw response body bytes
@@ -3953,22 +4054,24 @@ func (r ResetResponse) ContentType() string {
 	return ""
 }
 
-// GetClockWithResponse The virtual clock
+// GetClockWithResponse The virtual clock, everyone's or one tenant's
+//
+// Every Cryptorefills partner and Payscrypt merchant has its own time: the global virtual time plus its own offset. Name at most one tenant (a partner, a merchant's wallet, or the owner of an order) to read its time; none reads the global time.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /__mock/clock (the `GetClock` operationId).
-func (c *ClientWithResponses) GetClockWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetClockResponse, error) {
-	rsp, err := c.GetClock(ctx, reqEditors...)
+func (c *ClientWithResponses) GetClockWithResponse(ctx context.Context, params *GetClockParams, reqEditors ...RequestEditorFn) (*GetClockResponse, error) {
+	rsp, err := c.GetClock(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
 	return ParseGetClockResponse(rsp)
 }
 
-// AdvanceClockWithBodyWithResponse Jump the virtual clock forward
+// AdvanceClockWithBodyWithResponse Jump the virtual clock forward, for everyone or for one tenant
 //
-// Timed transitions that fall due by the new time (expiries, deliveries, webhook retries) fire before this call answers.
+// Timed transitions that fall due by the new time (expiries, deliveries, webhook retries, stream heartbeats) fire before this call answers. With `partner`, `pg_wallet_id` or `order_id` only that tenant's time moves and only its work fires, so parallel test runs on one mock never disturb each other; without, everyone's time moves.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3981,9 +4084,9 @@ func (c *ClientWithResponses) AdvanceClockWithBodyWithResponse(ctx context.Conte
 	return ParseAdvanceClockResponse(rsp)
 }
 
-// AdvanceClockWithResponse Jump the virtual clock forward
+// AdvanceClockWithResponse Jump the virtual clock forward, for everyone or for one tenant
 //
-// Timed transitions that fall due by the new time (expiries, deliveries, webhook retries) fire before this call answers.
+// Timed transitions that fall due by the new time (expiries, deliveries, webhook retries, stream heartbeats) fire before this call answers. With `partner`, `pg_wallet_id` or `order_id` only that tenant's time moves and only its work fires, so parallel test runs on one mock never disturb each other; without, everyone's time moves.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -4458,6 +4561,13 @@ func ParseGetClockResponse(rsp *http.Response) (*GetClockResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -4471,6 +4581,13 @@ func ParseGetClockResponse(rsp *http.Response) (*GetClockResponse, error) {
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	}
 
@@ -4518,6 +4635,13 @@ func ParseAdvanceClockResponse(rsp *http.Response) (*AdvanceClockResponse, error
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	}
 
@@ -5398,10 +5522,10 @@ func ParseResetResponse(rsp *http.Response) (*ResetResponse, error) {
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
-	// GetClock The virtual clock
+	// GetClock The virtual clock, everyone's or one tenant's
 	// (GET /__mock/clock)
-	GetClock(w http.ResponseWriter, r *http.Request)
-	// AdvanceClock Jump the virtual clock forward
+	GetClock(w http.ResponseWriter, r *http.Request, params GetClockParams)
+	// AdvanceClock Jump the virtual clock forward, for everyone or for one tenant
 	// (POST /__mock/clock/advance)
 	AdvanceClock(w http.ResponseWriter, r *http.Request)
 	// ListCryptorefillsOrders Orders, newest first
@@ -5472,8 +5596,53 @@ type MiddlewareFunc func(http.Handler) http.Handler
 // GetClock operation middleware
 func (siw *ServerInterfaceWrapper) GetClock(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetClockParams
+
+	// ------------- Optional query parameter "partner" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "partner", r.URL.Query(), &params.Partner, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "partner"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "partner", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "pg_wallet_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pg_wallet_id", r.URL.Query(), &params.PgWalletId, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "pg_wallet_id"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pg_wallet_id", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "order_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "order_id", r.URL.Query(), &params.OrderId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "order_id"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "order_id", Err: err})
+		}
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetClock(w, r)
+		siw.Handler.GetClock(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -6110,6 +6279,7 @@ type NotFoundJSONResponse Error
 type UnauthorizedJSONResponse Error
 
 type GetClockRequestObject struct {
+	Params GetClockParams
 }
 
 type GetClockResponseObject interface {
@@ -6126,6 +6296,20 @@ func (response GetClock200JSONResponse) VisitGetClockResponse(w http.ResponseWri
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClock400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetClock400JSONResponse) VisitGetClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6154,6 +6338,20 @@ func (response GetClock403JSONResponse) VisitGetClockResponse(w http.ResponseWri
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClock404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetClock404JSONResponse) VisitGetClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6218,6 +6416,20 @@ func (response AdvanceClock403JSONResponse) VisitAdvanceClockResponse(w http.Res
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdvanceClock404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response AdvanceClock404JSONResponse) VisitAdvanceClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7418,10 +7630,10 @@ func (response Reset403JSONResponse) VisitResetResponse(w http.ResponseWriter) e
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
-	// GetClock The virtual clock
+	// GetClock The virtual clock, everyone's or one tenant's
 	// (GET /__mock/clock)
 	GetClock(ctx context.Context, request GetClockRequestObject) (GetClockResponseObject, error)
-	// AdvanceClock Jump the virtual clock forward
+	// AdvanceClock Jump the virtual clock forward, for everyone or for one tenant
 	// (POST /__mock/clock/advance)
 	AdvanceClock(ctx context.Context, request AdvanceClockRequestObject) (AdvanceClockResponseObject, error)
 	// ListCryptorefillsOrders Orders, newest first
@@ -7520,8 +7732,10 @@ type strictHandler struct {
 }
 
 // GetClock operation middleware
-func (sh *strictHandler) GetClock(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) GetClock(w http.ResponseWriter, r *http.Request, params GetClockParams) {
 	var request GetClockRequestObject
+
+	request.Params = params
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
 		return sh.ssi.GetClock(ctx, request.(GetClockRequestObject))

@@ -7,9 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"math/big"
-	"time"
 
 	crgen "github.com/cryptomock/cryptomock/gen/cryptorefills"
 	gen "github.com/cryptomock/cryptomock/gen/mockadmin"
@@ -75,29 +73,6 @@ func (h *Handlers) Reset(_ context.Context, req gen.ResetRequestObject) (gen.Res
 		scope = "partner " + partner
 	}
 	return gen.Reset200JSONResponse{Scope: scope}, nil
-}
-
-func (h *Handlers) clock() gen.Clock {
-	now := h.d.Clock.Now()
-	return gen.Clock{Now: now.Unix(), Time: now.UTC(), OffsetSeconds: h.d.Clock.Offset().Seconds()}
-}
-
-// GetClock answers the virtual time.
-func (h *Handlers) GetClock(context.Context, gen.GetClockRequestObject) (gen.GetClockResponseObject, error) {
-	return gen.GetClock200JSONResponse(h.clock()), nil
-}
-
-// AdvanceClock jumps the clock; due transitions fire before the answer.
-func (h *Handlers) AdvanceClock(_ context.Context, req gen.AdvanceClockRequestObject) (gen.AdvanceClockResponseObject, error) {
-	s := req.Body.Seconds
-	if math.IsNaN(s) || s < 0 {
-		return gen.AdvanceClock400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(errBody("bad_request", "seconds must be a non-negative number"))}, nil
-	}
-	if _, err := h.d.Clock.Advance(time.Duration(s * float64(time.Second))); err != nil {
-		return gen.AdvanceClock400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(errBody("bad_request",
-			"%v: it is already %.0f s ahead; reset the mock (POST /__mock/reset) to start again", err, h.d.Clock.Offset().Seconds()))}, nil
-	}
-	return gen.AdvanceClock200JSONResponse(h.clock()), nil
 }
 
 // GetJournal answers recent requests.

@@ -1,107 +1,268 @@
-// Package clock owns the mock's notion of time: a virtual clock that runs at real speed from an
-// offset that only grows, and a scheduler of timed work (expiries, deliveries, webhook retries)
-// on that clock. It is the one place where time moves; nothing else calls time.Now for state.
+// Package clock owns the mock's notion of time: virtual clocks that run at real speed from
+// offsets that only grow, and one scheduler of timed work (expiries, deliveries, webhook
+// retries, stream heartbeats) on them. It is the one place where time moves; nothing else
+// calls time.Now for state.
 //
-// Advance jumps the clock forward and runs every task due by the new time before it returns,
-// in due order, so a test that advances 30 minutes sees the expiry at once.
+// Time is kept per tenant (a Cryptorefills partner, a Payscrypt merchant): a tenant's time is
+// the real time plus a global offset plus the tenant's own offset. Advance moves everyone;
+// AdvanceTenant moves one tenant and fires only its due work, so one test run cannot expire
+// another's orders. Both run every task due by the new time before they return, in due order,
+// so a test that advances 30 minutes sees the expiry at once.
+//
+// The scheduler is a two-level heap: each tenant keeps its tasks by due time (in its own time),
+// and the tenants with tasks are kept by when their earliest task falls due on the shared
+// "base" time (real time plus the global offset), which a tenant's offset shifts.
 package clock
 
 import (
 	"container/heap"
 	"errors"
+	"fmt"
 	"math"
 	"sync"
 	"time"
 )
 
-// ErrOverflow is returned for an advance that would take the offset past what a
-// time.Duration holds (about 292 years): the clock would run backwards.
+// ErrOverflow is returned for an advance that would take an offset past what a time.Duration
+// holds (about 292 years): the clock would run backwards.
 var ErrOverflow = errors.New("the virtual clock cannot run that far ahead")
 
-// Clock is a virtual clock with a scheduler. The zero value is not usable: call New.
+// ErrTooManyTenants is returned when more tenants would keep an offset of their own than the
+// clock keeps (MaxTenants).
+var ErrTooManyTenants = errors.New("too many tenants with a clock of their own")
+
+// MaxTenants bounds the tenants the clock remembers (those with an offset or pending tasks).
+const MaxTenants = 100000
+
+// Global names the work and time of no tenant in particular.
+const Global = ""
+
+// Clock is a set of virtual clocks with one scheduler. The zero value is not usable: call New.
 //
-// Lock order: mu guards offset, the task heap and the timer. Tasks run without mu held, on the
-// scheduler goroutine or on the goroutine calling Advance, one at a time (runMu).
+// Lock order: mu guards offsets, tenants, heaps and the timer. Tasks run without mu held, on
+// the scheduler goroutine or on the goroutine calling Advance, one at a time (runMu).
 type Clock struct {
-	mu     sync.Mutex
-	offset time.Duration
-	tasks  taskHeap
-	seq    uint64
-	timer  *time.Timer
-	closed bool
-	pinned time.Time // while Advance runs a task: that task's due time, which Now returns
+	mu      sync.Mutex
+	global  time.Duration
+	tenants map[string]*tenant
+	top     tenantHeap // tenants with tasks, by the base time their earliest task is due
+	seq     uint64
+	timer   *time.Timer
+	closed  bool
+	// pinned, while Advance runs a task: the base time it runs at, which Now uses, so that
+	// work a task schedules "d from now" is due exactly d after it.
+	pinned time.Time
 
 	runMu sync.Mutex // serialises task execution
 	real  func() time.Time
 }
 
-// New returns a clock at real time (offset zero).
+type tenant struct {
+	name   string
+	offset time.Duration
+	tasks  taskHeap
+	index  int // in Clock.top; -1 when absent
+}
+
+// due is the base time at which the tenant's earliest task falls due.
+func (t *tenant) due() time.Time { return t.tasks[0].at.Add(-t.offset) }
+
+// New returns a clock at real time (every offset zero).
 func New() *Clock {
-	c := &Clock{real: time.Now}
+	c := &Clock{real: time.Now, tenants: map[string]*tenant{}}
 	c.timer = time.AfterFunc(time.Hour, c.runDue)
 	c.timer.Stop()
 	return c
 }
 
-// Now is the virtual time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.nowLocked()
-}
-
-func (c *Clock) nowLocked() time.Time {
+// baseLocked is real time plus the global offset (or the pinned time while a task runs).
+func (c *Clock) baseLocked() time.Time {
 	if !c.pinned.IsZero() {
 		return c.pinned
 	}
-	return c.real().Add(c.offset)
+	return c.real().Add(c.global)
 }
 
-// Offset is how far the virtual clock runs ahead of real time.
+func (c *Clock) offsetLocked(name string) time.Duration {
+	if t := c.tenants[name]; t != nil {
+		return t.offset
+	}
+	return 0
+}
+
+// tenantLocked returns the tenant's record, creating it.
+func (c *Clock) tenantLocked(name string) (*tenant, error) {
+	if t := c.tenants[name]; t != nil {
+		return t, nil
+	}
+	if len(c.tenants) >= MaxTenants {
+		return nil, fmt.Errorf("%w (%d): reset the mock", ErrTooManyTenants, MaxTenants)
+	}
+	t := &tenant{name: name, index: -1}
+	c.tenants[name] = t
+	return t, nil
+}
+
+// fixLocked puts a tenant where it belongs in the top heap after its tasks or offset changed,
+// and forgets a tenant that has nothing left to remember.
+func (c *Clock) fixLocked(t *tenant) {
+	switch {
+	case len(t.tasks) > 0 && t.index >= 0:
+		heap.Fix(&c.top, t.index)
+	case len(t.tasks) > 0:
+		heap.Push(&c.top, t)
+	case t.index >= 0:
+		heap.Remove(&c.top, t.index)
+	}
+	if len(t.tasks) == 0 && t.offset == 0 {
+		delete(c.tenants, t.name)
+	}
+}
+
+// Now is the global virtual time: real time plus the offset every tenant shares.
+func (c *Clock) Now() time.Time { return c.For(Global).Now() }
+
+// Offset is how far the global virtual time runs ahead of real time.
 func (c *Clock) Offset() time.Duration {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.offset
+	return c.global
 }
 
-// Advance moves the clock forward by d (negative values are ignored: time never goes back)
-// and runs every task due by then before returning. It steps through due times like a
-// discrete-event simulation: while a task runs, Now is that task's due time, so work a task
-// schedules a little later (payment, then delivery five seconds on) also runs within the jump.
-//
-// An advance that would overflow the offset is refused with ErrOverflow, and nothing moves.
+// OffsetOf is how far a tenant's time runs ahead of real time (the global offset and its own).
+func (c *Clock) OffsetOf(name string) time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.global + c.offsetLocked(name)
+}
+
+// Offsets returns the global offset and every tenant's own offset that is not zero (for the
+// state file).
+func (c *Clock) Offsets() (time.Duration, map[string]time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	own := map[string]time.Duration{}
+	for name, t := range c.tenants {
+		if t.offset != 0 {
+			own[name] = t.offset
+		}
+	}
+	return c.global, own
+}
+
+// SetOffsets restores offsets saved by Offsets. Offsets only grow: a smaller one is ignored.
+func (c *Clock) SetOffsets(global time.Duration, own map[string]time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if global > c.global {
+		c.global = global
+	}
+	for name, d := range own {
+		t, err := c.tenantLocked(name)
+		if err != nil {
+			return err
+		}
+		if d > t.offset {
+			t.offset = d
+		}
+		c.fixLocked(t)
+	}
+	c.rearmLocked()
+	return nil
+}
+
+// Advance moves every tenant's time forward by d (negative values are ignored: time never
+// goes back) and runs every task due by then before returning. It steps through due times like
+// a discrete-event simulation: while a task runs, time stands at that task's due time, so work
+// a task schedules a little later (payment, then delivery five seconds on) also runs within
+// the jump. An advance that would overflow is refused with ErrOverflow, and nothing moves.
 func (c *Clock) Advance(d time.Duration) (time.Time, error) {
 	c.runMu.Lock()
 	defer c.runMu.Unlock()
 	c.mu.Lock()
-	if d > 0 && c.offset > math.MaxInt64-d {
+	if d > 0 && c.maxOffsetLocked() > math.MaxInt64-d {
 		c.mu.Unlock()
 		return time.Time{}, ErrOverflow
 	}
-	target := c.real().Add(c.offset)
-	if d > 0 {
-		target = target.Add(d)
-	}
+	target := c.real().Add(c.global + max(d, 0))
 	c.mu.Unlock()
 	for {
 		c.mu.Lock()
 		c.pinned = time.Time{}
-		now := c.real().Add(c.offset)
-		if len(c.tasks) == 0 || c.tasks[0].at.After(target) {
+		now := c.real().Add(c.global)
+		if len(c.top) == 0 || c.top[0].due().After(target) {
 			if target.After(now) {
-				c.offset += target.Sub(now)
+				c.global += target.Sub(now)
 			}
 			c.rearmLocked()
 			c.mu.Unlock()
 			return target, nil
 		}
-		e := heap.Pop(&c.tasks).(*entry)
-		if e.at.After(now) {
-			c.offset += e.at.Sub(now)
+		t := c.top[0]
+		due := t.due()
+		e := heap.Pop(&t.tasks).(*entry)
+		c.fixLocked(t)
+		if due.After(now) {
+			c.global += due.Sub(now)
 		}
-		// Time stands still while the task runs, so what it schedules "d from now" is due
-		// exactly d after it, and falls within this jump when it should.
-		c.pinned = maxTime(e.at, now)
+		c.pinned = maxTime(due, now)
+		c.mu.Unlock()
+		e.f()
+	}
+}
+
+// maxOffsetLocked is the largest offset any tenant's time has.
+func (c *Clock) maxOffsetLocked() time.Duration {
+	m := c.global
+	for _, t := range c.tenants {
+		if t.offset > 0 && c.global+t.offset > m {
+			m = c.global + t.offset
+		}
+	}
+	return m
+}
+
+// AdvanceTenant moves one tenant's time forward by d and runs that tenant's tasks due by
+// then, as Advance does for everyone; other tenants' time and work are untouched.
+func (c *Clock) AdvanceTenant(name string, d time.Duration) (time.Time, error) {
+	if name == Global {
+		return c.Advance(d)
+	}
+	c.runMu.Lock()
+	defer c.runMu.Unlock()
+	c.mu.Lock()
+	t, err := c.tenantLocked(name)
+	if err != nil {
+		c.mu.Unlock()
+		return time.Time{}, err
+	}
+	if d > 0 && c.global+t.offset > math.MaxInt64-d {
+		c.fixLocked(t)
+		c.mu.Unlock()
+		return time.Time{}, ErrOverflow
+	}
+	target := c.real().Add(c.global + t.offset + max(d, 0))
+	c.mu.Unlock()
+	for {
+		c.mu.Lock()
+		c.pinned = time.Time{}
+		base := c.real().Add(c.global)
+		now := base.Add(t.offset)
+		if len(t.tasks) == 0 || t.tasks[0].at.After(target) {
+			if target.After(now) {
+				t.offset += target.Sub(now)
+			}
+			c.fixLocked(t)
+			c.rearmLocked()
+			c.mu.Unlock()
+			return target, nil
+		}
+		e := heap.Pop(&t.tasks).(*entry)
+		if e.at.After(now) {
+			t.offset += e.at.Sub(now)
+		}
+		c.fixLocked(t)
+		c.pinned = base
 		c.mu.Unlock()
 		e.f()
 	}
@@ -114,12 +275,23 @@ func maxTime(a, b time.Time) time.Time {
 	return b
 }
 
-// Reset puts the clock back to real time and drops every scheduled task.
+// Reset puts every clock back to real time and drops every scheduled task.
 func (c *Clock) Reset() {
 	c.mu.Lock()
-	c.offset = 0
+	c.global = 0
 	c.dropAllLocked()
 	c.mu.Unlock()
+}
+
+// ResetTenant puts a tenant's own offset back to zero (its tasks are its owner's to cancel).
+func (c *Clock) ResetTenant(name string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t := c.tenants[name]; t != nil {
+		t.offset = 0
+		c.fixLocked(t)
+		c.rearmLocked()
+	}
 }
 
 // Close stops the scheduler; tasks not yet run are dropped.
@@ -131,10 +303,12 @@ func (c *Clock) Close() {
 }
 
 func (c *Clock) dropAllLocked() {
-	for _, e := range c.tasks {
-		e.index = -1
+	for _, t := range c.tenants {
+		for _, e := range t.tasks {
+			e.index = -1
+		}
 	}
-	c.tasks = nil
+	c.tenants, c.top = map[string]*tenant{}, nil
 	c.timer.Stop()
 }
 
@@ -152,45 +326,77 @@ func (t Task) Cancel() {
 	t.c.mu.Lock()
 	defer t.c.mu.Unlock()
 	if t.ent.index >= 0 {
-		heap.Remove(&t.c.tasks, t.ent.index)
+		if tn := t.c.tenants[t.ent.tenant]; tn != nil {
+			heap.Remove(&tn.tasks, t.ent.index)
+			t.c.fixLocked(tn)
+		}
 	}
 }
 
-// At schedules f to run once the virtual time reaches at. f runs without any clock lock held
-// and may schedule more tasks.
-func (c *Clock) At(at time.Time, f func()) Task {
-	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
-		return Task{}
-	}
-	c.seq++
-	e := &entry{at: at, seq: c.seq, f: f}
-	heap.Push(&c.tasks, e)
-	c.rearmLocked()
-	c.mu.Unlock()
-	return Task{c: c, ent: e}
-}
+// At schedules f to run once the global time reaches at.
+func (c *Clock) At(at time.Time, f func()) Task { return c.For(Global).At(at, f) }
 
-// After schedules f to run d from now (virtual time).
-func (c *Clock) After(d time.Duration, f func()) Task {
-	return c.At(c.Now().Add(d), f)
-}
+// After schedules f to run d from now (global time).
+func (c *Clock) After(d time.Duration, f func()) Task { return c.For(Global).After(d, f) }
 
-// Pending reports how many tasks are scheduled.
+// Pending reports how many tasks are scheduled, for every tenant.
 func (c *Clock) Pending() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.tasks)
+	n := 0
+	for _, t := range c.tenants {
+		n += len(t.tasks)
+	}
+	return n
 }
 
-// rearmLocked points the real timer at the earliest task.
+// View is one tenant's time.
+type View struct {
+	c    *Clock
+	name string
+}
+
+// For returns a tenant's view of the clock.
+func (c *Clock) For(tenant string) View { return View{c: c, name: tenant} }
+
+// Now is the tenant's virtual time.
+func (v View) Now() time.Time {
+	v.c.mu.Lock()
+	defer v.c.mu.Unlock()
+	return v.c.baseLocked().Add(v.c.offsetLocked(v.name))
+}
+
+// At schedules f to run once the tenant's time reaches at. f runs without any clock lock
+// held and may schedule more tasks.
+func (v View) At(at time.Time, f func()) Task {
+	c := v.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return Task{}
+	}
+	t, err := c.tenantLocked(v.name)
+	if err != nil { // the bound on tenants: such work runs on the global clock
+		t, _ = c.tenantLocked(Global)
+	}
+	c.seq++
+	e := &entry{at: at, seq: c.seq, f: f, tenant: t.name}
+	heap.Push(&t.tasks, e)
+	c.fixLocked(t)
+	c.rearmLocked()
+	return Task{c: c, ent: e}
+}
+
+// After schedules f to run d from now (the tenant's time).
+func (v View) After(d time.Duration, f func()) Task { return v.At(v.Now().Add(d), f) }
+
+// rearmLocked points the real timer at the earliest task of any tenant.
 func (c *Clock) rearmLocked() {
-	if len(c.tasks) == 0 {
+	if len(c.top) == 0 {
 		c.timer.Stop()
 		return
 	}
-	wait := c.tasks[0].at.Sub(c.nowLocked())
+	wait := c.top[0].due().Sub(c.baseLocked())
 	if wait < 0 {
 		wait = 0
 	}
@@ -203,23 +409,26 @@ func (c *Clock) runDue() {
 	defer c.runMu.Unlock()
 	for {
 		c.mu.Lock()
-		now := c.real().Add(c.offset)
-		if len(c.tasks) == 0 || c.tasks[0].at.After(now) {
+		now := c.real().Add(c.global)
+		if len(c.top) == 0 || c.top[0].due().After(now) {
 			c.rearmLocked()
 			c.mu.Unlock()
 			return
 		}
-		e := heap.Pop(&c.tasks).(*entry)
+		t := c.top[0]
+		e := heap.Pop(&t.tasks).(*entry)
+		c.fixLocked(t)
 		c.mu.Unlock()
 		e.f()
 	}
 }
 
 type entry struct {
-	at    time.Time
-	seq   uint64
-	f     func()
-	index int
+	at     time.Time
+	seq    uint64
+	f      func()
+	tenant string
+	index  int
 }
 
 type taskHeap []*entry
@@ -248,4 +457,33 @@ func (h *taskHeap) Pop() any {
 	e.index = -1
 	*h = old[:len(old)-1]
 	return e
+}
+
+type tenantHeap []*tenant
+
+func (h tenantHeap) Len() int { return len(h) }
+func (h tenantHeap) Less(i, j int) bool {
+	a, b := h[i].due(), h[j].due()
+	if a.Equal(b) {
+		return h[i].tasks[0].seq < h[j].tasks[0].seq
+	}
+	return a.Before(b)
+}
+func (h tenantHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index = i
+	h[j].index = j
+}
+func (h *tenantHeap) Push(x any) {
+	t := x.(*tenant)
+	t.index = len(*h)
+	*h = append(*h, t)
+}
+func (h *tenantHeap) Pop() any {
+	old := *h
+	t := old[len(old)-1]
+	old[len(old)-1] = nil
+	t.index = -1
+	*h = old[:len(old)-1]
+	return t
 }

@@ -2,6 +2,7 @@ package clock
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -109,5 +110,78 @@ func TestAdvanceNeverOverflows(t *testing.T) {
 	}
 	if refused == 0 {
 		t.Fatal("400 years of advances were all accepted")
+	}
+}
+
+// TestTenantClocks: advancing one tenant moves only its time and fires only its due work;
+// a global advance moves everyone and fires every tenant's work in due order.
+func TestTenantClocks(t *testing.T) {
+	c := New()
+	defer c.Close()
+	var mu sync.Mutex
+	var fired []string
+	record := func(s string) func() {
+		return func() { mu.Lock(); fired = append(fired, s); mu.Unlock() }
+	}
+	a, b := c.For("a"), c.For("b")
+	a.After(30*time.Minute, record("a-expiry"))
+	b.After(30*time.Minute, record("b-expiry"))
+	b.After(10*time.Minute, record("b-early"))
+	if _, err := c.AdvanceTenant("a", 31*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if len(fired) != 1 || fired[0] != "a-expiry" {
+		t.Fatalf("advancing a fired %v", fired)
+	}
+	if d := a.Now().Sub(b.Now()); d < 31*time.Minute-time.Second || d > 31*time.Minute+time.Second {
+		t.Fatalf("a runs %v ahead of b, want 31m", d)
+	}
+	if c.OffsetOf("b") != 0 || c.OffsetOf("a") < 31*time.Minute-time.Second {
+		t.Fatalf("offsets a %v b %v", c.OffsetOf("a"), c.OffsetOf("b"))
+	}
+	// Work a task schedules within a tenant's jump runs in the same jump, on that tenant's time.
+	b.After(time.Hour, func() {
+		record("b-paid")()
+		b.After(5*time.Second, record("b-delivered"))
+	})
+	if _, err := c.Advance(2 * time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"a-expiry", "b-early", "b-expiry", "b-paid", "b-delivered"}
+	if fmt.Sprint(fired) != fmt.Sprint(want) {
+		t.Fatalf("fired %v, want %v", fired, want)
+	}
+	// Offsets survive a save and a restore; a tenant reset forgets its own offset only.
+	global, own := c.Offsets()
+	c2 := New()
+	defer c2.Close()
+	if err := c2.SetOffsets(global, own); err != nil {
+		t.Fatal(err)
+	}
+	if d := c2.OffsetOf("a") - c.OffsetOf("a"); d != 0 {
+		t.Fatalf("restored offset of a differs by %v", d)
+	}
+	c.ResetTenant("a")
+	if c.OffsetOf("a") != c.Offset() {
+		t.Fatalf("after a tenant reset a runs %v ahead of everyone", c.OffsetOf("a")-c.Offset())
+	}
+}
+
+// TestTenantTasksRunInRealTime: a tenant ahead of the others has its work fired by the real
+// timer when its own time reaches it.
+func TestTenantTasksRunInRealTime(t *testing.T) {
+	c := New()
+	defer c.Close()
+	v := c.For("ahead")
+	if _, err := c.AdvanceTenant("ahead", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan time.Time, 1)
+	v.After(50*time.Millisecond, func() { done <- v.Now() })
+	c.For("behind").After(time.Hour, func() { t.Error("the other tenant's work fired") })
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the tenant's task did not fire in real time")
 	}
 }

@@ -218,7 +218,7 @@ func (h *Handlers) evaluate(partner string, req gen.OrderRequest) (*quote, probl
 		probs.add(gen.MAXIMUMAMOUNTPERORDEREXCEEDED, fmt.Sprintf("the order is worth %s USD; the maximum per order is %s USD",
 			money.Format(q.fiatUSD, 2), money.Trim(h.rules.MaxOrderUSD, 2)), map[string]any{"maximum_usd": money.Trim(h.rules.MaxOrderUSD, 2)})
 	}
-	now := h.clock.Now()
+	now := h.engine.Now(partner)
 	if spent := h.engine.SpentUSD(partner, q.email, now.Add(-24*time.Hour)); money.Add(spent, q.fiatUSD).Cmp(h.rules.DailyLimitUSD) > 0 {
 		probs.add(gen.DAILYSPENDINGLIMITEXCEEDED, fmt.Sprintf("this user would spend more than %s USD in 24 hours", money.Trim(h.rules.DailyLimitUSD, 2)),
 			map[string]any{"limit_usd": money.Trim(h.rules.DailyLimitUSD, 2)})

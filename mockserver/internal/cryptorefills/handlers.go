@@ -296,7 +296,7 @@ func (h *Handlers) CreateOrder(_ context.Context, req gen.CreateOrderRequestObje
 func (h *Handlers) newOrder(partner string, q *quote, body *gen.OrderRequest) (lifecycle.Order, error) {
 	id := uuid.NewString()
 	sats := money.Units(q.total, 8).Int64()
-	addr, err := wallet.New(q.network.Format, wallet.Invoice{AmountSats: sats, Created: h.clock.Now(), Expiry: 30 * time.Minute})
+	addr, err := wallet.New(q.network.Format, wallet.Invoice{AmountSats: sats, Created: h.engine.Now(partner), Expiry: 30 * time.Minute})
 	if err != nil {
 		return lifecycle.Order{}, fmt.Errorf("wallet address for %s: %w", q.network.Name, err)
 	}

@@ -10,13 +10,15 @@ import (
 
 	gen "github.com/cryptomock/cryptomock/gen/cryptorefills"
 	"github.com/cryptomock/cryptomock/mockserver/internal/apierror"
+	"github.com/cryptomock/cryptomock/mockserver/internal/clock"
 	"github.com/cryptomock/cryptomock/mockserver/internal/events"
 	"github.com/cryptomock/cryptomock/mockserver/internal/faults"
+	"github.com/cryptomock/cryptomock/mockserver/internal/tenant"
 )
 
 // StreamConfig shapes the event streams.
 type StreamConfig struct {
-	Heartbeat     time.Duration // comment frames while idle (real time)
+	Heartbeat     time.Duration // comment frames while idle (the partner's time)
 	Retry         time.Duration // the `retry:` hint sent first
 	MaxPerPartner int           // concurrent streams per partner; 0 = unlimited
 }
@@ -124,8 +126,20 @@ func (s *stream) VisitSubscribeOrderResponse(w http.ResponseWriter) error {
 			return nil
 		}
 	}
-	heartbeat := time.NewTicker(s.h.stream.Heartbeat)
-	defer heartbeat.Stop()
+	// Heartbeats follow the partner's clock: a clock task signals, and the stream arms the next
+	// one after writing, so a jump of the clock sends one heartbeat, not one per interval.
+	clk := s.h.clock.For(tenant.Partner(s.partner))
+	beat := make(chan struct{}, 1)
+	arm := func() clock.Task {
+		return clk.After(s.h.stream.Heartbeat, func() {
+			select {
+			case beat <- struct{}{}:
+			default:
+			}
+		})
+	}
+	next := arm()
+	defer func() { next.Cancel() }()
 	for {
 		select {
 		case ev, open := <-sub.C:
@@ -135,10 +149,11 @@ func (s *stream) VisitSubscribeOrderResponse(w http.ResponseWriter) error {
 			if done := s.send(w, rc, ev, sub); done {
 				return nil
 			}
-		case <-heartbeat.C:
+		case <-beat:
 			if _, err := fmt.Fprint(w, ": heartbeat\n\n"); err != nil || rc.Flush() != nil {
 				return nil
 			}
+			next = arm()
 		case <-s.ctx.Done():
 			return nil
 		}

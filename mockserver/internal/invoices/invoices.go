@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/cryptomock/cryptomock/mockserver/internal/clock"
+	"github.com/cryptomock/cryptomock/mockserver/internal/tenant"
 	"github.com/cryptomock/cryptomock/mockserver/internal/wallet"
 	"github.com/cryptomock/cryptomock/mockserver/internal/webhook"
 )
@@ -230,6 +231,9 @@ func (b *Book) Merchant(walletID int64) (Merchant, error) {
 	return cloneMerchant(m), nil
 }
 
+// Now is a merchant's time: its invoices expire on it.
+func (b *Book) Now(walletID int64) time.Time { return b.clk.For(tenant.Merchant(walletID)).Now() }
+
 // WalletOf tells which merchant a valid api key belongs to.
 func (b *Book) WalletOf(apikey string) (int64, bool) {
 	b.mu.Lock()
@@ -323,7 +327,8 @@ func (b *Book) Create(apikey string, in CreateInput) (Order, error) {
 	if err != nil {
 		return Order{}, err
 	}
-	now := b.clk.Now()
+	clk := b.clk.For(tenant.Merchant(walletID))
+	now := clk.Now()
 	b.nextOrder++
 	o := Order{ID: b.nextOrder, WalletID: walletID, MerchantOrderID: in.MerchantOrderID, MerchantName: in.MerchantName,
 		Description: in.Description, Asset: asset, CallbackURL: in.CallbackURL, Target: target, Value: new(big.Int),
@@ -332,7 +337,7 @@ func (b *Book) Create(apikey string, in CreateInput) (Order, error) {
 	en := &entry{o: o}
 	b.orders[o.ID] = en
 	id := o.ID
-	en.expiry = b.clk.At(o.ExpiredAt, func() { b.expire(id) })
+	en.expiry = clk.At(o.ExpiredAt, func() { b.expire(id) })
 	b.trimLocked()
 	return o.clone(), nil
 }
@@ -376,7 +381,7 @@ func (b *Book) Pay(id int64, value *big.Int, confirmations int64) (Order, error)
 		return Order{}, fmt.Errorf("%w: value and confirmations must not be negative", ErrInvalid)
 	}
 	o := &en.o
-	now := b.clk.Now()
+	now := b.Now(o.WalletID)
 	payments := append([]Payment(nil), o.Payments...)
 	for i := range payments {
 		if payments[i].Confirmations < confirmations {
@@ -433,7 +438,7 @@ func (b *Book) expire(id int64) {
 
 func (b *Book) setStatusLocked(en *entry, status string) {
 	en.o.Status = status
-	en.o.UpdatedAt = b.clk.Now()
+	en.o.UpdatedAt = b.Now(en.o.WalletID)
 	var urls []string
 	if m := b.merchants[en.o.WalletID]; m != nil {
 		urls = append(urls, m.Webhooks...)
@@ -493,7 +498,7 @@ func (b *Book) Restore(ms []Merchant, orders []Order) {
 		b.nextOrder = max(b.nextOrder, o.ID)
 		if o.Status == Pending {
 			id := o.ID
-			en.expiry = b.clk.At(o.ExpiredAt, func() { b.expire(id) })
+			en.expiry = b.clk.For(tenant.Merchant(o.WalletID)).At(o.ExpiredAt, func() { b.expire(id) })
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cryptomock/cryptomock/mockserver/internal/clock"
+	"github.com/cryptomock/cryptomock/mockserver/internal/tenant"
 )
 
 // Sentinel errors.
@@ -94,7 +95,8 @@ func New(clk *clock.Clock, cfg Config, hooks Hooks) *Engine {
 func (e *Engine) Create(o Order) Order {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now := e.clk.Now()
+	clk := e.clockOf(o.Partner)
+	now := clk.Now()
 	o.CreatedAt, o.UpdatedAt, o.ExpiresAt = now, now, now.Add(e.cfg.PaymentWindow)
 	o.State, o.PaymentState = StateWaitingForPayment, PaymentWalletCreated
 	o.Sent = new(big.Rat)
@@ -114,9 +116,9 @@ func (e *Engine) Create(o Order) Order {
 	bk := buyerKey(o.Partner, o.Email)
 	e.byBuyer[bk] = append(e.byBuyer[bk], o.ID)
 	id := o.ID
-	en.tasks = append(en.tasks, e.clk.At(o.ExpiresAt, func() { e.expire(id) }))
+	en.tasks = append(en.tasks, clk.At(o.ExpiresAt, func() { e.expire(id) }))
 	if e.cfg.Mode == ModeAuto {
-		en.tasks = append(en.tasks, e.clk.After(e.cfg.AutoPayAfter, func() { _, _ = e.Pay(id, nil) }))
+		en.tasks = append(en.tasks, clk.After(e.cfg.AutoPayAfter, func() { _, _ = e.Pay(id, nil) }))
 	}
 	e.hooks.Changed(en.o.clone())
 	return en.o.clone()
@@ -195,7 +197,7 @@ func (e *Engine) Pay(id string, amount *big.Rat) (Order, error) {
 	if amount.Sign() <= 0 {
 		return Order{}, fmt.Errorf("%w: nothing is due on this order: give coin_amount to send more", ErrInvalid)
 	}
-	now := e.clk.Now()
+	now := e.clockOf(o.Partner).Now()
 	o.Sent = new(big.Rat).Add(o.Sent, amount)
 	o.Payments = append(o.Payments, Payment{Amount: amount, At: now})
 	switch o.State {
@@ -404,10 +406,16 @@ func (e *Engine) setDeliveriesLocked(o *Order, state string) {
 	}
 }
 
+// clockOf is a partner's own time: expiries and deliveries follow it.
+func (e *Engine) clockOf(partner string) clock.View { return e.clk.For(tenant.Partner(partner)) }
+
+// Now is a partner's time.
+func (e *Engine) Now(partner string) time.Time { return e.clockOf(partner).Now() }
+
 // scheduleLocked runs f on the entry after d, under the engine lock, if the order still exists.
 func (e *Engine) scheduleLocked(en *entry, d time.Duration, f func(*entry)) {
 	id := en.o.ID
-	en.tasks = append(en.tasks, e.clk.After(d, func() {
+	en.tasks = append(en.tasks, e.clockOf(en.o.Partner).After(d, func() {
 		e.mu.Lock()
 		defer e.mu.Unlock()
 		if cur, ok := e.orders[id]; ok && cur == en {
@@ -424,7 +432,7 @@ func (e *Engine) cancelTasksLocked(en *entry) {
 }
 
 func (e *Engine) changedLocked(en *entry) {
-	en.o.UpdatedAt = e.clk.Now()
+	en.o.UpdatedAt = e.clockOf(en.o.Partner).Now()
 	e.hooks.Changed(en.o.clone())
 }
 
@@ -505,7 +513,7 @@ func (e *Engine) Restore(orders []Order) {
 		id := o.ID
 		switch o.State {
 		case StateWaitingForPayment:
-			en.tasks = append(en.tasks, e.clk.At(o.ExpiresAt, func() { e.expire(id) }))
+			en.tasks = append(en.tasks, e.clockOf(o.Partner).At(o.ExpiresAt, func() { e.expire(id) }))
 		case StatePaymentReceived:
 			e.scheduleLocked(en, e.cfg.ProcessingDelay, e.process)
 		case StateWaitingForDelivery:

@@ -16,6 +16,7 @@ import (
 	gen "github.com/cryptomock/cryptomock/gen/payscrypt"
 	"github.com/cryptomock/cryptomock/mockserver/internal/apierror"
 	"github.com/cryptomock/cryptomock/mockserver/internal/invoices"
+	"github.com/cryptomock/cryptomock/mockserver/internal/tenant"
 	"github.com/cryptomock/cryptomock/mockserver/internal/webhook"
 )
 
@@ -139,7 +140,7 @@ func (h *Handlers) notify(o invoices.Order, webhooks []string, status, kind stri
 	ids := []string{}
 	for _, url := range webhooks {
 		for i := 0; i < copies; i++ {
-			ids = append(ids, h.hooks.Send(url, body, webhook.Meta{OrderID: o.ID, WalletID: o.WalletID, OrderStatus: status, Kind: kind}))
+			ids = append(ids, h.hooks.Send(url, body, webhook.Meta{Tenant: tenant.Merchant(o.WalletID), OrderID: o.ID, WalletID: o.WalletID, OrderStatus: status, Kind: kind}))
 		}
 	}
 	return ids

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"math/big"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"rsc.io/qr"
@@ -27,43 +28,62 @@ body{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0
 #status{font-weight:600}.mock{border-top:1px solid #ddd;margin-top:1.5rem;padding-top:1rem}button{margin:.2rem .4rem .2rem 0;padding:.5rem .8rem}
 </style></head><body>
 <h1>Invoice {{.ID}}</h1>
+{{if .Merchant}}<p id="merchant">{{.Merchant}}</p>{{end}}
+{{if .Description}}<p id="description">{{.Description}}</p>{{end}}
 <p class="amount" id="amount">{{.Amount}} {{.Asset}}</p>
 <p>Send it to this {{.Chain}} address:</p>
 <p class="addr" id="address">{{.Address}}</p>
 {{if .QR}}<img id="qr" alt="QR code of the payment address" width="220" height="220" src="data:image/png;base64,{{.QR}}">{{else}}<p id="qr">(No QR code: this payment request is too long to draw one.)</p>{{end}}
 <p>Status: <span id="status">{{.Status}}</span> · received <span id="value">{{.Received}}</span> {{.Asset}} · confirmations <span id="conf">{{.Confirmations}}</span>/{{.TargetConfirmations}}</p>
+<p>Expires in <span id="countdown">{{.ExpiresIn}} s</span> (on the merchant's clock).</p>
+{{if .Callback}}<p id="back" hidden><a href="{{.Callback}}">Back to the shop</a></p>{{end}}
 <div class="mock"><p><strong>cryptomock</strong>: simulate what the chain would do.{{if .Locked}} (Disabled: this mock's control API needs a token.){{end}}</p>
 <button id="pay-full" {{if .Locked}}disabled{{end}}>Pay in full</button>
 <button id="pay-partial" {{if .Locked}}disabled{{end}}>Pay half</button>
 <button id="pay-late" {{if .Locked}}disabled{{end}}>Let it expire, then pay</button></div>
 <script nonce="{{.Nonce}}">
-const id = {{.ID}}, target = {{.Target}}, targetConf = {{.TargetConfirmations}}, expiresIn = {{.ExpiresIn}};
+const id = {{.ID}}, wallet = {{.Wallet}}, target = {{.Target}}, locked = {{.Locked}}, loaded = Date.now();
+let expiresIn = {{.ExpiresIn}}, received = {{.Value}}, final = false;
+const buttons = ['pay-full', 'pay-partial', 'pay-late'].map((b) => document.getElementById(b));
 async function control(path, body) {
   await fetch(path, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)});
-  refresh();
+  await refresh();
 }
-document.getElementById('pay-full').onclick = () => control('/__mock/payscrypt/orders/' + id + '/payments', {value: target, confirmations: targetConf});
-document.getElementById('pay-partial').onclick = () => control('/__mock/payscrypt/orders/' + id + '/payments', {value: (BigInt(target) / 2n).toString(), confirmations: 0});
-document.getElementById('pay-late').onclick = async () => {
-  await control('/__mock/clock/advance', {seconds: expiresIn + 1});
-  await control('/__mock/payscrypt/orders/' + id + '/payments', {value: target, confirmations: targetConf});
+const payments = '/__mock/payscrypt/orders/' + id + '/payments';
+// An empty body pays what is still due, fully confirmed.
+buttons[0].onclick = () => control(payments, {});
+buttons[1].onclick = () => control(payments, {value: ((BigInt(target) - BigInt(received)) / 2n).toString(), confirmations: 0});
+buttons[2].onclick = async () => {
+  await control('/__mock/clock/advance', {seconds: Math.max(expiresIn, 0) + 1, pg_wallet_id: wallet}); // this merchant's time only
+  await control(payments, {});
 };
 async function refresh() {
   const r = await fetch('/apis/pg/get_public_order', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({id: String(id)})});
   if (!r.ok) return;
   const o = (await r.json()).order;
-  document.getElementById('status').textContent = o.status || 'PENDING';
-  document.getElementById('value').textContent = units(o.value || '0');
+  const status = o.status || 'PENDING';
+  received = o.value || '0';
+  document.getElementById('status').textContent = status;
+  document.getElementById('value').textContent = units(received);
   document.getElementById('conf').textContent = o.confirmations || '0';
+  final = ['SUCCESSFUL', 'EXPIRED', 'CANCELED'].includes(status);
+  for (const b of buttons) b.disabled = locked || final;
+  const back = document.getElementById('back');
+  if (back) back.hidden = !final;
+}
+function tick() {
+  const left = expiresIn - Math.floor((Date.now() - loaded) / 1000);
+  document.getElementById('countdown').textContent = final ? '(final)' : left > 0 ? left + ' s' : 'now';
 }
 const decimals = {{.Decimals}};
 function units(v) { const s = v.padStart(decimals + 1, '0'); const whole = s.slice(0, -decimals), frac = s.slice(-decimals).replace(/0+$/, ''); return frac ? whole + '.' + frac : whole; }
-setInterval(refresh, 1000);
+refresh();
+setInterval(() => { refresh(); tick(); }, 1000);
 </script></body></html>`))
 
 // PageHandler serves GET /pay/{id}. locked tells whether the control API needs a token for
 // the request's listener.
-func (h *Handlers) PageHandler(locked func(*http.Request) bool, now func() int64) http.HandlerFunc {
+func (h *Handlers) PageHandler(locked func(*http.Request) bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 		o, gerr := h.book.Get(id)
@@ -75,17 +95,21 @@ func (h *Handlers) PageHandler(locked func(*http.Request) bool, now func() int64
 		if code, err := qr.Encode(paymentURI(o), qr.M); err == nil { // too long to draw: the page goes without
 			qrPNG = base64.StdEncoding.EncodeToString(code.PNG())
 		}
-		expiresIn := o.ExpiredAt.Unix() - now()
+		expiresIn := o.ExpiredAt.Unix() - h.book.Now(o.WalletID).Unix() // on the merchant's clock
 		if expiresIn < 0 {
 			expiresIn = 0
 		}
 		nonce := guard.SecureHTML(w)
+		callback := "" // only an absolute http(s) URL becomes a link (create_order refuses others)
+		if u, err := url.Parse(o.CallbackURL); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+			callback = o.CallbackURL
+		}
 		_ = pageTemplate.Execute(w, map[string]any{"Nonce": nonce,
-			"ID": o.ID, "Asset": o.Asset.Name, "Chain": o.Asset.Chain, "Address": o.Variants[0],
+			"ID": o.ID, "Wallet": o.WalletID, "Asset": o.Asset.Name, "Chain": o.Asset.Chain, "Address": o.Variants[0],
 			"Amount": units(o.Target, o.Asset.Decimals), "Received": units(o.Value, o.Asset.Decimals),
-			"Target": o.Target.String(), "Status": o.Status, "Confirmations": o.Confirmations,
+			"Target": o.Target.String(), "Value": o.Value.String(), "Status": o.Status, "Confirmations": o.Confirmations,
 			"TargetConfirmations": o.TargetConfirmations, "Decimals": o.Asset.Decimals, "ExpiresIn": expiresIn,
-			"QR": qrPNG, "Locked": locked(r),
+			"QR": qrPNG, "Locked": locked(r), "Description": o.Description, "Merchant": o.MerchantName, "Callback": callback,
 		})
 	}
 }

@@ -68,6 +68,7 @@ func intoControlAPI(u *url.URL) bool {
 
 // Meta describes what a delivery carries, for the log.
 type Meta struct {
+	Tenant      string // whose clock retries follow
 	OrderID     int64
 	WalletID    int64
 	OrderStatus string
@@ -203,7 +204,7 @@ func (d *Dispatcher) attempt(del *delivery) {
 	// Schedule before logging: whoever sees "retrying" in the log may advance the clock
 	// at once, and the retry must already be due by then.
 	defer d.record(del, status, latency, errText, "retrying")
-	d.retryAt(del, d.clk.Now().Add(d.cfg.Schedule[del.n-1]))
+	d.retryAt(del, d.clk.For(del.meta.Tenant).Now().Add(d.cfg.Schedule[del.n-1]))
 }
 
 // retryAt schedules the next attempt of del at virtual time at.
@@ -211,7 +212,7 @@ func (d *Dispatcher) retryAt(del *delivery, at time.Time) {
 	d.mu.Lock()
 	d.pending[del.id] = Pending{ID: del.id, URL: del.url, Body: del.body, Meta: del.meta, Attempts: del.n, Due: at}
 	d.mu.Unlock()
-	d.clk.At(at, func() {
+	d.clk.For(del.meta.Tenant).At(at, func() {
 		d.mu.Lock()
 		delete(d.pending, del.id)
 		if d.closed {
@@ -252,7 +253,7 @@ func (d *Dispatcher) record(del *delivery, status int, latency time.Duration, er
 	defer d.mu.Unlock()
 	d.seq++
 	d.log[d.next] = Attempt{Seq: d.seq, DeliveryID: del.id, URL: del.url, Attempt: del.n, Status: status, Latency: latency,
-		Error: errText, At: d.clk.Now(), Outcome: outcome, Meta: del.meta}
+		Error: errText, At: d.clk.For(del.meta.Tenant).Now(), Outcome: outcome, Meta: del.meta}
 	d.next = (d.next + 1) % len(d.log)
 	if d.next == 0 {
 		d.full = true

@@ -1,0 +1,11 @@
+// Package tenant names the mock's tenants, the owners of state and of a clock of their own: a
+// Cryptorefills partner (its X-Cr-Application) and a Payscrypt merchant (its pg_wallet_id).
+package tenant
+
+import "strconv"
+
+// Partner names a Cryptorefills partner.
+func Partner(id string) string { return "cryptorefills:" + id }
+
+// Merchant names a Payscrypt merchant.
+func Merchant(walletID int64) string { return "payscrypt:" + strconv.FormatInt(walletID, 10) }

@@ -25,15 +25,15 @@ import (
 const stateVersion = 1
 
 type state struct {
-	Version      int                 `json:"version"`
-	SavedAt      time.Time           `json:"saved_at"`
-	ClockOffset  time.Duration       `json:"clock_offset_ns"`
+	Version     int           `json:"version"`
+	SavedAt     time.Time     `json:"saved_at"`
+	ClockOffset time.Duration `json:"clock_offset_ns"`
 	// TenantOffsets are the tenants' own offsets on top of ClockOffset.
 	TenantOffsets map[string]time.Duration `json:"tenant_clock_offsets_ns,omitempty"`
-	Orders       []lifecycle.Order   `json:"cryptorefills_orders"`
-	Merchants    []invoices.Merchant `json:"payscrypt_merchants"`
-	Invoices     []invoices.Order    `json:"payscrypt_orders"`
-	PendingHooks []webhook.Pending   `json:"pending_webhooks"`
+	Orders        []lifecycle.Order        `json:"cryptorefills_orders"`
+	Merchants     []invoices.Merchant      `json:"payscrypt_merchants"`
+	Invoices      []invoices.Order         `json:"payscrypt_orders"`
+	PendingHooks  []webhook.Pending        `json:"pending_webhooks"`
 }
 
 func (s *Server) snapshot() state {

@@ -133,11 +133,8 @@ func run(id string, body func(ctx SpecContext, e *env)) {
 	if s.Writes {
 		labels = append(labels, "writes")
 	}
+	// No spec is Serial: a spec that jumps the clock moves only its own tenant's time.
 	decorators := []any{Label(labels...), SpecTimeout(60 * time.Second)}
-	if s.NeedsCap(scenarios.Clock) {
-		// The virtual clock is shared: a spec that jumps it runs alone, not beside others.
-		decorators = append(decorators, Serial)
-	}
 	It(s.ID+": "+s.Summary, append([]any{func(ctx SpecContext) {
 		if why := tgt.Why(s); why != "" {
 			Skip(why)

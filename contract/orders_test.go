@@ -63,8 +63,17 @@ func (e *env) crSteps(orderID string, steps []scenarios.Step) {
 	}
 }
 
+// advance moves the clock of this spec's own tenant only (its fresh partner, or its fresh
+// merchant for Payscrypt), so specs run in parallel on one mock and a developer's own orders
+// on a shared mock never expire because the suite ran.
 func (e *env) advance(seconds float64) {
-	resp, err := e.admin.AdvanceClockWithResponse(e.ctx, admingen.AdvanceRequest{Seconds: seconds})
+	body := admingen.AdvanceRequest{Seconds: seconds}
+	if e.s.API == "payscrypt" {
+		body.PgWalletId = ptr(e.creds.WalletID)
+	} else {
+		body.Partner = ptr(e.creds.Partner)
+	}
+	resp, err := e.admin.AdvanceClockWithResponse(e.ctx, body)
 	Expect(err).NotTo(HaveOccurred())
 	Expect(resp.StatusCode()).To(Equal(http.StatusOK), "advance the clock: %s", resp.Body)
 }

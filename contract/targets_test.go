@@ -1,6 +1,7 @@
 package contract_test
 
 import (
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -63,6 +64,46 @@ func TestSuiteAgainstOtherTargets(t *testing.T) {
 		}
 		if !strings.Contains(out, "lacks (it has no control API)") || !strings.Contains(out, "CONTRACT_LIVE_WRITES=1") {
 			t.Errorf("skips must give their reason:\n%s", tail(out))
+		}
+	})
+
+	t.Run("a developer's running mock keeps its orders", func(t *testing.T) {
+		// A developer's own order and invoice, pending, on the mock the suite then runs against:
+		// every spec moves only its own tenant's clock, so neither expires.
+		do := func(method, path, body string, hdr ...string) string {
+			req, _ := http.NewRequest(method, url+path, strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			for i := 0; i+1 < len(hdr); i += 2 {
+				req.Header.Set(hdr[i], hdr[i+1])
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var b strings.Builder
+			_, _ = io.Copy(&b, resp.Body)
+			return b.String()
+		}
+		dev := []string{"X-Cr-Application", "a-developer", "X-Cr-Version", "1.0"}
+		order := regexp.MustCompile(`"order_id":"([^"]+)"`).FindStringSubmatch(do("POST", "/v5/orders",
+			`{"email":"dev@example.com","payment":{"type":"via","payment_via":"USER_WALLET","coin":"USDC","network":"Solana"},"deliveries":[{"beneficiary_account":"dev@example.com","brand_name":"Airbnb","country_code":"US","denomination":"100 USD"}],"lang":"en"}`, dev...))
+		invoice := regexp.MustCompile(`"id":"(\d+)"`).FindStringSubmatch(do("POST", "/apis/pg/create_order",
+			`{"merchant_order_id":"dev-1","asset_name":"ETH","target_value":"1000","pg_wallet_id":1}`, "apikey", "test-apikey"))
+		if order == nil || invoice == nil {
+			t.Fatal("could not create the developer's order and invoice")
+		}
+		if out, err := child(map[string]string{"CONTRACT_TARGET": "mock", "CONTRACT_BASE_URL": url}); err != nil {
+			t.Fatalf("the suite against the running mock failed: %v\n%s", err, tail(out))
+		}
+		if got := do("GET", "/v5/orders/"+order[1], "", dev...); !strings.Contains(got, `"order_state":"WaitingForPayment"`) {
+			t.Errorf("the developer's order after the suite: %.300s", got)
+		}
+		if got := do("POST", "/apis/pg/get_public_order", `{"id":"`+invoice[1]+`"}`); !strings.Contains(got, "PENDING") {
+			t.Errorf("the developer's invoice after the suite: %.300s", got)
+		}
+		if got := do("GET", "/__mock/clock", ""); !strings.Contains(got, `"offset_seconds":0`) {
+			t.Errorf("the suite moved everyone's clock: %s", got)
 		}
 	})
 

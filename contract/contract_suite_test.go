@@ -4,7 +4,10 @@
 package contract_test
 
 import (
+	"context"
 	"encoding/json"
+	"flag"
+	"fmt"
 	"os"
 	"sort"
 	"sync"
@@ -42,6 +45,20 @@ func mustLoad() map[string]scenarios.Scenario {
 	return m
 }
 
+// TestMain makes -h list the suite's environment variables before the flags.
+func TestMain(m *testing.M) {
+	flag.CommandLine.Usage = func() {
+		w := flag.CommandLine.Output()
+		fmt.Fprintf(w, "The contract suite: the scenarios of scenarios/ against a target, every exchange checked against the specs.\n\nEnvironment:\n")
+		for _, v := range target.Variables {
+			fmt.Fprintf(w, "  %-45s %s\n", v[0], v[1])
+		}
+		fmt.Fprintf(w, "\nMore: README.md, \"Run the contract suite against your sandbox\". Flags:\n")
+		flag.PrintDefaults()
+	}
+	os.Exit(m.Run())
+}
+
 func TestContract(t *testing.T) {
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "Contract suite")
@@ -69,6 +86,9 @@ var _ = SynchronizedBeforeSuite(func() []byte {
 		return url, err
 	})
 	Expect(err).NotTo(HaveOccurred())
+	if err := t.Reachable(context.Background()); err != nil {
+		AbortSuite(err.Error()) // one line, at once, instead of a failure per spec
+	}
 	b, err := json.Marshal(t)
 	Expect(err).NotTo(HaveOccurred())
 	return b

@@ -84,7 +84,9 @@ func newEnv(ctx context.Context, s scenarios.Scenario) *env {
 	DeferCleanup(func() {
 		e.mu.Lock()
 		defer e.mu.Unlock()
-		if CurrentSpecReport().Failed() || len(e.violations) > 0 {
+		// A passing run is quiet: the transcript is shown for failures only (violations a fault
+		// provoked on purpose are tolerated, recorded, and not shown).
+		if CurrentSpecReport().Failed() || (len(e.violations) > 0 && !e.tolerate) {
 			AddReportEntry("transcript", strings.Join(e.transcript, "\n"))
 		}
 		if !e.tolerate {

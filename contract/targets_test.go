@@ -4,11 +4,13 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cryptomock/cryptomock/contract/internal/target"
 )
@@ -132,9 +134,35 @@ func TestSuiteAgainstOtherTargets(t *testing.T) {
 		ln, _ := net.Listen("tcp", "127.0.0.1:0")
 		gone := "http://" + ln.Addr().String()
 		ln.Close()
-		out, err := child(map[string]string{"CONTRACT_TARGET": "mock", "CONTRACT_BASE_URL": gone}, "-ginkgo.label-filter=catalogue")
-		if err == nil || !strings.Contains(out, "connection refused") {
+		begin := time.Now()
+		out, err := child(map[string]string{"CONTRACT_TARGET": "mock", "CONTRACT_BASE_URL": gone})
+		if err == nil || !strings.Contains(out, "cannot be reached") || !strings.Contains(out, "connection refused") {
 			t.Fatalf("want a failure naming the refused connection: %v\n%s", err, tail(out))
+		}
+		// One failure for the whole run, not one per spec; and a short output.
+		if n := strings.Count(out, "cannot be reached"); n > 3 || strings.Count(out, "\n") > 60 || strings.Contains(out, "77 Failed") {
+			t.Fatalf("an unreachable target should fail once, briefly (%d lines):\n%s", strings.Count(out, "\n"), tail(out))
+		}
+		t.Logf("unreachable target: failed in %v with %d lines of output", time.Since(begin).Round(time.Millisecond), strings.Count(out, "\n"))
+	})
+
+	t.Run("a wrong target", func(t *testing.T) {
+		other := httptest.NewServer(http.NotFoundHandler()) // something that is not a mock
+		defer other.Close()
+		out, err := child(map[string]string{"CONTRACT_TARGET": "mock", "CONTRACT_BASE_URL": other.URL})
+		if err == nil || !strings.Contains(out, "does not look like cryptomock") {
+			t.Fatalf("want a failure saying the target is not a mock: %v\n%s", err, tail(out))
+		}
+	})
+
+	t.Run("a passing run is quiet", func(t *testing.T) {
+		// The fault specs provoke spec violations on purpose: a green run shows none of them.
+		out, err := child(map[string]string{"CONTRACT_TARGET": "mock", "CONTRACT_BASE_URL": url}, "-ginkgo.label-filter=faults || sse || bad-request")
+		if err != nil {
+			t.Fatalf("%v\n%s", err, tail(out))
+		}
+		if strings.Contains(out, "SPEC VIOLATION") || strings.Contains(out, "transcript") {
+			t.Fatalf("a passing run printed transcripts or violations:\n%s", tail(out))
 		}
 	})
 }

@@ -6,11 +6,16 @@
 package target
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cryptomock/cryptomock/scenarios"
 )
@@ -31,6 +36,58 @@ type Target struct {
 	// How the target reaches the suite's webhook receiver, when not at its own address.
 	WebhookURL    string `json:"webhook_url"`
 	WebhookListen string `json:"webhook_listen"`
+}
+
+// Variables are the environment variables the suite reads, with what each means (for -h and
+// the README).
+var Variables = [][2]string{
+	{"CONTRACT_TARGET", "inproc (default: a mock in the process), mock or live"},
+	{"CONTRACT_BASE_URL", "mock: the running mock (both APIs and its control API), e.g. http://127.0.0.1:8080"},
+	{"CONTRACT_CONTROL_TOKEN", "mock: the control token, when the mock requires one"},
+	{"CONTRACT_CONTROL_TOKEN_FILE", "mock: a file holding the control token (control.token_file of the mock)"},
+	{"CONTRACT_PAYSCRYPT_URL", "mock: the Payscrypt listener, when it has its own (payscrypt.addr)"},
+	{"CRYPTOREFILLS_BASE_URL, PAYSCRYPT_BASE_URL", "live: where the APIs are"},
+	{"CR_PARTNER_ID, CR_APP_VERSION", "live: your partner headers"},
+	{"PAYSCRYPT_APIKEY, PAYSCRYPT_WALLET_ID", "live: your merchant"},
+	{"CONTRACT_LIVE_WRITES=1", "live: also run scenarios that create orders or invoices"},
+	{"CONTRACT_WEBHOOK_LISTEN, CONTRACT_WEBHOOK_URL", "where the suite's webhook receiver listens, and how the target reaches it"},
+}
+
+// Reachable checks, quickly, that every base URL of the target answers at all, and that a
+// mock target is a cryptomock (its health answers 200), so that a wrong or stopped target
+// fails in one line instead of once per spec.
+func (t Target) Reachable(ctx context.Context) error {
+	client := &http.Client{Timeout: 3 * time.Second}
+	if t.Name == "mock" {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, t.ControlURL+"/__mock/health", nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			return fmt.Errorf("the mock at %s cannot be reached: %v (is it running? CONTRACT_BASE_URL)", t.ControlURL, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("%s does not look like cryptomock: GET /__mock/health answered %d (CONTRACT_BASE_URL)", t.ControlURL, resp.StatusCode)
+		}
+	}
+	for _, base := range []string{t.CryptorefillsURL, t.PayscryptURL} {
+		if base == "" {
+			continue
+		}
+		u, err := url.Parse(base)
+		if err != nil || u.Host == "" {
+			return fmt.Errorf("%q is not a base URL", base)
+		}
+		host := u.Host
+		if u.Port() == "" {
+			host = net.JoinHostPort(u.Hostname(), map[string]string{"https": "443"}[u.Scheme]+map[string]string{"http": "80"}[u.Scheme])
+		}
+		conn, err := (&net.Dialer{Timeout: 3 * time.Second}).DialContext(ctx, "tcp", host)
+		if err != nil {
+			return fmt.Errorf("the target %s cannot be reached: %v", base, err)
+		}
+		conn.Close()
+	}
+	return nil
 }
 
 // ErrConfig is wrapped by every error about the suite's variables.

@@ -2,7 +2,6 @@ package mockserver
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -25,7 +24,7 @@ import (
 
 // The request pipeline, outermost first:
 //
-//	recoverer > limits > hosts > browsers > cors > record (journal) > controlToken
+//	recoverer > record (journal, log) > limits > hosts > browsers > cors > controlToken
 //	  > lenientHeaders > ServeMux
 //	  > generated parameter binding > operation (faults, spec validation) > strict handler
 //
@@ -280,30 +279,6 @@ func (s *Server) cors(next http.Handler) http.Handler {
 	})
 }
 
-// record writes upstream requests (not control calls) to the journal.
-func (s *Server) record(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/__mock/") {
-			next.ServeHTTP(w, r)
-			return
-		}
-		start := time.Now()
-		ex := &exchange{}
-		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex)))
-		partner, clk := crPartner(r), s.clock.For(tenant.Partner(crPartner(r)))
-		if apierror.ForPath(r.URL.Path) == apierror.Payscrypt {
-			partner, clk = s.merchantOf(r.Header.Get("apikey"))
-		}
-		status := sw.code()
-		if ex.dropped {
-			status = 0 // no answer at all
-		}
-		s.journal.Add(journal.Entry{Time: clk.Now(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
-			Status: status, Partner: partner, Operation: ex.operation, Duration: time.Since(start), Headers: journal.Headers(r.Header)})
-	})
-}
-
 // merchantOf names a Payscrypt tenant in the journal without its secret ("pg_wallet_id:N" for
 // a valid key, the key masked otherwise), with the merchant's clock.
 func (s *Server) merchantOf(apikey string) (string, clock.View) {
@@ -343,40 +318,4 @@ func (s *Server) lenientHeaders(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// statusWriter remembers the status. It keeps Flush (for code that asserts http.Flusher) and
-// Unwrap (for http.ResponseController: Flush, Hijack, deadlines).
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusWriter) Flush() {
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-func (w *statusWriter) code() int {
-	if w.status == 0 {
-		return http.StatusOK
-	}
-	return w.status
 }

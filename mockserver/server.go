@@ -130,7 +130,7 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 		schedule = append(schedule, time.Duration(d))
 	}
 	s.hooks = webhook.New(s.clock, webhook.Config{Schedule: schedule, Timeout: time.Duration(pc.Webhooks.Timeout),
-		LogCapacity: pc.Webhooks.LogCapacity, PerURLInFlight: pc.Webhooks.PerURLInFlight})
+		LogCapacity: pc.Webhooks.LogCapacity, PerURLInFlight: pc.Webhooks.PerURLInFlight, OnAttempt: s.logAttempt})
 	s.book = invoices.New(s.clock, time.Duration(pc.InvoiceWindow), cfg.Limits.MaxInvoices, invoices.Hooks{
 		Changed: func(o invoices.Order, urls []string) { s.ps.Changed(o, urls) }})
 	s.ps = payscrypt.New(s.book, s.hooks, pc.OmitDefaults, s.PayscryptURL)
@@ -168,8 +168,20 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 			Middlewares: []psgen.MiddlewareFunc{s.operation("payscrypt", specvalidate.New(psDoc), func(r *http.Request) string { return r.Header.Get("apikey") })}})
 	mux.HandleFunc("GET /pay/{id}", s.ps.PageHandler(s.policy.TokenRequired))
 	mux.HandleFunc("/", s.notFound)
-	s.handler = s.recoverer(s.limits(s.hosts(s.browsers(s.cors(s.record(s.controlToken(s.lenientHeaders(mux))))))))
+	s.handler = s.recoverer(s.record(s.limits(s.hosts(s.browsers(s.cors(s.controlToken(s.lenientHeaders(mux))))))))
 	return s, nil
+}
+
+// logAttempt logs a webhook attempt: delivered at info, anything else at warn.
+func (s *Server) logAttempt(a webhook.Attempt) {
+	level := slog.LevelInfo
+	if a.Outcome != "delivered" {
+		level = slog.LevelWarn
+	}
+	s.log.LogAttrs(context.Background(), level, "webhook", slog.String("delivery", a.DeliveryID), slog.String("url", a.URL),
+		slog.Int("attempt", a.Attempt), slog.Int("status", a.Status), slog.String("outcome", a.Outcome),
+		slog.Float64("latency_ms", float64(a.Latency.Microseconds())/1000), slog.Int64("order_id", a.OrderID),
+		slog.String("order_status", a.OrderStatus), slog.String("tenant", a.Tenant), slog.String("error", a.Error))
 }
 
 func toCatalogCountries(list []openapi.Country) []catalog.Country {

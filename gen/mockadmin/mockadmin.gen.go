@@ -350,14 +350,25 @@ type Journal struct {
 
 // JournalEntry defines model for JournalEntry.
 type JournalEntry struct {
-	DurationMs float64           `json:"duration_ms"`
-	Headers    map[string]string `json:"headers"`
-	Method     string            `json:"method"`
-	Operation  *string           `json:"operation,omitempty"`
-	Partner    string            `json:"partner"`
-	Path       string            `json:"path"`
-	Query      *string           `json:"query,omitempty"`
-	Seq        int64             `json:"seq"`
+	DurationMs float64 `json:"duration_ms"`
+
+	// Headers Request headers; apikey and Authorization values masked to their last four characters.
+	Headers   map[string]string `json:"headers"`
+	Method    string            `json:"method"`
+	Operation *string           `json:"operation,omitempty"`
+	Partner   string            `json:"partner"`
+	Path      string            `json:"path"`
+	Query     *string           `json:"query,omitempty"`
+
+	// Refusal For an answer of 400 or more, the reason the mock gave
+	Refusal *string `json:"refusal,omitempty"`
+
+	// RequestBody The first 4 KiB of the request body ("…" when cut)
+	RequestBody *string `json:"request_body,omitempty"`
+
+	// ResponseBody The first 4 KiB of a JSON response body; for other answers their content type in parentheses
+	ResponseBody *string `json:"response_body,omitempty"`
+	Seq          int64   `json:"seq"`
 
 	// Status HTTP status answered; 0 when the connection was dropped without an answer
 	Status int       `json:"status"`

@@ -44,6 +44,14 @@ func New(d Deps) *Handlers { return &Handlers{d: d} }
 
 func ptr[T any](v T) *T { return &v }
 
+// optional leaves an empty string out.
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
 // or returns *p, or def when p is nil (an optional field left out).
 func or[T any](p *T, def T) T {
 	if p == nil {
@@ -82,12 +90,8 @@ func (h *Handlers) GetJournal(_ context.Context, req gen.GetJournalRequestObject
 	for _, e := range h.d.Journal.Query(partner, prefix, limit) {
 		je := gen.JournalEntry{Seq: e.Seq, Time: e.Time.UTC(), Method: e.Method, Path: e.Path, Status: e.Status,
 			Partner: e.Partner, Headers: e.Headers, DurationMs: float64(e.Duration.Microseconds()) / 1000}
-		if e.Query != "" {
-			je.Query = ptr(e.Query)
-		}
-		if e.Operation != "" {
-			je.Operation = ptr(e.Operation)
-		}
+		je.Query, je.Operation = optional(e.Query), optional(e.Operation)
+		je.RequestBody, je.ResponseBody, je.Refusal = optional(e.RequestBody), optional(e.ResponseBody), optional(e.Refusal)
 		out.Entries = append(out.Entries, je)
 	}
 	return gen.GetJournal200JSONResponse(out), nil
@@ -113,13 +117,7 @@ func (h *Handlers) ArmFault(_ context.Context, req gen.ArmFaultRequestObject) (g
 
 func fault(f faults.Fault) gen.Fault {
 	out := gen.Fault{Id: f.ID, Kind: gen.FaultKind(f.Kind), Remaining: f.Remaining, Count: ptr(f.Count)}
-	opt := func(s string) *string {
-		if s == "" {
-			return nil
-		}
-		return ptr(s)
-	}
-	out.Partner, out.OrderId, out.Operation = opt(f.Partner), opt(f.OrderID), opt(f.Operation)
+	out.Partner, out.OrderId, out.Operation = optional(f.Partner), optional(f.OrderID), optional(f.Operation)
 	if f.LatencyMS > 0 {
 		out.LatencyMs = ptr(f.LatencyMS)
 	}

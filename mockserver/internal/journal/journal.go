@@ -19,6 +19,7 @@ const (
 	maxHeaderValue = 256
 	maxURLPart     = 1024 // path, and query, each
 	maxPartner     = 256
+	maxBody        = 4100 // request and response bodies each (the recorder keeps 4 KiB)
 	entryOverhead  = 160 // the fixed fields and the map's own cost, roughly
 )
 
@@ -37,11 +38,14 @@ type Entry struct {
 	Operation string
 	Duration  time.Duration
 	Headers   map[string]string
+	// The start of the bodies (the recorder bounds them), and the reason of a refusal.
+	RequestBody, ResponseBody, Refusal string
 }
 
 // size is what an entry costs, roughly, in bytes.
 func (e *Entry) size() int {
-	n := entryOverhead + len(e.Method) + len(e.Path) + len(e.Query) + len(e.Partner) + len(e.Operation)
+	n := entryOverhead + len(e.Method) + len(e.Path) + len(e.Query) + len(e.Partner) + len(e.Operation) +
+		len(e.RequestBody) + len(e.ResponseBody) + len(e.Refusal)
 	for k, v := range e.Headers {
 		n += len(k) + len(v) + 32
 	}
@@ -136,6 +140,8 @@ func (j *Journal) Add(e Entry) int64 {
 	e.Method, e.Operation = strings.Clone(cut(e.Method, 16)), strings.Clone(e.Operation)
 	e.Path, e.Query = strings.Clone(cut(e.Path, maxURLPart)), strings.Clone(cut(e.Query, maxURLPart))
 	e.Partner = strings.Clone(cut(e.Partner, maxPartner))
+	e.RequestBody, e.ResponseBody = cut(e.RequestBody, maxBody), cut(e.ResponseBody, maxBody)
+	e.Refusal = strings.Clone(cut(e.Refusal, maxHeaderValue*4))
 	size := e.size()
 	j.mu.Lock()
 	defer j.mu.Unlock()

@@ -26,6 +26,9 @@ type Config struct {
 	Timeout        time.Duration   // per attempt (real time)
 	LogCapacity    int             // attempts kept in the log
 	PerURLInFlight int             // concurrent attempts per receiver URL
+	// OnAttempt, when set, hears of every attempt once it is logged (the mock logs them). It
+	// runs on the delivering goroutine and must not block.
+	OnAttempt func(Attempt)
 }
 
 // DefaultSchedule retries after 10 s, 30 s, 1, 5, 15 and 60 minutes (the mock's choice: the
@@ -249,14 +252,19 @@ func (d *Dispatcher) post(del *delivery) (int, time.Duration, string) {
 }
 
 func (d *Dispatcher) record(del *delivery, status int, latency time.Duration, errText, outcome string) {
+	at := d.clk.For(del.meta.Tenant).Now()
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	d.seq++
-	d.log[d.next] = Attempt{Seq: d.seq, DeliveryID: del.id, URL: del.url, Attempt: del.n, Status: status, Latency: latency,
-		Error: errText, At: d.clk.For(del.meta.Tenant).Now(), Outcome: outcome, Meta: del.meta}
+	a := Attempt{Seq: d.seq, DeliveryID: del.id, URL: del.url, Attempt: del.n, Status: status, Latency: latency,
+		Error: errText, At: at, Outcome: outcome, Meta: del.meta}
+	d.log[d.next] = a
 	d.next = (d.next + 1) % len(d.log)
 	if d.next == 0 {
 		d.full = true
+	}
+	d.mu.Unlock()
+	if d.cfg.OnAttempt != nil {
+		d.cfg.OnAttempt(a)
 	}
 }
 

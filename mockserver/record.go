@@ -1,0 +1,173 @@
+package mockserver
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/cryptomock/cryptomock/mockserver/internal/apierror"
+	"github.com/cryptomock/cryptomock/mockserver/internal/journal"
+	"github.com/cryptomock/cryptomock/mockserver/internal/tenant"
+)
+
+// maxBodyKept is what the journal keeps of each request and response body.
+const maxBodyKept = 4096
+
+// record logs every request in one structured line (method, path, status, duration, tenant,
+// operationId, and for a refusal the reason the mock gave), and writes upstream requests (not
+// control calls) to the journal with the start of their bodies, so a failed integration can
+// be read after the fact.
+func (s *Server) record(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ex := &exchange{}
+		var reqBody capture
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = &teeBody{ReadCloser: r.Body, c: &reqBody}
+		}
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex)))
+
+		status := sw.code()
+		if ex.dropped {
+			status = 0 // no answer at all
+		}
+		control := strings.HasPrefix(r.URL.Path, "/__mock/")
+		partner, clk := crPartner(r), s.clock.For(tenant.Partner(crPartner(r)))
+		switch {
+		case control:
+			partner, clk = "", s.clock.For("")
+		case apierror.ForPath(r.URL.Path) == apierror.Payscrypt:
+			partner, clk = s.merchantOf(r.Header.Get("apikey"))
+		}
+		refusal := ""
+		if status >= 400 {
+			refusal = reasonOf(sw.body.buf)
+		}
+		took := time.Since(start)
+		if s.log.Enabled(r.Context(), slog.LevelInfo) {
+			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
+				slog.Int("status", status), slog.Float64("duration_ms", float64(took.Microseconds())/1000),
+				slog.String("tenant", partner), slog.String("operation", ex.operation), slog.String("refusal", refusal))
+		}
+		if control {
+			return
+		}
+		s.journal.Add(journal.Entry{Time: clk.Now(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
+			Status: status, Partner: partner, Operation: ex.operation, Duration: took, Headers: journal.Headers(r.Header),
+			RequestBody: reqBody.text(), ResponseBody: sw.body.text(), Refusal: refusal})
+	})
+}
+
+// reasonOf reads the explanation out of an error body of any of the three shapes:
+// Cryptorefills' moreDetails.reason (or its first problem), Payscrypt's and the control API's
+// message.
+func reasonOf(body []byte) string {
+	var e struct {
+		Detail      string `json:"detail"`
+		Message     string `json:"message"`
+		MoreDetails struct {
+			Reason string `json:"reason"`
+		} `json:"moreDetails"`
+		Problems []struct {
+			Problem string `json:"problem"`
+		} `json:"problems"`
+	}
+	if json.Unmarshal(body, &e) != nil {
+		return ""
+	}
+	switch {
+	case e.MoreDetails.Reason != "":
+		return e.MoreDetails.Reason
+	case len(e.Problems) > 0:
+		return e.Problems[0].Problem
+	case e.Message != "":
+		return e.Message
+	}
+	return e.Detail
+}
+
+// capture keeps the first maxBodyKept bytes of a body and counts the rest.
+type capture struct {
+	buf   []byte
+	total int
+	off   bool // not kept (an event stream, an image)
+	what  string
+}
+
+func (c *capture) add(p []byte) {
+	c.total += len(p)
+	if room := maxBodyKept - len(c.buf); room > 0 && !c.off {
+		c.buf = append(c.buf, p[:min(room, len(p))]...)
+	}
+}
+
+func (c *capture) text() string {
+	switch {
+	case c.total == 0:
+		return ""
+	case c.off:
+		return "(" + c.what + ")"
+	case c.total > len(c.buf):
+		return string(c.buf) + "…"
+	}
+	return string(c.buf)
+}
+
+// teeBody copies what the handler reads of a request body into a capture.
+type teeBody struct {
+	io.ReadCloser
+	c *capture
+}
+
+func (b *teeBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.c.add(p[:n])
+	return n, err
+}
+
+// statusWriter remembers the status and the start of a JSON body. It keeps Flush (for code
+// that asserts http.Flusher) and Unwrap (for http.ResponseController: Flush, Hijack,
+// deadlines).
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	body   capture
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+		if ct := w.Header().Get("Content-Type"); !strings.Contains(ct, "json") {
+			w.body.off, w.body.what = true, ct
+		}
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	w.body.add(b)
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *statusWriter) code() int {
+	if w.status == 0 {
+		return http.StatusOK
+	}
+	return w.status
+}

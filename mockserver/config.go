@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"os"
+	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
@@ -207,9 +210,21 @@ func LoadFile(path string) (Config, error) {
 	return Parse(b)
 }
 
-// Parse decodes YAML over the defaults and validates the result.
+// Parse decodes YAML over the defaults and validates the result. An unknown key is named by
+// its path, with the nearest known key suggested.
 func Parse(b []byte) (Config, error) {
 	c := Defaults()
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return Config{}, fmt.Errorf("%w: not YAML: %v", ErrConfig, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if len(doc.Content) > 0 {
+		var unknown []string
+		unknownKeys(doc.Content[0], reflect.TypeOf(c), "", &unknown)
+		if len(unknown) > 0 {
+			return Config{}, fmt.Errorf("%w: %s", ErrConfig, strings.Join(unknown, "; "))
+		}
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
@@ -221,12 +236,91 @@ func Parse(b []byte) (Config, error) {
 	return c, nil
 }
 
+// unknownKeys walks a YAML node along the Go type it decodes into and reports every mapping
+// key the type does not have, as "path: line N: unknown key; did you mean x?".
+func unknownKeys(n *yaml.Node, t reflect.Type, path string, out *[]string) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Implements(reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()) || reflect.PointerTo(t).Implements(reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()) {
+		return // decodes itself (durations)
+	}
+	switch {
+	case t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode:
+		fields := map[string]reflect.Type{}
+		for i := 0; i < t.NumField(); i++ {
+			if name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ","); name != "" && name != "-" {
+				fields[name] = t.Field(i).Type
+			}
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key := n.Content[i].Value
+			at := key
+			if path != "" {
+				at = path + "." + key
+			}
+			ft, ok := fields[key]
+			if !ok {
+				msg := fmt.Sprintf("%s (line %d): unknown key", at, n.Content[i].Line)
+				if near := nearest(key, fields); near != "" {
+					msg += "; did you mean " + near + "?"
+				}
+				*out = append(*out, msg)
+				continue
+			}
+			unknownKeys(n.Content[i+1], ft, at, out)
+		}
+	case t.Kind() == reflect.Slice && n.Kind == yaml.SequenceNode:
+		for i, item := range n.Content {
+			unknownKeys(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i), out)
+		}
+	}
+}
+
+// nearest is the known key closest to key in edit distance, if it is close enough to be a typo.
+func nearest(key string, known map[string]reflect.Type) string {
+	best, bestDist := "", len(key)/2+2
+	for k := range known {
+		if d := editDistance(strings.ToLower(key), k); d < bestDist || (d == bestDist && k < best) {
+			best, bestDist = k, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
 // Validate checks every value and reports all problems at once.
 func (c Config) Validate() error {
 	var probs []string
 	bad := func(format string, args ...any) { probs = append(probs, fmt.Sprintf(format, args...)) }
-	if c.Addr == "" {
-		bad("addr is empty")
+	for setting, addr := range map[string]string{"addr": c.Addr, "payscrypt.addr": c.Payscrypt.Addr} {
+		if addr == "" && setting == "payscrypt.addr" {
+			continue
+		}
+		if _, port, err := net.SplitHostPort(addr); err != nil {
+			bad("%s %q is not host:port (like 127.0.0.1:8080)", setting, addr)
+		} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			bad("%s %q: the port must be a number from 0 to 65535", setting, addr)
+		}
 	}
 	if c.Limits.MaxBodyBytes < 1024 {
 		bad("limits.max_body_bytes must be at least 1024")

@@ -50,9 +50,14 @@ func (s *Server) record(next http.Handler) http.Handler {
 		}
 		took := time.Since(start)
 		if s.log.Enabled(r.Context(), slog.LevelInfo) {
-			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
-				slog.Int("status", status), slog.Float64("duration_ms", float64(took.Microseconds())/1000),
-				slog.String("tenant", partner), slog.String("operation", ex.operation), slog.String("refusal", refusal))
+			attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", status),
+				slog.Float64("duration_ms", float64(took.Microseconds())/1000)}
+			for _, a := range []slog.Attr{slog.String("tenant", partner), slog.String("operation", ex.operation), slog.String("refusal", refusal)} {
+				if a.Value.String() != "" {
+					attrs = append(attrs, a)
+				}
+			}
+			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 		}
 		if control {
 			return

@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 
 	crgen "github.com/cryptomock/cryptomock/gen/cryptorefills"
@@ -146,6 +147,8 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.faults.Operations("cryptorefills", openapi.OperationIDs(crDoc))
+	s.faults.Operations("payscrypt", openapi.OperationIDs(psDoc))
 	adminHandlers := admin.New(admin.Deps{Version: Version, Clock: s.clock, Orders: s.cr.Engine(), Faults: s.faults,
 		Journal: s.journal, Reset: s.Reset, Invoices: s.book, Webhooks: s.hooks, Replay: s.ps.Replay})
 
@@ -167,6 +170,8 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 		psgen.StdHTTPServerOptions{BaseRouter: mux, ErrorHandlerFunc: s.badRequest,
 			Middlewares: []psgen.MiddlewareFunc{s.operation("payscrypt", specvalidate.New(psDoc), func(r *http.Request) string { return r.Header.Get("apikey") })}})
 	mux.HandleFunc("GET /pay/{id}", s.ps.PageHandler(s.policy.TokenRequired))
+	mux.HandleFunc("GET /__mock/{$}", s.serveControlIndex(controlIndex(adminDoc)))
+	mux.HandleFunc("GET /__mock/openapi/{name}", serveSpec)
 	mux.HandleFunc("/", s.notFound)
 	s.handler = s.recoverer(s.record(s.limits(s.hosts(s.browsers(s.cors(s.controlToken(s.lenientHeaders(mux))))))))
 	return s, nil
@@ -198,9 +203,9 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Open listens on the configured address and serves in the background. A busy port fails
 // here, at once.
 func (s *Server) Open() error {
-	ln, err := net.Listen("tcp", s.cfg.Addr)
+	ln, err := listen(s.cfg.Addr, "-addr")
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
+		return err
 	}
 	s.mu.Lock()
 	s.ln = ln
@@ -215,10 +220,10 @@ func (s *Server) Open() error {
 	s.psURL = s.publicURL
 	var extraLn net.Listener
 	if a := s.cfg.Payscrypt.Addr; a != "" {
-		if extraLn, err = net.Listen("tcp", a); err != nil {
+		if extraLn, err = listen(a, "payscrypt.addr"); err != nil {
 			s.mu.Unlock()
 			_ = ln.Close()
-			return fmt.Errorf("listen on %s (payscrypt.addr): %w", a, err)
+			return err
 		}
 		s.psURL = "http://" + extraLn.Addr().String()
 		s.extra = s.httpServer(extraLn)
@@ -255,6 +260,26 @@ func (s *Server) Open() error {
 		}
 	}()
 	return nil
+}
+
+// listen opens a listener; its failures are configuration errors, with a hint.
+func listen(addr, setting string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		return nil, fmt.Errorf("%w: %s: address already in use: another mock running? choose %s", ErrConfig, addr, setting)
+	case err != nil:
+		return nil, fmt.Errorf("%w: cannot listen on %s (%s): %v", ErrConfig, addr, setting, err)
+	}
+	return ln, nil
+}
+
+// DefaultMerchant is the first configured Payscrypt merchant, for the banner.
+func (s *Server) DefaultMerchant() (MerchantConfig, bool) {
+	if len(s.cfg.Payscrypt.Merchants) == 0 {
+		return MerchantConfig{}, false
+	}
+	return s.cfg.Payscrypt.Merchants[0], true
 }
 
 // httpServer serves the whole mock on ln, its connections marked with whether ln is loopback

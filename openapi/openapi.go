@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"sort"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -99,4 +100,18 @@ func Countries(doc *openapi3.T) ([]Country, error) {
 		return nil, fmt.Errorf("country list example: %w", err)
 	}
 	return out, nil
+}
+
+// OperationIDs lists the operationIds of a document, sorted.
+func OperationIDs(doc *openapi3.T) []string {
+	var out []string
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			if op.OperationID != "" {
+				out = append(out, op.OperationID)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }

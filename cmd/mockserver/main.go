@@ -35,16 +35,32 @@ func main() {
 func run(args []string, getenv func(string) string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
 	fs := flag.NewFlagSet("mockserver", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	addr := fs.String("addr", getenv("CRYPTOMOCK_ADDR"), "listen address (default 127.0.0.1:8080; env CRYPTOMOCK_ADDR)")
-	configPath := fs.String("config", getenv("CRYPTOMOCK_CONFIG"), "YAML configuration file (env CRYPTOMOCK_CONFIG)")
+	addr := fs.String("addr", getenv("CRYPTOMOCK_ADDR"), "listen address `host:port` (default 127.0.0.1:8080; env CRYPTOMOCK_ADDR)")
+	configPath := fs.String("config", getenv("CRYPTOMOCK_CONFIG"), "YAML configuration `file` (env CRYPTOMOCK_CONFIG; README \"Configuration\")")
 	seed := fs.Int64("seed", 0, "seed of the fake catalogue (default 1, or the config's)")
-	publicURL := fs.String("public-url", "", "base URL clients use to reach the mock, when not http://<addr>")
-	stateFile := fs.String("state-file", "", "keep orders, merchants, invoices and pending webhooks in this file across restarts")
-	allowedHosts := fs.String("allowed-hosts", getenv("CRYPTOMOCK_ALLOWED_HOSTS"), "comma-separated host names the mock answers to besides loopback and public_url (env CRYPTOMOCK_ALLOWED_HOSTS)")
-	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
-	probe := fs.String("probe", "", "check URL answers 200 and exit 0 (else 1): a health check for images without curl")
-	if err := fs.Parse(args); err != nil {
+	publicURL := fs.String("public-url", "", "base `URL` clients use to reach the mock, when not http://<addr>")
+	stateFile := fs.String("state-file", "", "keep orders, merchants, invoices, pending webhooks and clocks in this `file` across restarts")
+	allowedHosts := fs.String("allowed-hosts", getenv("CRYPTOMOCK_ALLOWED_HOSTS"), "comma-separated host `names` the mock answers to besides loopback and public_url (env CRYPTOMOCK_ALLOWED_HOSTS)")
+	logLevel := fs.String("log-level", "info", "debug, info (a line per request), warn or error")
+	logFormat := fs.String("log-format", "text", "text, or json for log collectors")
+	probe := fs.String("probe", "", "check `URL` answers 200 and exit 0 (else 1): a health check for images without curl")
+	version := fs.Bool("version", false, "print the version and exit")
+	fs.Usage = func() { usage(fs) }
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" {
+			fs.SetOutput(stdout)
+			usage(fs)
+			return 0
+		}
+	}
+	if len(args) == 1 && args[0] == "version" {
+		*version = true
+	} else if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *version {
+		fmt.Fprintf(stdout, "cryptomock %s\n", mockserver.Version)
+		return 0
 	}
 	if *probe != "" {
 		return probeURL(*probe, stderr)
@@ -56,6 +72,14 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, st
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		fmt.Fprintf(stderr, "mockserver: -log-level %q: use debug, info, warn or error\n", *logLevel)
+		return 2
+	}
+	newHandler, ok := map[string]func(io.Writer, *slog.HandlerOptions) slog.Handler{
+		"text": func(w io.Writer, o *slog.HandlerOptions) slog.Handler { return slog.NewTextHandler(w, o) },
+		"json": func(w io.Writer, o *slog.HandlerOptions) slog.Handler { return slog.NewJSONHandler(w, o) },
+	}[*logFormat]
+	if !ok {
+		fmt.Fprintf(stderr, "mockserver: -log-format %q: use text or json\n", *logFormat)
 		return 2
 	}
 
@@ -100,7 +124,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, st
 		// "Hostile soak") stays well under 256 MB of resident memory. GOMEMLIMIT overrides it.
 		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	log := slog.New(newHandler(stderr, &slog.HandlerOptions{Level: level}))
 	srv, err := mockserver.New(cfg, mockserver.WithLogger(log))
 	if err != nil {
 		fmt.Fprintf(stderr, "mockserver: %v\n", err)
@@ -133,10 +157,15 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, st
 const defaultMemoryLimit = 160 << 20
 
 func banner(w io.Writer, srv *mockserver.Server) {
-	u := srv.URL()
+	u, ps := srv.URL(), srv.PayscryptURL()
 	fmt.Fprintf(w, "cryptomock %s listening on %s\n", mockserver.Version, u)
-	fmt.Fprintf(w, "  Cryptorefills API  %s/v3/payment_vias, /v2/brands, /v5/orders ... (headers X-Cr-Application, X-Cr-Version)\n", u)
-	fmt.Fprintf(w, "  control API        %s/__mock/ (health, clock/advance, cryptorefills/orders/{id}/payments, faults, journal)\n", u)
+	fmt.Fprintf(w, "  Cryptorefills API  %s  (/v3/payment_vias, /v2/brands, /v5/orders ...; headers X-Cr-Application, X-Cr-Version)\n", u)
+	fmt.Fprintf(w, "  Payscrypt API      %s  (/apis/pg/create_order, /apis/pg/get_public_order)\n", ps)
+	fmt.Fprintf(w, "  payment page       %s/pay/{id}  (the redirect_url of every invoice)\n", ps)
+	if m, ok := srv.DefaultMerchant(); ok {
+		fmt.Fprintf(w, "  default merchant   pg_wallet_id %d, apikey %s\n", m.WalletID, m.APIKey)
+	}
+	fmt.Fprintf(w, "  control API        %s/__mock/  (index of the calls; specs at /__mock/openapi/{cryptorefills,payscrypt,mockadmin}.yaml)\n", u)
 	switch t := srv.ControlToken(); {
 	case t == "":
 		fmt.Fprintf(w, "  control API token  none needed: every listener is loopback, and browsers from other origins are refused\n")
@@ -147,6 +176,30 @@ func banner(w io.Writer, srv *mockserver.Server) {
 	}
 	fmt.Fprintf(w, "  try                curl -s %s/v3/payment_vias -H 'X-Cr-Application: me' -H 'X-Cr-Version: 1.0'\n", u)
 	fmt.Fprintln(w, "Ctrl-C stops it.")
+}
+
+// usage is -h: what the command does, its flags, its environment, where to read more.
+func usage(fs *flag.FlagSet) {
+	w := fs.Output()
+	fmt.Fprintf(w, `cryptomock %s: a mock of the Cryptorefills and Payscrypt APIs, with a control API.
+
+Usage: mockserver [flags]        (mockserver -version, mockserver version)
+
+Flags:
+`, mockserver.Version)
+	fs.PrintDefaults()
+	fmt.Fprint(w, `
+Environment (flags win):
+  CRYPTOMOCK_ADDR                 listen address
+  CRYPTOMOCK_CONFIG               YAML configuration file
+  CRYPTOMOCK_CONTROL_TOKEN        the control API's token (required on every listener when set)
+  CRYPTOMOCK_CONTROL_TOKEN_FILE   write the token in force to this file (mode 0600)
+  CRYPTOMOCK_ALLOWED_HOSTS        comma-separated host names to answer to
+  GOMEMLIMIT                      the Go runtime's soft memory limit (default here 160MiB)
+
+Exit codes: 0 after a clean shutdown, 1 when serving fails, 2 for a bad flag, setting or address.
+More: README.md (set-up, the control API, configuration, the security model).
+`)
 }
 
 func probeURL(url string, stderr io.Writer) int {

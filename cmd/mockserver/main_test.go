@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -43,6 +45,9 @@ func TestBadInvocationsExit2(t *testing.T) {
 		"state file is a directory":         {"-addr", "127.0.0.1:0", "-state-file", t.TempDir()},
 		"public URL not absolute":           {"-public-url", "mock.example"},
 		"allowed host with a port":          {"-allowed-hosts", "mock:8080"},
+		"addr nonsense":                     {"-addr", "nonsense"},
+		"port out of range":                 {"-addr", "127.0.0.1:99999"},
+		"bad log format":                    {"-log-format", "xml"},
 	}
 	for name, args := range cases {
 		var out, errOut syncBuffer
@@ -100,6 +105,136 @@ func TestBannerMasksAConfiguredToken(t *testing.T) {
 	}
 }
 
+func TestHelpAndVersion(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"--help"}, {"-help"}} {
+		var out, errOut syncBuffer
+		if code := run(args, noEnv, &out, &errOut, nil); code != 0 {
+			t.Errorf("%v: exit %d", args, code)
+		}
+		for _, want := range []string{"-addr", "-config", "-log-format", "CRYPTOMOCK_CONTROL_TOKEN", "CRYPTOMOCK_ALLOWED_HOSTS", "README.md", "Exit codes"} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("%v: help lacks %q", args, want)
+			}
+		}
+	}
+	for _, args := range [][]string{{"-version"}, {"version"}} {
+		var out, errOut syncBuffer
+		if code := run(args, noEnv, &out, &errOut, nil); code != 0 || !strings.HasPrefix(out.String(), "cryptomock ") {
+			t.Errorf("%v: exit %d, %q", args, code, out.String())
+		}
+	}
+}
+
+// TestMessagesNameTheProblem: a port in use and a misspelt setting say what is wrong and what
+// to do, and exit 2.
+func TestMessagesNameTheProblem(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	typo := filepath.Join(t.TempDir(), "typo.yaml")
+	if err := os.WriteFile(typo, []byte("cryptorefills:\n  lifecycle:\n    mod: auto\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, tc := range map[string]struct {
+		args []string
+		want string
+	}{
+		"port in use": {[]string{"-addr", busy.Addr().String()}, "address already in use: another mock running? choose -addr"},
+		"config typo": {[]string{"-config", typo}, "cryptorefills.lifecycle.mod (line 3): unknown key; did you mean mode?"},
+		"bad address": {[]string{"-addr", "nonsense"}, `addr "nonsense" is not host:port`},
+	} {
+		var out, errOut syncBuffer
+		if code := run(tc.args, noEnv, &out, &errOut, make(chan os.Signal)); code != 2 || !strings.Contains(errOut.String(), tc.want) {
+			t.Errorf("%s: exit %d, stderr %q; want %q", name, code, errOut.String(), tc.want)
+		}
+		if strings.Contains(errOut.String(), "struct {") {
+			t.Errorf("%s: a Go type in the message: %s", name, errOut.String())
+		}
+	}
+}
+
+// startRun runs the command with env until stop is sent; it returns the base URL.
+func startRun(t *testing.T, env map[string]string, args ...string) (url string, out, errOut *syncBuffer, stop func()) {
+	t.Helper()
+	out, errOut = &syncBuffer{}, &syncBuffer{}
+	sig := make(chan os.Signal, 1)
+	done := make(chan int, 1)
+	getenv := func(k string) string {
+		if v, ok := env[k]; ok {
+			return v
+		}
+		if k == "CRYPTOMOCK_ADDR" {
+			return "127.0.0.1:0"
+		}
+		return ""
+	}
+	go func() { done <- run(args, getenv, out, errOut, sig) }()
+	re := regexp.MustCompile(`listening on (http://\S+)`)
+	for i := 0; i < 300 && url == ""; i++ {
+		if m := re.FindStringSubmatch(out.String()); m != nil {
+			url = m[1]
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if url == "" {
+		t.Fatalf("no banner: %q %q", out.String(), errOut.String())
+	}
+	return url, out, errOut, func() { sig <- syscall.SIGTERM; <-done }
+}
+
+// TestRequestLogs: a line per request at the default level, with the refusal's reason; JSON
+// lines with -log-format json; silence with -log-level warn.
+func TestRequestLogs(t *testing.T) {
+	get := func(url string, hdr ...string) {
+		req, _ := http.NewRequest("GET", url, nil)
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	url, _, logs, stop := startRun(t, nil)
+	get(url+"/v3/payment_vias", "X-Cr-Application", "shop-1", "X-Cr-Version", "1.0")
+	get(url + "/v3/payment_vias") // refused: no partner headers
+	stop()
+	for _, want := range []string{"msg=request method=GET path=/v3/payment_vias status=200", "tenant=shop-1", "operation=listPaymentVias",
+		"status=400", "refusal=\"header parameter X-Cr-Application is required"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, logs.String())
+		}
+	}
+
+	url, _, logs, stop = startRun(t, nil, "-log-format", "json")
+	get(url+"/v3/payment_vias", "X-Cr-Application", "shop-1", "X-Cr-Version", "1.0")
+	stop()
+	var line struct {
+		Msg, Method, Path, Tenant, Operation string
+		Status                               int
+	}
+	for _, l := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		if strings.Contains(l, `"msg":"request"`) {
+			if err := json.Unmarshal([]byte(l), &line); err != nil {
+				t.Fatalf("not a JSON line: %q", l)
+			}
+		}
+	}
+	if line.Path != "/v3/payment_vias" || line.Status != 200 || line.Tenant != "shop-1" || line.Operation != "listPaymentVias" {
+		t.Fatalf("json request line: %+v\n%s", line, logs.String())
+	}
+
+	url, _, logs, stop = startRun(t, nil, "-log-level", "warn")
+	get(url+"/v3/payment_vias", "X-Cr-Application", "shop-1", "X-Cr-Version", "1.0")
+	stop()
+	if strings.Contains(logs.String(), "msg=request") {
+		t.Fatalf("-log-level warn still logs requests:\n%s", logs.String())
+	}
+}
+
 func TestServesAndStopsOnSignal(t *testing.T) {
 	var out, errOut syncBuffer
 	stop := make(chan os.Signal, 1)
@@ -122,7 +257,8 @@ func TestServesAndStopsOnSignal(t *testing.T) {
 	if url == "" {
 		t.Fatalf("no banner: %q %q", out.String(), errOut.String())
 	}
-	for _, want := range []string{"control API", "/__mock/", "X-Cr-Application"} {
+	for _, want := range []string{"control API", "/__mock/", "X-Cr-Application", "Payscrypt API", "/apis/pg/create_order", "/pay/{id}",
+		"apikey test-apikey", "cryptomock 0.1.0", "token  none needed"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("banner lacks %q", want)
 		}

@@ -5,6 +5,7 @@ package faults
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -47,6 +48,7 @@ type Registry struct {
 	seq      int
 	faults   []*Fault
 	problems map[string]*armed
+	ops      []string // the operations a fault may name, sorted; nil: any
 }
 
 type armed struct {
@@ -56,6 +58,19 @@ type armed struct {
 
 // New returns an empty registry.
 func New() *Registry { return &Registry{problems: map[string]*armed{}} }
+
+// Operations sets the operations a fault may name (operationIds, plain or qualified by their
+// API as "cryptorefills.getOrder"): a fault naming another is refused rather than armed to
+// never fire.
+func (r *Registry) Operations(api string, ids []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, id := range ids {
+		r.ops = append(r.ops, id, api+"."+id)
+	}
+	slices.Sort(r.ops)
+	r.ops = slices.Compact(r.ops)
+}
 
 // Valid reports whether kind names a fault.
 func Valid(kind string) bool {
@@ -74,6 +89,18 @@ func (r *Registry) Arm(f Fault) (Fault, error) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if f.Operation != "" && r.ops != nil {
+		if _, found := slices.BinarySearch(r.ops, f.Operation); !found {
+			var plain []string
+			for _, op := range r.ops {
+				if !strings.Contains(op, ".") {
+					plain = append(plain, op)
+				}
+			}
+			return Fault{}, fmt.Errorf("operation %q is not an operation of either API; use one of %s (or qualify it, e.g. cryptorefills.getOrder)",
+				f.Operation, strings.Join(plain, ", "))
+		}
+	}
 	r.seq++
 	f.ID = fmt.Sprintf("f%d", r.seq)
 	f.Remaining = f.Count

@@ -4,9 +4,11 @@ ADDR ?= 127.0.0.1:8080
 
 .PHONY: run test generate generate-check lint fmt-check vet staticcheck build bench bench-compare contract contract-mock contract-live contract-build
 
-## run: start the mock on its embedded defaults
+## run: build and start the mock on its embedded defaults. The recipe execs the binary, so
+## stopping make (Ctrl-C, or kill) stops the mock too; `go run` would leave it holding the port.
 run:
-	$(GO) run ./cmd/mockserver -addr $(ADDR)
+	$(GO) build -o bin/mockserver ./cmd/mockserver
+	exec bin/mockserver -addr $(ADDR) $(ARGS)
 
 ## test: every test, with the race detector
 test:

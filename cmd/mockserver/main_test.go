@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -282,5 +283,41 @@ func TestServesAndStopsOnSignal(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("no exit within 15s of SIGTERM")
+	}
+}
+
+// TestBuiltBinary checks exit codes and messages through the binary itself, as a user meets
+// them.
+func TestBuiltBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skips building the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "mockserver")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"-h"}, 0, "CRYPTOMOCK_ADDR"},
+		{[]string{"version"}, 0, "cryptomock 0.1.0"},
+		{[]string{"-addr", busy.Addr().String()}, 2, "another mock running? choose -addr"},
+		{[]string{"-addr", "127.0.0.1:99999"}, 2, "port must be a number from 0 to 65535"},
+		{[]string{"-public-url", "mock.example"}, 2, "public_url"},
+		{[]string{"-state-file", t.TempDir()}, 2, "is a directory"},
+	} {
+		cmd := exec.Command(bin, tc.args...)
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+		out, _ := cmd.CombinedOutput()
+		if code := cmd.ProcessState.ExitCode(); code != tc.code || !strings.Contains(string(out), tc.want) {
+			t.Errorf("%v: exit %d, want %d; output %q lacks %q", tc.args, code, tc.code, out, tc.want)
+		}
 	}
 }

@@ -20,7 +20,7 @@ const (
 	maxURLPart     = 1024 // path, and query, each
 	maxPartner     = 256
 	maxBody        = 4100 // request and response bodies each (the recorder keeps 4 KiB)
-	entryOverhead  = 160 // the fixed fields and the map's own cost, roughly
+	entryOverhead  = 160  // the fixed fields and the map's own cost, roughly
 )
 
 // Secret headers: their values are kept only as their last four characters.

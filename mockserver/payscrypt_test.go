@@ -256,18 +256,26 @@ func TestInvoiceLifecycleOverHTTP(t *testing.T) {
 	}
 }
 
-func TestWebhooksRetryUntil2xxAndReplays(t *testing.T) {
-	h := start(t)
-	s := newShop(t, h)
-	s.fail = 2
+// failingWebhook registers a shop that answers 500 to its first fail webhooks, cancels a new
+// invoice (one webhook), and waits for the first attempt. attempts counts them in the log.
+func failingWebhook(t *testing.T, h *harness, fail int) (s *shop, o invoice, attempts func() int) {
+	t.Helper()
+	s = newShop(t, h)
+	s.fail = fail
 	h.admin("POST", "/__mock/payscrypt/webhooks", obj{"pg_wallet_id": 1, "url": s.URL})
-	_, o, _, _ := h.createInvoice("test-apikey", hoodie)
+	_, o, _, _ = h.createInvoice("test-apikey", hoodie)
 	h.admin("POST", "/__mock/payscrypt/orders/"+o.ID+"/cancel", nil)
-	attempts := func() int {
+	attempts = func() int {
 		_, b := h.admin("GET", "/__mock/payscrypt/webhooks/deliveries?order_id="+o.ID, nil)
 		return strings.Count(string(b), `"delivery_id"`)
 	}
 	waitUntil(t, "first attempt", func() bool { return attempts() == 1 })
+	return s, o, attempts
+}
+
+func TestWebhooksRetryUntil2xxAndReplays(t *testing.T) {
+	h := start(t)
+	s, o, attempts := failingWebhook(t, h, 2)
 	h.advance(10) // default schedule: 10 s, then 30 s
 	waitUntil(t, "second attempt", func() bool { return attempts() == 2 })
 	h.advance(30)

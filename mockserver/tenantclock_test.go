@@ -101,16 +101,7 @@ func TestTenantClocks(t *testing.T) {
 // another tenant does not bring it, moving the merchant does.
 func TestWebhookRetriesFollowTheMerchantsClock(t *testing.T) {
 	h := start(t)
-	s := newShop(t, h)
-	s.fail = 1
-	h.admin("POST", "/__mock/payscrypt/webhooks", obj{"pg_wallet_id": 1, "url": s.URL})
-	_, o, _, _ := h.createInvoice("test-apikey", hoodie)
-	h.admin("POST", "/__mock/payscrypt/orders/"+o.ID+"/cancel", nil)
-	attempts := func() int {
-		_, b := h.admin("GET", "/__mock/payscrypt/webhooks/deliveries?order_id="+o.ID, nil)
-		return strings.Count(string(b), `"delivery_id"`)
-	}
-	waitUntil(t, "first attempt", func() bool { return attempts() == 1 })
+	_, _, attempts := failingWebhook(t, h, 1)
 	h.admin("POST", "/__mock/clock/advance", obj{"seconds": 60, "partner": "someone-else"})
 	time.Sleep(100 * time.Millisecond) // a wrongly fired retry would show by now
 	if n := attempts(); n != 1 {

@@ -45,7 +45,7 @@ type Clock struct {
 	mu      sync.Mutex
 	global  time.Duration
 	tenants map[string]*tenant
-	top     tenantHeap // tenants with tasks, by the base time their earliest task is due
+	top     heapOf[*tenant] // tenants with tasks, by the base time their earliest task is due
 	seq     uint64
 	timer   *time.Timer
 	closed  bool
@@ -60,16 +60,16 @@ type Clock struct {
 type tenant struct {
 	name   string
 	offset time.Duration
-	tasks  taskHeap
+	tasks  heapOf[*entry]
 	index  int // in Clock.top; -1 when absent
 }
 
 // due is the base time at which the tenant's earliest task falls due.
-func (t *tenant) due() time.Time { return t.tasks[0].at.Add(-t.offset) }
+func (t *tenant) due() time.Time { return t.tasks.items[0].at.Add(-t.offset) }
 
 // New returns a clock at real time (every offset zero).
 func New() *Clock {
-	c := &Clock{real: time.Now, tenants: map[string]*tenant{}}
+	c := &Clock{real: time.Now, tenants: map[string]*tenant{}, top: newTenantHeap()}
 	c.timer = time.AfterFunc(time.Hour, c.runDue)
 	c.timer.Stop()
 	return c
@@ -98,7 +98,7 @@ func (c *Clock) tenantLocked(name string) (*tenant, error) {
 	if len(c.tenants) >= MaxTenants {
 		return nil, fmt.Errorf("%w (%d): reset the mock", ErrTooManyTenants, MaxTenants)
 	}
-	t := &tenant{name: name, index: -1}
+	t := &tenant{name: name, index: -1, tasks: newTaskHeap()}
 	c.tenants[name] = t
 	return t, nil
 }
@@ -107,14 +107,14 @@ func (c *Clock) tenantLocked(name string) (*tenant, error) {
 // and forgets a tenant that has nothing left to remember.
 func (c *Clock) fixLocked(t *tenant) {
 	switch {
-	case len(t.tasks) > 0 && t.index >= 0:
+	case t.tasks.Len() > 0 && t.index >= 0:
 		heap.Fix(&c.top, t.index)
-	case len(t.tasks) > 0:
+	case t.tasks.Len() > 0:
 		heap.Push(&c.top, t)
 	case t.index >= 0:
 		heap.Remove(&c.top, t.index)
 	}
-	if len(t.tasks) == 0 && t.offset == 0 {
+	if t.tasks.Len() == 0 && t.offset == 0 {
 		delete(c.tenants, t.name)
 	}
 }
@@ -190,7 +190,7 @@ func (c *Clock) Advance(d time.Duration) (time.Time, error) {
 		c.mu.Lock()
 		c.pinned = time.Time{}
 		now := c.real().Add(c.global)
-		if len(c.top) == 0 || c.top[0].due().After(target) {
+		if c.top.Len() == 0 || c.top.items[0].due().After(target) {
 			if target.After(now) {
 				c.global += target.Sub(now)
 			}
@@ -198,7 +198,7 @@ func (c *Clock) Advance(d time.Duration) (time.Time, error) {
 			c.mu.Unlock()
 			return target, nil
 		}
-		t := c.top[0]
+		t := c.top.items[0]
 		due := t.due()
 		e := heap.Pop(&t.tasks).(*entry)
 		c.fixLocked(t)
@@ -248,7 +248,7 @@ func (c *Clock) AdvanceTenant(name string, d time.Duration) (time.Time, error) {
 		c.pinned = time.Time{}
 		base := c.real().Add(c.global)
 		now := base.Add(t.offset)
-		if len(t.tasks) == 0 || t.tasks[0].at.After(target) {
+		if t.tasks.Len() == 0 || t.tasks.items[0].at.After(target) {
 			if target.After(now) {
 				t.offset += target.Sub(now)
 			}
@@ -304,11 +304,11 @@ func (c *Clock) Close() {
 
 func (c *Clock) dropAllLocked() {
 	for _, t := range c.tenants {
-		for _, e := range t.tasks {
+		for _, e := range t.tasks.items {
 			e.index = -1
 		}
 	}
-	c.tenants, c.top = map[string]*tenant{}, nil
+	c.tenants, c.top = map[string]*tenant{}, newTenantHeap()
 	c.timer.Stop()
 }
 
@@ -345,7 +345,7 @@ func (c *Clock) Pending() int {
 	defer c.mu.Unlock()
 	n := 0
 	for _, t := range c.tenants {
-		n += len(t.tasks)
+		n += t.tasks.Len()
 	}
 	return n
 }
@@ -392,11 +392,11 @@ func (v View) After(d time.Duration, f func()) Task { return v.At(v.Now().Add(d)
 
 // rearmLocked points the real timer at the earliest task of any tenant.
 func (c *Clock) rearmLocked() {
-	if len(c.top) == 0 {
+	if c.top.Len() == 0 {
 		c.timer.Stop()
 		return
 	}
-	wait := c.top[0].due().Sub(c.baseLocked())
+	wait := c.top.items[0].due().Sub(c.baseLocked())
 	if wait < 0 {
 		wait = 0
 	}
@@ -410,12 +410,12 @@ func (c *Clock) runDue() {
 	for {
 		c.mu.Lock()
 		now := c.real().Add(c.global)
-		if len(c.top) == 0 || c.top[0].due().After(now) {
+		if c.top.Len() == 0 || c.top.items[0].due().After(now) {
 			c.rearmLocked()
 			c.mu.Unlock()
 			return
 		}
-		t := c.top[0]
+		t := c.top.items[0]
 		e := heap.Pop(&t.tasks).(*entry)
 		c.fixLocked(t)
 		c.mu.Unlock()
@@ -431,59 +431,52 @@ type entry struct {
 	index  int
 }
 
-type taskHeap []*entry
-
-func (h taskHeap) Len() int { return len(h) }
-func (h taskHeap) Less(i, j int) bool {
-	if h[i].at.Equal(h[j].at) {
-		return h[i].seq < h[j].seq
-	}
-	return h[i].at.Before(h[j].at)
-}
-func (h taskHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].index = i
-	h[j].index = j
-}
-func (h *taskHeap) Push(x any) {
-	e := x.(*entry)
-	e.index = len(*h)
-	*h = append(*h, e)
-}
-func (h *taskHeap) Pop() any {
-	old := *h
-	e := old[len(old)-1]
-	old[len(old)-1] = nil
-	e.index = -1
-	*h = old[:len(old)-1]
-	return e
+// heapOf is a binary heap that keeps each item's position in it, for Fix and Remove.
+type heapOf[T interface{ setIndex(int) }] struct {
+	items []T
+	less  func(a, b T) bool
 }
 
-type tenantHeap []*tenant
-
-func (h tenantHeap) Len() int { return len(h) }
-func (h tenantHeap) Less(i, j int) bool {
-	a, b := h[i].due(), h[j].due()
-	if a.Equal(b) {
-		return h[i].tasks[0].seq < h[j].tasks[0].seq
-	}
-	return a.Before(b)
+func (h *heapOf[T]) Len() int           { return len(h.items) }
+func (h *heapOf[T]) Less(i, j int) bool { return h.less(h.items[i], h.items[j]) }
+func (h *heapOf[T]) Swap(i, j int) {
+	h.items[i], h.items[j] = h.items[j], h.items[i]
+	h.items[i].setIndex(i)
+	h.items[j].setIndex(j)
 }
-func (h tenantHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].index = i
-	h[j].index = j
+func (h *heapOf[T]) Push(x any) {
+	t := x.(T)
+	t.setIndex(len(h.items))
+	h.items = append(h.items, t)
 }
-func (h *tenantHeap) Push(x any) {
-	t := x.(*tenant)
-	t.index = len(*h)
-	*h = append(*h, t)
-}
-func (h *tenantHeap) Pop() any {
-	old := *h
-	t := old[len(old)-1]
-	old[len(old)-1] = nil
-	t.index = -1
-	*h = old[:len(old)-1]
+func (h *heapOf[T]) Pop() any {
+	var zero T
+	t := h.items[len(h.items)-1]
+	h.items[len(h.items)-1] = zero
+	h.items = h.items[:len(h.items)-1]
+	t.setIndex(-1)
 	return t
+}
+
+func (e *entry) setIndex(i int)  { e.index = i }
+func (t *tenant) setIndex(i int) { t.index = i }
+
+// Tasks by due time, then by the order they were scheduled.
+func newTaskHeap() heapOf[*entry] {
+	return heapOf[*entry]{less: func(a, b *entry) bool {
+		if a.at.Equal(b.at) {
+			return a.seq < b.seq
+		}
+		return a.at.Before(b.at)
+	}}
+}
+
+// Tenants by the base time their earliest task falls due.
+func newTenantHeap() heapOf[*tenant] {
+	return heapOf[*tenant]{less: func(a, b *tenant) bool {
+		if x, y := a.due(), b.due(); !x.Equal(y) {
+			return x.Before(y)
+		}
+		return a.tasks.items[0].seq < b.tasks.items[0].seq
+	}}
 }

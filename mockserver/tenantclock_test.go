@@ -127,3 +127,25 @@ func TestStateFileKeepsTenantClocks(t *testing.T) {
 		t.Fatalf("after a restart the global clock is %+v", c)
 	}
 }
+
+// TestHeartbeatsFollowThePartnersClock: with ten minutes between heartbeats, moving another
+// partner's clock sends none; moving this partner's by ten minutes (the order stays open)
+// sends one at once.
+func TestHeartbeatsFollowThePartnersClock(t *testing.T) {
+	h := start(t, func(c *mockserver.Config) { c.Cryptorefills.Stream.Heartbeat = mockserver.Duration(10 * time.Minute) })
+	o := h.create(orderBody())
+	s := h.subscribe(o.OrderID, "")
+	if f, err := s.next(false); err != nil || f.Event != "message" {
+		t.Fatalf("first frame: %+v %v", f, err)
+	}
+	h.admin("POST", "/__mock/clock/advance", obj{"seconds": 7200, "partner": h.partner + "-someone-else"})
+	select {
+	case fe := <-s.frames:
+		t.Fatalf("a frame after another partner's clock moved: %+v", fe)
+	case <-time.After(200 * time.Millisecond):
+	}
+	h.admin("POST", "/__mock/clock/advance", obj{"seconds": 601, "partner": h.partner})
+	if f, err := s.next(true); err != nil || !f.Comment {
+		t.Fatalf("want a heartbeat after the partner's ten minutes, got %+v %v", f, err)
+	}
+}

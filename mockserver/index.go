@@ -87,5 +87,5 @@ func serveSpec(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	apierror.Write(w, r.URL.Path, http.StatusNotFound, "no spec "+name+"; the specs are "+strings.Join(openapi.Names, ", "))
+	apierror.WriteAdmin(w, http.StatusNotFound, "no spec "+name+"; the specs are "+strings.Join(openapi.Names, ", "))
 }

@@ -8,24 +8,20 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/cryptomock/cryptomock/mockserver/internal/apierror"
-	"github.com/cryptomock/cryptomock/mockserver/internal/clock"
 	"github.com/cryptomock/cryptomock/mockserver/internal/faults"
-	"github.com/cryptomock/cryptomock/mockserver/internal/journal"
 	"github.com/cryptomock/cryptomock/mockserver/internal/specvalidate"
-	"github.com/cryptomock/cryptomock/mockserver/internal/tenant"
+	"github.com/cryptomock/cryptomock/mockserver/internal/upstream"
 	"github.com/cryptomock/cryptomock/mockserver/internal/webhook"
 )
 
 // The request pipeline, outermost first:
 //
-//	recoverer > record (journal, log) > limits > hosts > browsers > cors > controlToken
-//	  > lenientHeaders > ServeMux
+//	recoverer > resolve (API and tenant, from the registry) > record (journal, log) > limits
+//	  > hosts > browsers > cors > controlToken > ServeMux
 //	  > generated parameter binding > operation (faults, spec validation) > strict handler
 //
 // Every wrapper of the ResponseWriter keeps Flush and Unwrap, so event streams are flushed
@@ -39,20 +35,34 @@ type exchange struct {
 
 type exchangeKey struct{}
 
-func crPartner(r *http.Request) string { return r.Header.Get("X-Cr-Application") }
+// resolve puts the request's API and tenant into its context, once, for every layer after it,
+// and lets the API adjust the request before it is routed.
+func (s *Server) resolve(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a := s.apis.ForPath(r.URL.Path); a.Before != nil {
+			a.Before(r)
+		}
+		next.ServeHTTP(w, r.WithContext(upstream.With(r.Context(), s.apis.Resolve(r))))
+	})
+}
 
-// operation runs for a routed upstream or control operation: it arms faults and validates the
-// request against the spec.
-func (s *Server) operation(api string, v *specvalidate.Validator, partnerOf func(*http.Request) string) func(http.Handler) http.Handler {
+// fail answers a generic error in the shape of the API the path belongs to.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, reason string) {
+	s.apis.ForPath(r.URL.Path).Error(w, status, reason)
+}
+
+// operation runs for a routed operation of API a: it arms faults (not on the control API) and
+// validates the request against the spec.
+func (s *Server) operation(a *upstream.API, v *specvalidate.Validator) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			op := v.Operation(r)
 			if ex, ok := r.Context().Value(exchangeKey{}).(*exchange); ok {
 				ex.operation = op
 			}
-			if api == "admin" {
+			if a.Control {
 				assumeJSON(r)
-			} else if s.injectFault(w, r, api, op, partnerOf(r)) {
+			} else if s.injectFault(w, r, a.Name, op, upstream.From(r.Context()).Tenant.Key) {
 				return
 			}
 			if reason := notUTF8(r); reason != "" {
@@ -62,12 +72,12 @@ func (s *Server) operation(api string, v *specvalidate.Validator, partnerOf func
 			if err := v.Validate(r.Context(), r); err != nil {
 				var tooLarge *http.MaxBytesError
 				if errors.As(err, &tooLarge) {
-					apierror.Write(w, r.URL.Path, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", tooLarge.Limit))
+					s.fail(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", tooLarge.Limit))
 					return
 				}
 				if errors.Is(err, os.ErrDeadlineExceeded) {
 					w.Header().Set("Connection", "close")
-					apierror.Write(w, r.URL.Path, http.StatusRequestTimeout, fmt.Sprintf("the request body did not arrive within %s (limits.read_body_timeout)", time.Duration(s.cfg.Limits.ReadBodyTimeout)))
+					s.fail(w, r, http.StatusRequestTimeout, fmt.Sprintf("the request body did not arrive within %s (limits.read_body_timeout)", time.Duration(s.cfg.Limits.ReadBodyTimeout)))
 					return
 				}
 				p := specvalidate.Explain(err)
@@ -140,23 +150,12 @@ func (s *Server) injectFault(w http.ResponseWriter, r *http.Request, api, op, pa
 		}
 		panic(http.ErrAbortHandler) // cannot hijack (HTTP/2): abort the stream instead
 	}
-	apierror.Write(w, r.URL.Path, f.Status, fmt.Sprintf("injected fault %s: %s answers %d", f.ID, op, f.Status))
+	s.fail(w, r, f.Status, fmt.Sprintf("injected fault %s: %s answers %d", f.ID, op, f.Status))
 	return true
 }
 
 func (s *Server) renderBadRequest(w http.ResponseWriter, r *http.Request, reason, in, field string) {
-	if apierror.ForPath(r.URL.Path) == apierror.Cryptorefills {
-		extra := map[string]any{}
-		if in != "" {
-			extra["in"] = in
-		}
-		if field != "" {
-			extra["field"] = field
-		}
-		apierror.WriteJSON(w, http.StatusBadRequest, apierror.NewCR(http.StatusBadRequest, apierror.BadRequest, reason, extra))
-		return
-	}
-	apierror.Write(w, r.URL.Path, http.StatusBadRequest, reason)
+	s.apis.ForPath(r.URL.Path).Refuse(w, reason, in, field)
 }
 
 // badRequest renders errors of the generated parameter binding and body decoding.
@@ -173,11 +172,11 @@ func (s *Server) badRequest(w http.ResponseWriter, r *http.Request, err error) {
 
 func (s *Server) internalError(w http.ResponseWriter, r *http.Request, err error) {
 	s.log.Error("handler failed", "path", r.URL.Path, "err", err)
-	apierror.Write(w, r.URL.Path, http.StatusInternalServerError, "the mock failed to answer: "+err.Error())
+	s.fail(w, r, http.StatusInternalServerError, "the mock failed to answer: "+err.Error())
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	apierror.Write(w, r.URL.Path, http.StatusNotFound, fmt.Sprintf("no operation %s %s in this API", r.Method, r.URL.Path))
+	s.fail(w, r, http.StatusNotFound, fmt.Sprintf("no operation %s %s in this API", r.Method, r.URL.Path))
 }
 
 // recoverer is the last resort: a panic answers 500 in the API's shape and is logged.
@@ -189,7 +188,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 					panic(v)
 				}
 				s.log.Error("panic", "path", r.URL.Path, "panic", fmt.Sprint(v))
-				apierror.Write(w, r.URL.Path, http.StatusInternalServerError, "internal error in the mock; please report it")
+				s.fail(w, r, http.StatusInternalServerError, "internal error in the mock; please report it")
 			}
 		}()
 		next.ServeHTTP(w, r)
@@ -202,7 +201,7 @@ func (s *Server) limits(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > s.cfg.Limits.MaxBodyBytes {
 			w.Header().Set("Connection", "close")
-			apierror.Write(w, r.URL.Path, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", s.cfg.Limits.MaxBodyBytes))
+			s.fail(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", s.cfg.Limits.MaxBodyBytes))
 			return
 		}
 		if r.Body != nil && r.Body != http.NoBody {
@@ -224,7 +223,7 @@ func (s *Server) hosts(next http.Handler) http.Handler {
 			if len(host) > 100 {
 				host = host[:100] + "…"
 			}
-			apierror.Write(w, r.URL.Path, http.StatusBadRequest, fmt.Sprintf(
+			s.fail(w, r, http.StatusBadRequest, fmt.Sprintf(
 				"this mock does not answer to host %q: use 127.0.0.1 or localhost, set public_url, or add the name to allowed_hosts", host))
 			return
 		}
@@ -237,16 +236,16 @@ func (s *Server) hosts(next http.Handler) http.Handler {
 // (403, no CORS), preflights included.
 func (s *Server) browsers(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.HasPrefix(r.URL.Path, "/__mock/") {
+		if !upstream.From(r.Context()).API.Control {
 			next.ServeHTTP(w, r)
 			return
 		}
 		if r.Header.Get(webhook.DeliveryHeader) != "" {
-			apierror.Write(w, r.URL.Path, http.StatusForbidden, "a webhook delivery of this mock cannot use its control API")
+			s.fail(w, r, http.StatusForbidden, "a webhook delivery of this mock cannot use its control API")
 			return
 		}
 		if ok, reason := s.policy.BrowserAllowed(r); !ok {
-			apierror.Write(w, r.URL.Path, http.StatusForbidden, reason)
+			s.fail(w, r, http.StatusForbidden, reason)
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -279,22 +278,13 @@ func (s *Server) cors(next http.Handler) http.Handler {
 	})
 }
 
-// merchantOf names a Payscrypt tenant in the journal without its secret ("pg_wallet_id:N" for
-// a valid key, the key masked otherwise), with the merchant's clock.
-func (s *Server) merchantOf(apikey string) (string, clock.View) {
-	if w, ok := s.book.WalletOf(apikey); ok {
-		return "pg_wallet_id:" + strconv.FormatInt(w, 10), s.clock.For(tenant.Merchant(w))
-	}
-	return journal.Mask(apikey), s.clock.For(clock.Global)
-}
-
 // controlToken guards the control API where the token is required (guard.Policy.TokenRequired:
 // every listener beyond loopback, every listener when configured). Health stays open for probes.
 func (s *Server) controlToken(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/__mock/") && r.URL.Path != "/__mock/health" && s.policy.TokenRequired(r) {
+		if upstream.From(r.Context()).API.Control && r.URL.Path != "/__mock/health" && s.policy.TokenRequired(r) {
 			if !s.policy.TokenValid(r) {
-				apierror.Write(w, r.URL.Path, http.StatusUnauthorized, "the control API needs Authorization: Bearer <token> (control.token or CRYPTOMOCK_CONTROL_TOKEN)")
+				s.fail(w, r, http.StatusUnauthorized, "the control API needs Authorization: Bearer <token> (control.token or CRYPTOMOCK_CONTROL_TOKEN)")
 				return
 			}
 		}
@@ -302,20 +292,3 @@ func (s *Server) controlToken(next http.Handler) http.Handler {
 	})
 }
 
-// lenientHeaders fills missing partner headers when configured to, as the live API tolerates.
-func (s *Server) lenientHeaders(next http.Handler) http.Handler {
-	if !s.cfg.Cryptorefills.LenientHeaders {
-		return next
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if apierror.ForPath(r.URL.Path) == apierror.Cryptorefills {
-			if r.Header.Get("X-Cr-Application") == "" {
-				r.Header.Set("X-Cr-Application", "anonymous")
-			}
-			if r.Header.Get("X-Cr-Version") == "" {
-				r.Header.Set("X-Cr-Version", "unknown")
-			}
-		}
-		next.ServeHTTP(w, r)
-	})
-}

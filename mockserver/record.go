@@ -9,9 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cryptomock/cryptomock/mockserver/internal/apierror"
 	"github.com/cryptomock/cryptomock/mockserver/internal/journal"
-	"github.com/cryptomock/cryptomock/mockserver/internal/tenant"
+	"github.com/cryptomock/cryptomock/mockserver/internal/upstream"
 )
 
 // maxBodyKept is what the journal keeps of each request and response body.
@@ -36,14 +35,8 @@ func (s *Server) record(next http.Handler) http.Handler {
 		if ex.dropped {
 			status = 0 // no answer at all
 		}
-		control := strings.HasPrefix(r.URL.Path, "/__mock/")
-		partner, clk := crPartner(r), s.clock.For(tenant.Partner(crPartner(r)))
-		switch {
-		case control:
-			partner, clk = "", s.clock.For("")
-		case apierror.ForPath(r.URL.Path) == apierror.Payscrypt:
-			partner, clk = s.merchantOf(r.Header.Get("apikey"))
-		}
+		req := upstream.From(r.Context())
+		control, partner := req.API != nil && req.API.Control, req.Tenant.Label
 		refusal := ""
 		if status >= 400 {
 			refusal = reasonOf(sw.body.buf)
@@ -62,7 +55,7 @@ func (s *Server) record(next http.Handler) http.Handler {
 		if control {
 			return
 		}
-		s.journal.Add(journal.Entry{Time: clk.Now(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
+		s.journal.Add(journal.Entry{Time: s.clock.For(req.Tenant.Clock).Now(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
 			Status: status, Partner: partner, Operation: ex.operation, Duration: took, Headers: journal.Headers(r.Header),
 			RequestBody: reqBody.text(), ResponseBody: sw.body.text(), Refusal: refusal})
 	})

@@ -22,9 +22,6 @@ import (
 	"syscall"
 	"time"
 
-	crgen "github.com/cryptomock/cryptomock/gen/cryptorefills"
-	admingen "github.com/cryptomock/cryptomock/gen/mockadmin"
-	psgen "github.com/cryptomock/cryptomock/gen/payscrypt"
 	"github.com/cryptomock/cryptomock/mockserver/internal/admin"
 	"github.com/cryptomock/cryptomock/mockserver/internal/catalog"
 	"github.com/cryptomock/cryptomock/mockserver/internal/clock"
@@ -39,6 +36,7 @@ import (
 	"github.com/cryptomock/cryptomock/mockserver/internal/payscrypt"
 	"github.com/cryptomock/cryptomock/mockserver/internal/specvalidate"
 	"github.com/cryptomock/cryptomock/mockserver/internal/tenant"
+	"github.com/cryptomock/cryptomock/mockserver/internal/upstream"
 	"github.com/cryptomock/cryptomock/mockserver/internal/webhook"
 	"github.com/cryptomock/cryptomock/openapi"
 )
@@ -60,6 +58,7 @@ type Server struct {
 	hooks   *webhook.Dispatcher
 	handler http.Handler
 	policy  guard.Policy
+	apis    *upstream.Registry
 
 	mu        sync.Mutex
 	ln        net.Listener
@@ -93,10 +92,6 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 		o(s)
 	}
 	crDoc, err := openapi.Load(openapi.Cryptorefills)
-	if err != nil {
-		return nil, err
-	}
-	adminDoc, err := openapi.Load(openapi.MockAdmin)
 	if err != nil {
 		return nil, err
 	}
@@ -143,37 +138,27 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 			return nil, err
 		}
 	}
-	psDoc, err := openapi.Load(openapi.Payscrypt)
-	if err != nil {
-		return nil, err
-	}
-	s.faults.Operations("cryptorefills", openapi.OperationIDs(crDoc))
-	s.faults.Operations("payscrypt", openapi.OperationIDs(psDoc))
 	adminHandlers := admin.New(admin.Deps{Version: Version, Clock: s.clock, Orders: s.cr.Engine(), Faults: s.faults,
 		Journal: s.journal, Reset: s.Reset, Invoices: s.book, Webhooks: s.hooks, Replay: s.ps.Replay})
 
+	s.apis = upstream.New(adminHandlers.API(), s.ps.API(s.policy.TokenRequired), s.cr.API(cfg.Cryptorefills.LenientHeaders))
 	mux := http.NewServeMux()
-	crValidator, adminValidator := specvalidate.New(crDoc), specvalidate.New(adminDoc)
-	crgen.HandlerWithOptions(
-		crgen.NewStrictHandlerWithOptions(s.cr, nil, crgen.StrictHTTPServerOptions{
-			RequestErrorHandlerFunc: s.badRequest, ResponseErrorHandlerFunc: s.internalError}),
-		crgen.StdHTTPServerOptions{BaseRouter: mux, ErrorHandlerFunc: s.badRequest,
-			Middlewares: []crgen.MiddlewareFunc{s.operation("cryptorefills", crValidator, crPartner)}})
-	admingen.HandlerWithOptions(
-		admingen.NewStrictHandlerWithOptions(adminHandlers, nil, admingen.StrictHTTPServerOptions{
-			RequestErrorHandlerFunc: s.badRequest, ResponseErrorHandlerFunc: s.internalError}),
-		admingen.StdHTTPServerOptions{BaseRouter: mux, ErrorHandlerFunc: s.badRequest,
-			Middlewares: []admingen.MiddlewareFunc{s.operation("admin", adminValidator, func(*http.Request) string { return "" })}})
-	psgen.HandlerWithOptions(
-		psgen.NewStrictHandlerWithOptions(s.ps, []psgen.StrictMiddlewareFunc{payscrypt.WithAPIKey}, psgen.StrictHTTPServerOptions{
-			RequestErrorHandlerFunc: s.badRequest, ResponseErrorHandlerFunc: s.internalError}),
-		psgen.StdHTTPServerOptions{BaseRouter: mux, ErrorHandlerFunc: s.badRequest,
-			Middlewares: []psgen.MiddlewareFunc{s.operation("payscrypt", specvalidate.New(psDoc), func(r *http.Request) string { return r.Header.Get("apikey") })}})
-	mux.HandleFunc("GET /pay/{id}", s.ps.PageHandler(s.policy.TokenRequired))
-	mux.HandleFunc("GET /__mock/{$}", s.serveControlIndex(controlIndex(adminDoc)))
-	mux.HandleFunc("GET /__mock/openapi/{name}", serveSpec)
+	for _, a := range s.apis.All() {
+		doc, err := openapi.Load(a.Spec)
+		if err != nil {
+			return nil, err
+		}
+		a.Mount(upstream.MountOptions{Mux: mux, Operation: s.operation(a, specvalidate.New(doc)),
+			BadRequest: s.badRequest, InternalError: s.internalError})
+		if a.Control {
+			mux.HandleFunc("GET /__mock/{$}", s.serveControlIndex(controlIndex(doc)))
+			mux.HandleFunc("GET /__mock/openapi/{name}", serveSpec)
+		} else {
+			s.faults.Operations(a.Name, openapi.OperationIDs(doc)) // faults may name only these
+		}
+	}
 	mux.HandleFunc("/", s.notFound)
-	s.handler = s.recoverer(s.record(s.limits(s.hosts(s.browsers(s.cors(s.controlToken(s.lenientHeaders(mux))))))))
+	s.handler = s.recoverer(s.resolve(s.record(s.limits(s.hosts(s.browsers(s.cors(s.controlToken(mux))))))))
 	return s, nil
 }
 

@@ -1,7 +1,8 @@
-// Package apierror renders every error the mock answers, in the shape of the API the request
-// was for: Cryptorefills' `{status, detail, moreDetails}`, Payscrypt's grpc-gateway error with
-// `grpc-code` / `grpc-message` headers, or the control API's `{error, message}`. No handler
-// writes an error body by itself.
+// Package apierror renders every error the mock answers, in the shape of each API:
+// Cryptorefills' `{status, detail, moreDetails}`, Payscrypt's grpc-gateway error with
+// `grpc-code` / `grpc-message` headers, or the control API's `{error, message}`. Which API a
+// request is for is the registry's business (package upstream). No handler writes an error
+// body by itself.
 package apierror
 
 import (
@@ -10,27 +11,6 @@ import (
 	"strconv"
 	"strings"
 )
-
-// API names whose error shape applies.
-type API int
-
-// The APIs the mock serves.
-const (
-	Cryptorefills API = iota
-	Payscrypt
-	Admin
-)
-
-// ForPath tells which API a path belongs to.
-func ForPath(path string) API {
-	switch {
-	case strings.HasPrefix(path, "/__mock/"):
-		return Admin
-	case strings.HasPrefix(path, "/apis/pg/"):
-		return Payscrypt
-	}
-	return Cryptorefills
-}
 
 // Codes for HTTP-level Cryptorefills errors that are the mock's own.
 const (
@@ -154,16 +134,20 @@ type AdminError struct {
 	Message string `json:"message"`
 }
 
-// Write renders a generic error (a status and a reason) in the shape of the API of path.
-func Write(w http.ResponseWriter, path string, status int, reason string) {
-	switch ForPath(path) {
-	case Admin:
-		WriteJSON(w, status, AdminError{Error: adminCode(status), Message: reason})
-	case Payscrypt:
-		WriteGRPC(w, GRPCFromHTTPStatus(status), reason)
-	default:
-		WriteJSON(w, status, NewCR(status, crDetail(status), reason, nil))
-	}
+// WriteCR answers a generic Cryptorefills error: {status, detail, moreDetails: {reason}}.
+func WriteCR(w http.ResponseWriter, status int, reason string) {
+	WriteJSON(w, status, NewCR(status, crDetail(status), reason, nil))
+}
+
+// WriteGRPCStatus answers a generic Payscrypt error for an HTTP status, through the gRPC code
+// grpc-gateway maps to it.
+func WriteGRPCStatus(w http.ResponseWriter, status int, reason string) {
+	WriteGRPC(w, GRPCFromHTTPStatus(status), reason)
+}
+
+// WriteAdmin answers a control API error: {error, message}.
+func WriteAdmin(w http.ResponseWriter, status int, reason string) {
+	WriteJSON(w, status, AdminError{Error: adminCode(status), Message: reason})
 }
 
 func crDetail(status int) string {

@@ -1,0 +1,53 @@
+package cryptorefills
+
+import (
+	"net/http"
+
+	gen "github.com/cryptomock/cryptomock/gen/cryptorefills"
+	"github.com/cryptomock/cryptomock/mockserver/internal/apierror"
+	"github.com/cryptomock/cryptomock/mockserver/internal/tenant"
+	"github.com/cryptomock/cryptomock/mockserver/internal/upstream"
+	"github.com/cryptomock/cryptomock/openapi"
+)
+
+// API is the Cryptorefills partner API's definition for the registry: it owns every path no
+// other API claims, its tenant is the partner (X-Cr-Application). With lenient set, requests
+// without the partner headers are accepted, as the live API does (api-facts A2).
+func (h *Handlers) API(lenient bool) *upstream.API {
+	a := &upstream.API{
+		Name: "cryptorefills", Spec: openapi.Cryptorefills,
+		Tenant: func(r *http.Request) upstream.Tenant {
+			p := r.Header.Get("X-Cr-Application")
+			return upstream.Tenant{Clock: tenant.Partner(p), Label: p, Key: p}
+		},
+		Error: apierror.WriteCR,
+		Invalid: func(w http.ResponseWriter, reason, in, field string) {
+			extra := map[string]any{}
+			if in != "" {
+				extra["in"] = in
+			}
+			if field != "" {
+				extra["field"] = field
+			}
+			apierror.WriteJSON(w, http.StatusBadRequest, apierror.NewCR(http.StatusBadRequest, apierror.BadRequest, reason, extra))
+		},
+		Mount: func(o upstream.MountOptions) {
+			gen.HandlerWithOptions(
+				gen.NewStrictHandlerWithOptions(h, nil, gen.StrictHTTPServerOptions{
+					RequestErrorHandlerFunc: o.BadRequest, ResponseErrorHandlerFunc: o.InternalError}),
+				gen.StdHTTPServerOptions{BaseRouter: o.Mux, ErrorHandlerFunc: o.BadRequest,
+					Middlewares: []gen.MiddlewareFunc{gen.MiddlewareFunc(o.Operation)}})
+		},
+	}
+	if lenient {
+		a.Before = func(r *http.Request) {
+			if r.Header.Get("X-Cr-Application") == "" {
+				r.Header.Set("X-Cr-Application", "anonymous")
+			}
+			if r.Header.Get("X-Cr-Version") == "" {
+				r.Header.Set("X-Cr-Version", "unknown")
+			}
+		}
+	}
+	return a
+}

@@ -1,0 +1,113 @@
+// Package upstream is the registry of the APIs the mock serves: each has one definition (its
+// name, spec, base paths, how a request's tenant is read, how its errors look, how it mounts),
+// and the server is built by looping over them. Adding an API or a flavour of one is one
+// definition in the package that owns it and one line where the registry is built.
+package upstream
+
+import (
+	"context"
+	"net/http"
+	"strings"
+)
+
+// Tenant is who a request belongs to.
+type Tenant struct {
+	Clock string // the name of the tenant's clock (package tenant); "" for the global one
+	Label string // how the journal and the log name it: never a secret
+	Key   string // what faults and armed problems match on (the partner id; Payscrypt's apikey)
+}
+
+// MountOptions is what every generated router takes.
+type MountOptions struct {
+	Mux *http.ServeMux
+	// Operation runs for every routed operation: faults, then validation against the spec.
+	Operation     func(http.Handler) http.Handler
+	BadRequest    func(http.ResponseWriter, *http.Request, error) // binding and decoding errors
+	InternalError func(http.ResponseWriter, *http.Request, error) // a handler's own failure
+}
+
+// API is one API the mock serves.
+type API struct {
+	Name     string
+	Spec     string   // the embedded spec (openapi.Cryptorefills, ...)
+	Prefixes []string // path prefixes it owns; the API with none owns every other path
+	Control  bool     // the mock's own control API: not journaled, guarded from browsers
+	// Tenant reads who a request belongs to; nil: nobody in particular.
+	Tenant func(*http.Request) Tenant
+	// Error answers a generic error (a status and a reason) in the API's own shape.
+	Error func(w http.ResponseWriter, status int, reason string)
+	// Invalid answers a request that breaks the spec (400), naming where ("body", "query" ...)
+	// and which field when known; nil: Error with 400.
+	Invalid func(w http.ResponseWriter, reason, in, field string)
+	// Before, when set, adjusts a request before it is routed (e.g. default headers).
+	Before func(*http.Request)
+	Mount  func(MountOptions)
+}
+
+// Refuse answers a request that breaks the spec in the API's shape.
+func (a *API) Refuse(w http.ResponseWriter, reason, in, field string) {
+	if a.Invalid != nil {
+		a.Invalid(w, reason, in, field)
+		return
+	}
+	a.Error(w, http.StatusBadRequest, reason)
+}
+
+// Registry is every API the mock serves.
+type Registry struct {
+	apis []*API
+	def  *API
+}
+
+// New builds a registry; exactly one API should own no prefix (the default).
+func New(apis ...*API) *Registry {
+	r := &Registry{apis: apis}
+	for _, a := range apis {
+		if len(a.Prefixes) == 0 {
+			r.def = a
+		}
+	}
+	return r
+}
+
+// All lists the APIs in the order given.
+func (r *Registry) All() []*API { return r.apis }
+
+// ForPath returns the API a path belongs to.
+func (r *Registry) ForPath(path string) *API {
+	for _, a := range r.apis {
+		for _, p := range a.Prefixes {
+			if strings.HasPrefix(path, p) {
+				return a
+			}
+		}
+	}
+	return r.def
+}
+
+// Request is what the registry knows of a request, put into its context once.
+type Request struct {
+	API    *API
+	Tenant Tenant
+}
+
+type ctxKey struct{}
+
+// Resolve finds a request's API and tenant.
+func (r *Registry) Resolve(req *http.Request) Request {
+	a := r.ForPath(req.URL.Path)
+	out := Request{API: a}
+	if a.Tenant != nil {
+		out.Tenant = a.Tenant(req)
+	}
+	return out
+}
+
+// With puts a resolved request into a context.
+func With(ctx context.Context, r Request) context.Context { return context.WithValue(ctx, ctxKey{}, r) }
+
+// From reads the resolved request from a context (the zero Request when none was put there).
+func From(ctx context.Context) Request {
+	r, _ := ctx.Value(ctxKey{}).(Request)
+	return r
+}

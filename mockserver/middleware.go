@@ -291,4 +291,3 @@ func (s *Server) controlToken(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
-

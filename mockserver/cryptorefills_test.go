@@ -2,11 +2,15 @@ package mockserver_test
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/cryptomock/cryptomock/mockserver"
 	"github.com/cryptomock/cryptomock/openapi"
@@ -352,5 +356,48 @@ func TestBadOrderRequests(t *testing.T) {
 	}
 	if status, b := h.req("POST", "/v5/orders", `{}`, "Content-Type", "text/plain"); status != 400 {
 		t.Errorf("wrong content type: %d %s", status, b)
+	}
+}
+
+// TestSpendingLimitHoldsUnderConcurrency: 32 connections create 100 USD orders for one user
+// at once; the 5,000 USD daily limit admits exactly 50, as it does one at a time. (Checking
+// the limit and storing the order were two steps: six trials gave 50 to 53.)
+func TestSpendingLimitHoldsUnderConcurrency(t *testing.T) {
+	h := start(t)
+	body := mustJSON(orderBody(withField("email", "spender@example.com")))
+	var created, refused atomic.Int64
+	var wg sync.WaitGroup
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 32}, Timeout: 30 * time.Second}
+	for c := 0; c < 32; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 4; i++ {
+				req, _ := http.NewRequest("POST", h.url+"/v5/orders", strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("X-Cr-Application", h.partner)
+				req.Header.Set("X-Cr-Version", "1.0")
+				resp, err := client.Do(req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				switch {
+				case resp.StatusCode == http.StatusCreated:
+					created.Add(1)
+				case resp.StatusCode == http.StatusUnprocessableEntity && strings.Contains(string(b), "DAILY_SPENDING_LIMIT_EXCEEDED"):
+					refused.Add(1)
+				default:
+					t.Errorf("%d %s", resp.StatusCode, b)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	client.CloseIdleConnections() // connections dialled in a race and never used would hold the shutdown
+	if created.Load() != 50 || refused.Load() != 128-50 {
+		t.Fatalf("%d orders created and %d refused, want exactly 50 under the 5,000 USD daily limit", created.Load(), refused.Load())
 	}
 }

@@ -11,6 +11,7 @@ import (
 	gen "github.com/cryptomock/cryptomock/gen/cryptorefills"
 	"github.com/cryptomock/cryptomock/mockserver/internal/apierror"
 	"github.com/cryptomock/cryptomock/mockserver/internal/catalog"
+	"github.com/cryptomock/cryptomock/mockserver/internal/lifecycle"
 	"github.com/cryptomock/cryptomock/mockserver/internal/money"
 )
 
@@ -219,13 +220,10 @@ func (h *Handlers) evaluate(partner string, req gen.OrderRequest) (*quote, probl
 			money.Format(q.fiatUSD, 2), money.Trim(h.rules.MaxOrderUSD, 2)), map[string]any{"maximum_usd": money.Trim(h.rules.MaxOrderUSD, 2)})
 	}
 	now := h.engine.Now(partner)
-	if spent := h.engine.SpentUSD(partner, q.email, now.Add(-24*time.Hour)); money.Add(spent, q.fiatUSD).Cmp(h.rules.DailyLimitUSD) > 0 {
-		probs.add(gen.DAILYSPENDINGLIMITEXCEEDED, fmt.Sprintf("this user would spend more than %s USD in 24 hours", money.Trim(h.rules.DailyLimitUSD, 2)),
-			map[string]any{"limit_usd": money.Trim(h.rules.DailyLimitUSD, 2)})
-	}
-	if spent := h.engine.SpentUSD(partner, q.email, now.Add(-30*24*time.Hour)); money.Add(spent, q.fiatUSD).Cmp(h.rules.MonthlyLimitUSD) > 0 {
-		probs.add(gen.MONTHLYSPENDINGLIMITEXCEEDED, fmt.Sprintf("this user would spend more than %s USD in 30 days", money.Trim(h.rules.MonthlyLimitUSD, 2)),
-			map[string]any{"limit_usd": money.Trim(h.rules.MonthlyLimitUSD, 2)})
+	for _, l := range h.spendingLimits() {
+		if spent := h.engine.SpentUSD(partner, q.email, now.Add(-l.Window)); money.Add(spent, q.fiatUSD).Cmp(l.MaxUSD) > 0 {
+			l.report(&probs)
+		}
 	}
 	if q.coin != nil && q.network != nil && q.network.Name == "Tron" && (q.coin.Symbol == "USDT" || q.coin.Symbol == "USDC") {
 		probs.add(gen.FULLNAMEMISSING, "stablecoins on Tron need the customer's full name on file", nil)
@@ -423,4 +421,25 @@ func deref[T ~string](p *T) string {
 		return ""
 	}
 	return string(*p)
+}
+
+// spendingLimit is one of the documents' spending limits: the engine checks it at creation,
+// the checkout reports it at validation.
+type spendingLimit struct {
+	lifecycle.Limit
+	code gen.ProblemCode
+	span string
+}
+
+func (l spendingLimit) report(probs *problemList) {
+	probs.add(l.code, fmt.Sprintf("this user would spend more than %s USD in %s", money.Trim(l.MaxUSD, 2), l.span),
+		map[string]any{"limit_usd": money.Trim(l.MaxUSD, 2)})
+}
+
+// spendingLimits are the daily and monthly limits of the rules (api-facts A13).
+func (h *Handlers) spendingLimits() []spendingLimit {
+	return []spendingLimit{
+		{lifecycle.Limit{Window: 24 * time.Hour, MaxUSD: h.rules.DailyLimitUSD}, gen.DAILYSPENDINGLIMITEXCEEDED, "24 hours"},
+		{lifecycle.Limit{Window: 30 * 24 * time.Hour, MaxUSD: h.rules.MonthlyLimitUSD}, gen.MONTHLYSPENDINGLIMITEXCEEDED, "30 days"},
+	}
 }

@@ -281,16 +281,31 @@ func (h *Handlers) CreateOrder(_ context.Context, req gen.CreateOrderRequestObje
 		if len(probs) == 0 {
 			probs.add(gen.NOTAVAILABLEPRODUCT, "the order has no product", nil)
 		}
-		return gen.CreateOrder422JSONResponse{UnprocessableJSONResponse: gen.UnprocessableJSONResponse{
-			Status: http.StatusUnprocessableEntity, Detail: string(probs[0].Problem), Problems: probs,
-			MoreDetails: map[string]any{"reason": "the order has problems and was not created; validate it first with POST /v5/orders/validations"},
-		}}, nil
+		return unprocessable(probs), nil
 	}
 	o, err := h.newOrder(partner, q, req.Body)
 	if err != nil {
 		return nil, err
 	}
-	return gen.CreateOrder201JSONResponse(h.order(h.engine.Create(o))), nil
+	limits := h.spendingLimits()
+	engineLimits := make([]lifecycle.Limit, len(limits))
+	for i, l := range limits {
+		engineLimits[i] = l.Limit
+	}
+	created, refused := h.engine.CreateWithin(o, engineLimits) // checked and stored in one step
+	if refused >= 0 {
+		limits[refused].report(&probs)
+		return unprocessable(probs), nil
+	}
+	return gen.CreateOrder201JSONResponse(h.order(created)), nil
+}
+
+// unprocessable is creation's answer for an order with problems.
+func unprocessable(probs problemList) gen.CreateOrder422JSONResponse {
+	return gen.CreateOrder422JSONResponse{UnprocessableJSONResponse: gen.UnprocessableJSONResponse{
+		Status: http.StatusUnprocessableEntity, Detail: string(probs[0].Problem), Problems: probs,
+		MoreDetails: map[string]any{"reason": "the order has problems and was not created; validate it first with POST /v5/orders/validations"},
+	}}
 }
 
 func (h *Handlers) newOrder(partner string, q *quote, body *gen.OrderRequest) (lifecycle.Order, error) {

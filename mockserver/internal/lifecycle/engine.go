@@ -93,10 +93,24 @@ func New(clk *clock.Clock, cfg Config, hooks Hooks) *Engine {
 // Create stores a new order waiting for payment and schedules its expiry. The caller fills
 // the order's identity, amounts and deliveries; the engine sets states and times.
 func (e *Engine) Create(o Order) Order {
+	created, _ := e.CreateWithin(o, nil)
+	return created
+}
+
+// CreateWithin creates the order unless it would take its user past one of limits; the
+// check and the storing are one step, so concurrent creations for one user cannot all pass
+// the check before any is stored. It returns the index of the limit that refused it, or -1.
+func (e *Engine) CreateWithin(o Order, limits []Limit) (Order, int) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	clk := e.clockOf(o.Partner)
 	now := clk.Now()
+	for i, l := range limits {
+		spent := e.spentLocked(o.Partner, o.Email, now.Add(-l.Window))
+		if spent.Add(spent, o.FiatUSD).Cmp(l.MaxUSD) > 0 {
+			return Order{}, i
+		}
+	}
 	o.CreatedAt, o.UpdatedAt, o.ExpiresAt = now, now, now.Add(e.cfg.PaymentWindow)
 	o.State, o.PaymentState = StateWaitingForPayment, PaymentWalletCreated
 	o.Sent = new(big.Rat)
@@ -121,7 +135,7 @@ func (e *Engine) Create(o Order) Order {
 		en.tasks = append(en.tasks, clk.After(e.cfg.AutoPayAfter, func() { _, _ = e.Pay(id, nil) }))
 	}
 	e.hooks.Changed(en.o.clone())
-	return en.o.clone()
+	return en.o.clone(), -1
 }
 
 // Get returns a partner's order. An order of another partner is not found.
@@ -163,11 +177,21 @@ func (e *Engine) List(partner string) []Order {
 	return out
 }
 
+// Limit caps what one user of a partner may spend in a window of the partner's time.
+type Limit struct {
+	Window time.Duration
+	MaxUSD *big.Rat
+}
+
 // SpentUSD sums the dollar value of a user's orders of a partner created at or after since,
-// leaving out orders that never took money (expired unpaid, canceled, failed).
+// leaving out orders that ended without any payment.
 func (e *Engine) SpentUSD(partner, email string, since time.Time) *big.Rat {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	return e.spentLocked(partner, email, since)
+}
+
+func (e *Engine) spentLocked(partner, email string, since time.Time) *big.Rat {
 	sum := new(big.Rat)
 	for _, id := range e.byBuyer[buyerKey(partner, email)] {
 		o := e.orders[id].o

@@ -401,3 +401,30 @@ func TestSpendingLimitHoldsUnderConcurrency(t *testing.T) {
 		t.Fatalf("%d orders created and %d refused, want exactly 50 under the 5,000 USD daily limit", created.Load(), refused.Load())
 	}
 }
+
+// TestUnknownLanguageFallsBack: a language the documents do not list is answered (in
+// English), never refused (vendor documents; issue #12).
+func TestUnknownLanguageFallsBack(t *testing.T) {
+	h := start(t)
+	for _, lang := range []string{"ko", "hi", "pl", "pt-BR", "en", "klingon", ""} {
+		if status, b := h.req("GET", "/v5/products/country/US?family_name=airbnb&coin=USDC&lang="+lang, nil); status != 200 {
+			t.Errorf("lang=%s: %d %s", lang, status, b)
+		}
+	}
+	if status, _ := h.req("GET", "/v5/products/country/US?family_name=airbnb&lang="+strings.Repeat("x", 36), nil); status != 400 {
+		t.Errorf("a 36-character lang (longer than any language tag): %d", status)
+	}
+}
+
+// TestRateLimitFaultSendsRetryAfter: a 429 carries Retry-After, as the spec declares and
+// clients honour.
+func TestRateLimitFaultSendsRetryAfter(t *testing.T) {
+	h := start(t)
+	if status, b := h.admin("POST", "/__mock/faults", obj{"kind": "status", "status": 429, "operation": "listPaymentVias"}); status != 201 {
+		t.Fatalf("arm: %d %s", status, b)
+	}
+	status, hdr, b := call{method: "GET", url: h.url + "/v3/payment_vias", headers: map[string]string{"X-Cr-Application": h.partner, "X-Cr-Version": "1"}}.do(t)
+	if status != 429 || hdr.Get("Retry-After") != "1" || !strings.Contains(b, "TOO_MANY_REQUESTS") {
+		t.Fatalf("429 fault: %d Retry-After %q %s", status, hdr.Get("Retry-After"), b)
+	}
+}

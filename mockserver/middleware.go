@@ -150,6 +150,9 @@ func (s *Server) injectFault(w http.ResponseWriter, r *http.Request, api, op, pa
 		}
 		panic(http.ErrAbortHandler) // cannot hijack (HTTP/2): abort the stream instead
 	}
+	if f.Status == http.StatusTooManyRequests {
+		w.Header().Set("Retry-After", "1") // the spec declares it and clients honour it (api-facts A9); 1 s is the mock's choice
+	}
 	s.fail(w, r, f.Status, fmt.Sprintf("injected fault %s: %s answers %d", f.ID, op, f.Status))
 	return true
 }

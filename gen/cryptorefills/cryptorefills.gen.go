@@ -1051,132 +1051,6 @@ func (e ProductKind) Valid() bool {
 	}
 }
 
-// Defines values for Lang.
-const (
-	LangDe Lang = "de"
-	LangEn Lang = "en"
-	LangEs Lang = "es"
-	LangFr Lang = "fr"
-	LangIt Lang = "it"
-	LangPt Lang = "pt"
-	LangTl Lang = "tl"
-	LangTr Lang = "tr"
-	LangVi Lang = "vi"
-	LangZh Lang = "zh"
-)
-
-// Valid indicates whether the value is a known member of the Lang enum.
-func (e Lang) Valid() bool {
-	switch e {
-	case LangDe:
-		return true
-	case LangEn:
-		return true
-	case LangEs:
-		return true
-	case LangFr:
-		return true
-	case LangIt:
-		return true
-	case LangPt:
-		return true
-	case LangTl:
-		return true
-	case LangTr:
-		return true
-	case LangVi:
-		return true
-	case LangZh:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for SearchProductsParamsLang.
-const (
-	SearchProductsParamsLangDe SearchProductsParamsLang = "de"
-	SearchProductsParamsLangEn SearchProductsParamsLang = "en"
-	SearchProductsParamsLangEs SearchProductsParamsLang = "es"
-	SearchProductsParamsLangFr SearchProductsParamsLang = "fr"
-	SearchProductsParamsLangIt SearchProductsParamsLang = "it"
-	SearchProductsParamsLangPt SearchProductsParamsLang = "pt"
-	SearchProductsParamsLangTl SearchProductsParamsLang = "tl"
-	SearchProductsParamsLangTr SearchProductsParamsLang = "tr"
-	SearchProductsParamsLangVi SearchProductsParamsLang = "vi"
-	SearchProductsParamsLangZh SearchProductsParamsLang = "zh"
-)
-
-// Valid indicates whether the value is a known member of the SearchProductsParamsLang enum.
-func (e SearchProductsParamsLang) Valid() bool {
-	switch e {
-	case SearchProductsParamsLangDe:
-		return true
-	case SearchProductsParamsLangEn:
-		return true
-	case SearchProductsParamsLangEs:
-		return true
-	case SearchProductsParamsLangFr:
-		return true
-	case SearchProductsParamsLangIt:
-		return true
-	case SearchProductsParamsLangPt:
-		return true
-	case SearchProductsParamsLangTl:
-		return true
-	case SearchProductsParamsLangTr:
-		return true
-	case SearchProductsParamsLangVi:
-		return true
-	case SearchProductsParamsLangZh:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListProductsParamsLang.
-const (
-	ListProductsParamsLangDe ListProductsParamsLang = "de"
-	ListProductsParamsLangEn ListProductsParamsLang = "en"
-	ListProductsParamsLangEs ListProductsParamsLang = "es"
-	ListProductsParamsLangFr ListProductsParamsLang = "fr"
-	ListProductsParamsLangIt ListProductsParamsLang = "it"
-	ListProductsParamsLangPt ListProductsParamsLang = "pt"
-	ListProductsParamsLangTl ListProductsParamsLang = "tl"
-	ListProductsParamsLangTr ListProductsParamsLang = "tr"
-	ListProductsParamsLangVi ListProductsParamsLang = "vi"
-	ListProductsParamsLangZh ListProductsParamsLang = "zh"
-)
-
-// Valid indicates whether the value is a known member of the ListProductsParamsLang enum.
-func (e ListProductsParamsLang) Valid() bool {
-	switch e {
-	case ListProductsParamsLangDe:
-		return true
-	case ListProductsParamsLangEn:
-		return true
-	case ListProductsParamsLangEs:
-		return true
-	case ListProductsParamsLangFr:
-		return true
-	case ListProductsParamsLangIt:
-		return true
-	case ListProductsParamsLangPt:
-		return true
-	case ListProductsParamsLangTl:
-		return true
-	case ListProductsParamsLangTr:
-		return true
-	case ListProductsParamsLangVi:
-		return true
-	case ListProductsParamsLangZh:
-		return true
-	default:
-		return false
-	}
-}
-
 // Benefit defines model for Benefit.
 type Benefit struct {
 	Amount *map[string]interface{} `json:"amount,omitempty"`
@@ -1896,8 +1770,8 @@ type UserRequest struct {
 	HasAcceptedNewsletter *bool   `json:"has_accepted_newsletter,omitempty"`
 }
 
-// Lang defines model for Lang.
-type Lang string
+// Lang Example: en
+type Lang = string
 
 // OrderId defines model for OrderId.
 type OrderId = string
@@ -1984,8 +1858,8 @@ type GetHomepageParams struct {
 type SearchProductsParams struct {
 	Q string `form:"q" json:"q"`
 
-	// Lang Content language; unknown values fall back to English.
-	Lang *SearchProductsParamsLang `form:"lang,omitempty" json:"lang,omitempty"`
+	// Lang Content language. The documents show en, es, fr, de, it, pt, zh, tr, vi and tl; an unknown language falls back to English and is never refused (vendor documents, issue #12: `lang=ko`, `hi` or `pl` answer in English).
+	Lang *Lang `form:"lang,omitempty" json:"lang,omitempty"`
 
 	// XCrApplication Your partner ID, from the account-information page of your Cryptorefills account. The
 	// documents require it on every request; third parties report that the live API does not
@@ -2004,9 +1878,6 @@ type SearchProductsParams struct {
 	// UserAgent Header variant B - the end user's user agent (the documents' stream proxy forwards it).
 	UserAgent *UserAgent `json:"User-Agent,omitempty"`
 }
-
-// SearchProductsParamsLang defines parameters for SearchProducts.
-type SearchProductsParamsLang string
 
 // ListCurrenciesParams defines parameters for ListCurrencies.
 type ListCurrenciesParams struct {
@@ -2168,8 +2039,8 @@ type ListProductsParams struct {
 	// Coin Coin the `coin_amount` of fixed products is quoted in.
 	Coin *CoinSymbol `form:"coin,omitempty" json:"coin,omitempty"`
 
-	// Lang Content language; unknown values fall back to English.
-	Lang *ListProductsParamsLang `form:"lang,omitempty" json:"lang,omitempty"`
+	// Lang Content language. The documents show en, es, fr, de, it, pt, zh, tr, vi and tl; an unknown language falls back to English and is never refused (vendor documents, issue #12: `lang=ko`, `hi` or `pl` answer in English).
+	Lang *Lang `form:"lang,omitempty" json:"lang,omitempty"`
 
 	// BrandName Narrow the families to one brand (MCP tool parameter, used on REST by a third party).
 	BrandName     *string `form:"brand_name,omitempty" json:"brand_name,omitempty"`
@@ -2193,9 +2064,6 @@ type ListProductsParams struct {
 	// UserAgent Header variant B - the end user's user agent (the documents' stream proxy forwards it).
 	UserAgent *UserAgent `json:"User-Agent,omitempty"`
 }
-
-// ListProductsParamsLang defines parameters for ListProducts.
-type ListProductsParamsLang string
 
 // CreateOrderJSONRequestBody defines body for CreateOrder for application/json ContentType.
 type CreateOrderJSONRequestBody = OrderRequest

@@ -2350,8 +2350,9 @@ type ClientInterface interface {
 	// `coin_amount` (locked for the payment window, 30 minutes in the documents). Applies
 	// the same checks as validation: an order with problems is not created and the answer is
 	// 422 with the `problems` list. The user's email (`user.email`, or top-level `email`) is
-	// where Cryptorefills delivers and notifies. The success status is not documented; the
-	// mock answers 201 (a third-party mock does the same), and clients only check for 2xx.
+	// where Cryptorefills delivers and notifies. The success status is not documented: both
+	// 200 and 201 are declared, and a client should accept either (clients only check for
+	// 2xx, api-facts A4.7). The mock answers 201, as a third-party mock does [MOCK].
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2364,8 +2365,9 @@ type ClientInterface interface {
 	// `coin_amount` (locked for the payment window, 30 minutes in the documents). Applies
 	// the same checks as validation: an order with problems is not created and the answer is
 	// 422 with the `problems` list. The user's email (`user.email`, or top-level `email`) is
-	// where Cryptorefills delivers and notifies. The success status is not documented; the
-	// mock answers 201 (a third-party mock does the same), and clients only check for 2xx.
+	// where Cryptorefills delivers and notifies. The success status is not documented: both
+	// 200 and 201 are declared, and a client should accept either (clients only check for
+	// 2xx, api-facts A4.7). The mock answers 201, as a third-party mock does [MOCK].
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2608,8 +2610,9 @@ func (c *Client) GetProductPrice(ctx context.Context, params *GetProductPricePar
 // `coin_amount` (locked for the payment window, 30 minutes in the documents). Applies
 // the same checks as validation: an order with problems is not created and the answer is
 // 422 with the `problems` list. The user's email (`user.email`, or top-level `email`) is
-// where Cryptorefills delivers and notifies. The success status is not documented; the
-// mock answers 201 (a third-party mock does the same), and clients only check for 2xx.
+// where Cryptorefills delivers and notifies. The success status is not documented: both
+// 200 and 201 are declared, and a client should accept either (clients only check for
+// 2xx, api-facts A4.7). The mock answers 201, as a third-party mock does [MOCK].
 //
 // Takes any type of body and a specified content type.
 //
@@ -2632,8 +2635,9 @@ func (c *Client) CreateOrderWithBody(ctx context.Context, params *CreateOrderPar
 // `coin_amount` (locked for the payment window, 30 minutes in the documents). Applies
 // the same checks as validation: an order with problems is not created and the answer is
 // 422 with the `problems` list. The user's email (`user.email`, or top-level `email`) is
-// where Cryptorefills delivers and notifies. The success status is not documented; the
-// mock answers 201 (a third-party mock does the same), and clients only check for 2xx.
+// where Cryptorefills delivers and notifies. The success status is not documented: both
+// 200 and 201 are declared, and a client should accept either (clients only check for
+// 2xx, api-facts A4.7). The mock answers 201, as a third-party mock does [MOCK].
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4166,8 +4170,9 @@ type ClientWithResponsesInterface interface {
 	// `coin_amount` (locked for the payment window, 30 minutes in the documents). Applies
 	// the same checks as validation: an order with problems is not created and the answer is
 	// 422 with the `problems` list. The user's email (`user.email`, or top-level `email`) is
-	// where Cryptorefills delivers and notifies. The success status is not documented; the
-	// mock answers 201 (a third-party mock does the same), and clients only check for 2xx.
+	// where Cryptorefills delivers and notifies. The success status is not documented: both
+	// 200 and 201 are declared, and a client should accept either (clients only check for
+	// 2xx, api-facts A4.7). The mock answers 201, as a third-party mock does [MOCK].
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4180,8 +4185,9 @@ type ClientWithResponsesInterface interface {
 	// `coin_amount` (locked for the payment window, 30 minutes in the documents). Applies
 	// the same checks as validation: an order with problems is not created and the answer is
 	// 422 with the `problems` list. The user's email (`user.email`, or top-level `email`) is
-	// where Cryptorefills delivers and notifies. The success status is not documented; the
-	// mock answers 201 (a third-party mock does the same), and clients only check for 2xx.
+	// where Cryptorefills delivers and notifies. The success status is not documented: both
+	// 200 and 201 are declared, and a client should accept either (clients only check for
+	// 2xx, api-facts A4.7). The mock answers 201, as a third-party mock does [MOCK].
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4787,6 +4793,8 @@ type CreateOrderResponse429Headers struct {
 type CreateOrderResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Order
 	// JSON201 the response for an HTTP 201 `application/json` response
 	JSON201 *Order
 	// JSON400 the response for an HTTP 400 `application/json` response
@@ -4801,6 +4809,11 @@ type CreateOrderResponse struct {
 	JSON5XX *ServerError
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateOrderResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateOrderResponse) GetJSON200() *Order {
+	return r.JSON200
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -5311,8 +5324,9 @@ func (c *ClientWithResponses) GetProductPriceWithResponse(ctx context.Context, p
 // `coin_amount` (locked for the payment window, 30 minutes in the documents). Applies
 // the same checks as validation: an order with problems is not created and the answer is
 // 422 with the `problems` list. The user's email (`user.email`, or top-level `email`) is
-// where Cryptorefills delivers and notifies. The success status is not documented; the
-// mock answers 201 (a third-party mock does the same), and clients only check for 2xx.
+// where Cryptorefills delivers and notifies. The success status is not documented: both
+// 200 and 201 are declared, and a client should accept either (clients only check for
+// 2xx, api-facts A4.7). The mock answers 201, as a third-party mock does [MOCK].
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5331,8 +5345,9 @@ func (c *ClientWithResponses) CreateOrderWithBodyWithResponse(ctx context.Contex
 // `coin_amount` (locked for the payment window, 30 minutes in the documents). Applies
 // the same checks as validation: an order with problems is not created and the answer is
 // 422 with the `problems` list. The user's email (`user.email`, or top-level `email`) is
-// where Cryptorefills delivers and notifies. The success status is not documented; the
-// mock answers 201 (a third-party mock does the same), and clients only check for 2xx.
+// where Cryptorefills delivers and notifies. The success status is not documented: both
+// 200 and 201 are declared, and a client should accept either (clients only check for
+// 2xx, api-facts A4.7). The mock answers 201, as a third-party mock does [MOCK].
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5895,6 +5910,13 @@ func ParseCreateOrderResponse(rsp *http.Response) (*CreateOrderResponse, error) 
 	}
 
 	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Order
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
 		var dest Order
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -8624,6 +8646,20 @@ type CreateOrderRequestObject struct {
 
 type CreateOrderResponseObject interface {
 	VisitCreateOrderResponse(w http.ResponseWriter) error
+}
+
+type CreateOrder200JSONResponse Order
+
+func (response CreateOrder200JSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
 }
 
 type CreateOrder201JSONResponse Order

@@ -22,7 +22,7 @@ import (
 func (e *env) createInvoice() string {
 	body, err := scenarios.FillBody(e.s.Setup.CreateInvoice, e.creds, nil)
 	Expect(err).NotTo(HaveOccurred())
-	resp, err := e.ps.CreateOrderWithBodyWithResponse(e.ctx, "application/json", strings.NewReader(string(body)))
+	resp, err := e.ps.CreatePaymentOrderWithBodyWithResponse(e.ctx, "application/json", strings.NewReader(string(body)))
 	Expect(err).NotTo(HaveOccurred())
 	Expect(resp.JSON200).NotTo(BeNil(), "create the set-up invoice: %d %s", resp.StatusCode(), resp.Body)
 	return *resp.JSON200.Order.Id

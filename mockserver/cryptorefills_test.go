@@ -428,3 +428,35 @@ func TestRateLimitFaultSendsRetryAfter(t *testing.T) {
 		t.Fatalf("429 fault: %d Retry-After %q %s", status, hdr.Get("Retry-After"), b)
 	}
 }
+
+// TestProductCountIsAProblemNotAMalformedRequest: 11 products in one delivery are reported as
+// the documented PRODUCT_COUNT_EXCEEDED, as 6+5 over two deliveries are; and GET on the
+// validations path says to POST instead of looking for an order named "validations".
+func TestProductCountIsAProblemNotAMalformedRequest(t *testing.T) {
+	h := start(t)
+	one := obj{"beneficiary_account": "jane@example.com", "brand_name": "Airbnb", "country_code": "US", "denomination": "100 USD"}
+	with := func(q int) obj {
+		d := obj{}
+		for k, v := range one {
+			d[k] = v
+		}
+		d["quantity"] = q
+		return d
+	}
+	for name, body := range map[string]obj{
+		"quantity 11":    orderBody(withDelivery(with(11))),
+		"6+5 deliveries": orderBody(withDelivery(with(6), with(5))),
+	} {
+		status, b := h.req("POST", "/v5/orders/validations", body)
+		if v := decode[validation](t, b); status != 200 || !slices.Contains(v.codes(), "PRODUCT_COUNT_EXCEEDED") {
+			t.Errorf("%s: %d %s", name, status, b)
+		}
+	}
+	if status, b := h.req("POST", "/v5/orders/validations", orderBody(withDelivery(with(1001)))); status != 400 {
+		t.Errorf("quantity 1001 (malformed): %d %s", status, b)
+	}
+	status, hdr, b := call{method: "GET", url: h.url + "/v5/orders/validations", headers: map[string]string{"X-Cr-Application": h.partner, "X-Cr-Version": "1"}}.do(t)
+	if status != 405 || hdr.Get("Allow") != "POST" || !strings.Contains(b, "POST /v5/orders/validations") {
+		t.Fatalf("GET /v5/orders/validations: %d %v %s", status, hdr.Get("Allow"), b)
+	}
+}

@@ -70,7 +70,7 @@ func fuzzBody(f *testing.F, api, createPath, otherPath string, headers map[strin
 	h := fuzzServer(f)
 	f.Fuzz(func(t *testing.T, op string, body []byte) {
 		path := otherPath
-		if op == "createOrder" {
+		if op == "createOrder" || op == "createPaymentOrder" { // the creation operation of either API
 			path = createPath
 		}
 		r := httptest.NewRequest("POST", path, bytes.NewReader(body))

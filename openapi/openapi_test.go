@@ -563,3 +563,25 @@ func TestPayscryptErrorsCarryGrpcHeaders(t *testing.T) {
 		}
 	}
 }
+
+// TestOperationIDsUniqueAcrossSpecs: an operationId names one operation of one API, so an
+// unqualified fault or a generated client never means two (Payscrypt's create_order is
+// createPaymentOrder, Cryptorefills' is createOrder).
+func TestOperationIDsUniqueAcrossSpecs(t *testing.T) {
+	seen := map[string]string{}
+	for _, name := range []string{openapi.Cryptorefills, openapi.Payscrypt, openapi.MockAdmin} {
+		doc, err := openapi.Load(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range openapi.OperationIDs(doc) {
+			if other, ok := seen[id]; ok {
+				t.Errorf("operationId %s is in both %s and %s", id, other, name)
+			}
+			seen[id] = name
+		}
+	}
+	if len(seen) < 30 {
+		t.Fatalf("only %d operations read", len(seen))
+	}
+}

@@ -130,7 +130,7 @@ func (s Scenario) NewRequest(ctx context.Context, base string, creds Credentials
 	if s.API == "cryptorefills" {
 		req.Header.Set("X-Cr-Application", creds.Partner)
 		req.Header.Set("X-Cr-Version", creds.Version)
-	} else if creds.APIKey != "" && s.Operation == "createOrder" {
+	} else if creds.APIKey != "" && s.Operation == "createPaymentOrder" {
 		req.Header.Set("apikey", creds.APIKey)
 	}
 	for k, v := range s.Request.Headers {

@@ -42,20 +42,20 @@ func TestCatalogueAgainstTheSpecs(t *testing.T) {
 			t.Errorf("%s: request does not validate: %v", s.ID, err)
 		}
 		setups := []struct {
-			api  string
-			body any
-		}{{"cryptorefills", s.Setup.CreateOrder}, {"payscrypt", s.Setup.CreateInvoice}}
+			api, op string
+			body    any
+		}{{"cryptorefills", "createOrder", s.Setup.CreateOrder}, {"payscrypt", "createPaymentOrder", s.Setup.CreateInvoice}}
 		for _, su := range setups {
 			if su.body == nil {
 				continue
 			}
-			setup := scenarios.Scenario{ID: s.ID + ".setup", API: su.api, Operation: "createOrder", Request: scenarios.Request{Body: su.body}}
+			setup := scenarios.Scenario{ID: s.ID + ".setup", API: su.api, Operation: su.op, Request: scenarios.Request{Body: su.body}}
 			r, err := setup.NewRequest(context.Background(), "http://target", creds, vars)
 			if err == nil {
 				err = check.CheckRequest(r)
 			}
 			if err != nil {
-				t.Errorf("%s: set-up body does not validate as %s.createOrder: %v", s.ID, su.api, err)
+				t.Errorf("%s: set-up body does not validate as %s.%s: %v", s.ID, su.api, su.op, err)
 			}
 		}
 	}
@@ -81,7 +81,7 @@ func TestCatalogueCoversTheIssue(t *testing.T) {
 	for _, op := range []string{"cryptorefills.listPaymentVias", "cryptorefills.listCurrencies", "cryptorefills.listBrands",
 		"cryptorefills.getHomepage", "cryptorefills.listProducts", "cryptorefills.getProductPrice", "cryptorefills.searchProducts",
 		"cryptorefills.validateOrder", "cryptorefills.createOrder", "cryptorefills.getOrder", "cryptorefills.subscribeOrder",
-		"cryptorefills.listAvailableCountries", "cryptorefills.getOrderQR", "payscrypt.createOrder", "payscrypt.getPublicOrder"} {
+		"cryptorefills.listAvailableCountries", "cryptorefills.getOrderQR", "payscrypt.createPaymentOrder", "payscrypt.getPublicOrder"} {
 		if !byOp[op] {
 			t.Errorf("no scenario exercises %s", op)
 		}

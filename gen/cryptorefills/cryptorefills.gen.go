@@ -1247,7 +1247,9 @@ type DeliveryRequest struct {
 
 	// ProductValue Value of a range product in the brand's currency - a number (documents era) or a decimal string (MCP docs show `"50"`).
 	ProductValue *ProductValue `json:"product_value,omitempty"`
-	Quantity     *int          `json:"quantity,omitempty"`
+
+	// Quantity Copies of this product. The documents' limit of 10 products per order counts across deliveries, quantities included, and is reported as the problem `PRODUCT_COUNT_EXCEEDED`; 1000 only bounds what is malformed (the mock's choice).
+	Quantity *int `json:"quantity,omitempty"`
 }
 
 // DeliveryState defines model for DeliveryState.
@@ -1370,7 +1372,11 @@ type Order struct {
 
 	// OrderState Order state. Documented path: `WaitingForPayment -> WaitingForDelivery -> Done`.
 	// Terminal: `Done`, `Expired`, `Canceled`, `PaymentFailed`, `PaymentSetupFailed`,
-	// `Refunded`. Clients should tolerate unknown future states.
+	// `Refunded`. The list is open (`x-open-enum`): the upstream may add states. A client
+	// should treat a value it does not know as "in progress, needs a person" (as
+	// `WaitingForManualAction`: keep polling, do not fulfil, do not refund; api-facts A5.1),
+	// never as an error. The contract suite, run live, reports an unknown value and does not
+	// fail on it; the mock only ever sends the values listed.
 	OrderState OrderState `json:"order_state"`
 
 	// OriginalCoinAmount An exact decimal number written as a string (money is never a float).
@@ -1453,7 +1459,7 @@ type OrderRequest struct {
 	// Acquisition Example: {"utm_source":"your_platform"}
 	Acquisition *map[string]string `json:"acquisition,omitempty"`
 
-	// Deliveries Up to 10 products per order (`PRODUCT_COUNT_EXCEEDED` beyond that).
+	// Deliveries Up to 10 products per order, quantities included: 11 to 50 deliveries are reported as the problem `PRODUCT_COUNT_EXCEEDED`; more than 50 is refused as malformed (400), a bound of the mock's own.
 	Deliveries          []DeliveryRequest `json:"deliveries"`
 	Email               *string           `json:"email,omitempty"`
 	Lang                *string           `json:"lang,omitempty"`
@@ -1465,7 +1471,11 @@ type OrderRequest struct {
 
 // OrderState Order state. Documented path: `WaitingForPayment -> WaitingForDelivery -> Done`.
 // Terminal: `Done`, `Expired`, `Canceled`, `PaymentFailed`, `PaymentSetupFailed`,
-// `Refunded`. Clients should tolerate unknown future states.
+// `Refunded`. The list is open (`x-open-enum`): the upstream may add states. A client
+// should treat a value it does not know as "in progress, needs a person" (as
+// `WaitingForManualAction`: keep polling, do not fulfil, do not refund; api-facts A5.1),
+// never as an error. The contract suite, run live, reports an unknown value and does not
+// fail on it; the mock only ever sends the values listed.
 type OrderState string
 
 // OrderValidation defines model for OrderValidation.
@@ -1760,7 +1770,11 @@ type StreamStop struct {
 
 	// OrderState Order state. Documented path: `WaitingForPayment -> WaitingForDelivery -> Done`.
 	// Terminal: `Done`, `Expired`, `Canceled`, `PaymentFailed`, `PaymentSetupFailed`,
-	// `Refunded`. Clients should tolerate unknown future states.
+	// `Refunded`. The list is open (`x-open-enum`): the upstream may add states. A client
+	// should treat a value it does not know as "in progress, needs a person" (as
+	// `WaitingForManualAction`: keep polling, do not fulfil, do not refund; api-facts A5.1),
+	// never as an error. The contract suite, run live, reports an unknown value and does not
+	// fail on it; the mock only ever sends the values listed.
 	OrderState *OrderState `json:"order_state,omitempty"`
 }
 

@@ -310,8 +310,8 @@ type PermissionDenied = GatewayError
 // Unauthenticated grpc-gateway's error body (the v1 runtime also repeats the message as `error`).
 type Unauthenticated = GatewayError
 
-// CreateOrderJSONRequestBody defines body for CreateOrder for application/json ContentType.
-type CreateOrderJSONRequestBody = CreateOrderRequest
+// CreatePaymentOrderJSONRequestBody defines body for CreatePaymentOrder for application/json ContentType.
+type CreatePaymentOrderJSONRequestBody = CreateOrderRequest
 
 // GetPublicOrderJSONRequestBody defines body for GetPublicOrder for application/json ContentType.
 type GetPublicOrderJSONRequestBody = GetPublicOrderRequest
@@ -455,7 +455,7 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
-	// CreateOrderWithBody Create an order (invoice) with a dedicated receiving address
+	// CreatePaymentOrderWithBody Create an order (invoice) with a dedicated receiving address
 	//
 	// Creates an invoice and answers with the order, its receiving address (`variants`,
 	// usually use the first) and the `redirect_url` of the Payment UI. Payscrypt then calls
@@ -466,10 +466,10 @@ type ClientInterface interface {
 	//
 	// Takes any type of body and a specified content type.
 	//
-	// Corresponds with POST /apis/pg/create_order (the `CreateOrder` operationId).
-	CreateOrderWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with POST /apis/pg/create_order (the `CreatePaymentOrder` operationId).
+	CreatePaymentOrderWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// CreateOrder Create an order (invoice) with a dedicated receiving address
+	// CreatePaymentOrder Create an order (invoice) with a dedicated receiving address
 	//
 	// Creates an invoice and answers with the order, its receiving address (`variants`,
 	// usually use the first) and the `redirect_url` of the Payment UI. Payscrypt then calls
@@ -480,8 +480,8 @@ type ClientInterface interface {
 	//
 	// Takes a body of the `application/json` content type.
 	//
-	// Corresponds with POST /apis/pg/create_order (the `CreateOrder` operationId).
-	CreateOrder(ctx context.Context, body CreateOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// Corresponds with POST /apis/pg/create_order (the `CreatePaymentOrder` operationId).
+	CreatePaymentOrder(ctx context.Context, body CreatePaymentOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetPublicOrderWithBody Get the public view of an order (no authentication)
 	//
@@ -506,7 +506,7 @@ type ClientInterface interface {
 	GetPublicOrder(ctx context.Context, body GetPublicOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
-// CreateOrderWithBody Create an order (invoice) with a dedicated receiving address
+// CreatePaymentOrderWithBody Create an order (invoice) with a dedicated receiving address
 //
 // Creates an invoice and answers with the order, its receiving address (`variants`,
 // usually use the first) and the `redirect_url` of the Payment UI. Payscrypt then calls
@@ -517,9 +517,9 @@ type ClientInterface interface {
 //
 // Takes any type of body and a specified content type.
 //
-// Corresponds with POST /apis/pg/create_order (the `CreateOrder` operationId).
-func (c *Client) CreateOrderWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateOrderRequestWithBody(c.Server, contentType, body)
+// Corresponds with POST /apis/pg/create_order (the `CreatePaymentOrder` operationId).
+func (c *Client) CreatePaymentOrderWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreatePaymentOrderRequestWithBody(c.Server, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -530,7 +530,7 @@ func (c *Client) CreateOrderWithBody(ctx context.Context, contentType string, bo
 	return c.Client.Do(req)
 }
 
-// CreateOrder Create an order (invoice) with a dedicated receiving address
+// CreatePaymentOrder Create an order (invoice) with a dedicated receiving address
 //
 // Creates an invoice and answers with the order, its receiving address (`variants`,
 // usually use the first) and the `redirect_url` of the Payment UI. Payscrypt then calls
@@ -541,9 +541,9 @@ func (c *Client) CreateOrderWithBody(ctx context.Context, contentType string, bo
 //
 // Takes a body of the `application/json` content type.
 //
-// Corresponds with POST /apis/pg/create_order (the `CreateOrder` operationId).
-func (c *Client) CreateOrder(ctx context.Context, body CreateOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateOrderRequest(c.Server, body)
+// Corresponds with POST /apis/pg/create_order (the `CreatePaymentOrder` operationId).
+func (c *Client) CreatePaymentOrder(ctx context.Context, body CreatePaymentOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreatePaymentOrderRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -596,19 +596,19 @@ func (c *Client) GetPublicOrder(ctx context.Context, body GetPublicOrderJSONRequ
 	return c.Client.Do(req)
 }
 
-// NewCreateOrderRequest calls the generic CreateOrder builder with application/json body
-func NewCreateOrderRequest(server string, body CreateOrderJSONRequestBody) (*http.Request, error) {
+// NewCreatePaymentOrderRequest calls the generic CreatePaymentOrder builder with application/json body
+func NewCreatePaymentOrderRequest(server string, body CreatePaymentOrderJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreateOrderRequestWithBody(server, "application/json", bodyReader)
+	return NewCreatePaymentOrderRequestWithBody(server, "application/json", bodyReader)
 }
 
-// NewCreateOrderRequestWithBody constructs an http.Request for the CreateOrder method, with any body, and a specified content type
-func NewCreateOrderRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+// NewCreatePaymentOrderRequestWithBody constructs an http.Request for the CreatePaymentOrder method, with any body, and a specified content type
+func NewCreatePaymentOrderRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -720,7 +720,7 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
-	// CreateOrderWithBodyWithResponse Create an order (invoice) with a dedicated receiving address
+	// CreatePaymentOrderWithBodyWithResponse Create an order (invoice) with a dedicated receiving address
 	//
 	// Creates an invoice and answers with the order, its receiving address (`variants`,
 	// usually use the first) and the `redirect_url` of the Payment UI. Payscrypt then calls
@@ -731,10 +731,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /apis/pg/create_order (the `CreateOrder` operationId).
-	CreateOrderWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateOrderResponse, error)
+	// Corresponds with POST /apis/pg/create_order (the `CreatePaymentOrder` operationId).
+	CreatePaymentOrderWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePaymentOrderResponse, error)
 
-	// CreateOrderWithResponse Create an order (invoice) with a dedicated receiving address
+	// CreatePaymentOrderWithResponse Create an order (invoice) with a dedicated receiving address
 	//
 	// Creates an invoice and answers with the order, its receiving address (`variants`,
 	// usually use the first) and the `redirect_url` of the Payment UI. Payscrypt then calls
@@ -745,8 +745,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
-	// Corresponds with POST /apis/pg/create_order (the `CreateOrder` operationId).
-	CreateOrderWithResponse(ctx context.Context, body CreateOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateOrderResponse, error)
+	// Corresponds with POST /apis/pg/create_order (the `CreatePaymentOrder` operationId).
+	CreatePaymentOrderWithResponse(ctx context.Context, body CreatePaymentOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePaymentOrderResponse, error)
 
 	// GetPublicOrderWithBodyWithResponse Get the public view of an order (no authentication)
 	//
@@ -771,37 +771,37 @@ type ClientWithResponsesInterface interface {
 	GetPublicOrderWithResponse(ctx context.Context, body GetPublicOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*GetPublicOrderResponse, error)
 }
 
-// CreateOrderResponse200Headers the declared response headers of an HTTP 200 response for CreateOrder
-type CreateOrderResponse200Headers struct {
+// CreatePaymentOrderResponse200Headers the declared response headers of an HTTP 200 response for CreatePaymentOrder
+type CreatePaymentOrderResponse200Headers struct {
 	GrpcCode    *string
 	GrpcMessage *string
 }
 
-// CreateOrderResponse400Headers the declared response headers of an HTTP 400 response for CreateOrder
-type CreateOrderResponse400Headers struct {
+// CreatePaymentOrderResponse400Headers the declared response headers of an HTTP 400 response for CreatePaymentOrder
+type CreatePaymentOrderResponse400Headers struct {
 	GrpcCode    *string
 	GrpcMessage *string
 }
 
-// CreateOrderResponse401Headers the declared response headers of an HTTP 401 response for CreateOrder
-type CreateOrderResponse401Headers struct {
+// CreatePaymentOrderResponse401Headers the declared response headers of an HTTP 401 response for CreatePaymentOrder
+type CreatePaymentOrderResponse401Headers struct {
 	GrpcCode    *string
 	GrpcMessage *string
 }
 
-// CreateOrderResponse403Headers the declared response headers of an HTTP 403 response for CreateOrder
-type CreateOrderResponse403Headers struct {
+// CreatePaymentOrderResponse403Headers the declared response headers of an HTTP 403 response for CreatePaymentOrder
+type CreatePaymentOrderResponse403Headers struct {
 	GrpcCode    *string
 	GrpcMessage *string
 }
 
-// CreateOrderResponse500Headers the declared response headers of an HTTP 500 response for CreateOrder
-type CreateOrderResponse500Headers struct {
+// CreatePaymentOrderResponse500Headers the declared response headers of an HTTP 500 response for CreatePaymentOrder
+type CreatePaymentOrderResponse500Headers struct {
 	GrpcCode    *string
 	GrpcMessage *string
 }
 
-type CreateOrderResponse struct {
+type CreatePaymentOrderResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
@@ -815,49 +815,49 @@ type CreateOrderResponse struct {
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// Headers200 the parsed response headers for an HTTP 200 response
-	Headers200 *CreateOrderResponse200Headers
+	Headers200 *CreatePaymentOrderResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
-	Headers400 *CreateOrderResponse400Headers
+	Headers400 *CreatePaymentOrderResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
-	Headers401 *CreateOrderResponse401Headers
+	Headers401 *CreatePaymentOrderResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
-	Headers403 *CreateOrderResponse403Headers
+	Headers403 *CreatePaymentOrderResponse403Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
-	Headers500 *CreateOrderResponse500Headers
+	Headers500 *CreatePaymentOrderResponse500Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r CreateOrderResponse) GetJSON200() *CreateOrderReply {
+func (r CreatePaymentOrderResponse) GetJSON200() *CreateOrderReply {
 	return r.JSON200
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r CreateOrderResponse) GetJSON400() *InvalidArgument {
+func (r CreatePaymentOrderResponse) GetJSON400() *InvalidArgument {
 	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r CreateOrderResponse) GetJSON401() *Unauthenticated {
+func (r CreatePaymentOrderResponse) GetJSON401() *Unauthenticated {
 	return r.JSON401
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r CreateOrderResponse) GetJSON403() *PermissionDenied {
+func (r CreatePaymentOrderResponse) GetJSON403() *PermissionDenied {
 	return r.JSON403
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
-func (r CreateOrderResponse) GetJSON500() *Internal {
+func (r CreatePaymentOrderResponse) GetJSON500() *Internal {
 	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
-func (r CreateOrderResponse) GetBody() []byte {
+func (r CreatePaymentOrderResponse) GetBody() []byte {
 	return r.Body
 }
 
 // Status returns HTTPResponse.Status
-func (r CreateOrderResponse) Status() string {
+func (r CreatePaymentOrderResponse) Status() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Status
 	}
@@ -865,7 +865,7 @@ func (r CreateOrderResponse) Status() string {
 }
 
 // StatusCode returns HTTPResponse.StatusCode
-func (r CreateOrderResponse) StatusCode() int {
+func (r CreatePaymentOrderResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -873,7 +873,7 @@ func (r CreateOrderResponse) StatusCode() int {
 }
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r CreateOrderResponse) ContentType() string {
+func (r CreatePaymentOrderResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -974,7 +974,7 @@ func (r GetPublicOrderResponse) ContentType() string {
 	return ""
 }
 
-// CreateOrderWithBodyWithResponse Create an order (invoice) with a dedicated receiving address
+// CreatePaymentOrderWithBodyWithResponse Create an order (invoice) with a dedicated receiving address
 //
 // Creates an invoice and answers with the order, its receiving address (`variants`,
 // usually use the first) and the `redirect_url` of the Payment UI. Payscrypt then calls
@@ -985,16 +985,16 @@ func (r GetPublicOrderResponse) ContentType() string {
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /apis/pg/create_order (the `CreateOrder` operationId).
-func (c *ClientWithResponses) CreateOrderWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateOrderResponse, error) {
-	rsp, err := c.CreateOrderWithBody(ctx, contentType, body, reqEditors...)
+// Corresponds with POST /apis/pg/create_order (the `CreatePaymentOrder` operationId).
+func (c *ClientWithResponses) CreatePaymentOrderWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePaymentOrderResponse, error) {
+	rsp, err := c.CreatePaymentOrderWithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseCreateOrderResponse(rsp)
+	return ParseCreatePaymentOrderResponse(rsp)
 }
 
-// CreateOrderWithResponse Create an order (invoice) with a dedicated receiving address
+// CreatePaymentOrderWithResponse Create an order (invoice) with a dedicated receiving address
 //
 // Creates an invoice and answers with the order, its receiving address (`variants`,
 // usually use the first) and the `redirect_url` of the Payment UI. Payscrypt then calls
@@ -1005,13 +1005,13 @@ func (c *ClientWithResponses) CreateOrderWithBodyWithResponse(ctx context.Contex
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
-// Corresponds with POST /apis/pg/create_order (the `CreateOrder` operationId).
-func (c *ClientWithResponses) CreateOrderWithResponse(ctx context.Context, body CreateOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateOrderResponse, error) {
-	rsp, err := c.CreateOrder(ctx, body, reqEditors...)
+// Corresponds with POST /apis/pg/create_order (the `CreatePaymentOrder` operationId).
+func (c *ClientWithResponses) CreatePaymentOrderWithResponse(ctx context.Context, body CreatePaymentOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePaymentOrderResponse, error) {
+	rsp, err := c.CreatePaymentOrder(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParseCreateOrderResponse(rsp)
+	return ParseCreatePaymentOrderResponse(rsp)
 }
 
 // GetPublicOrderWithBodyWithResponse Get the public view of an order (no authentication)
@@ -1048,15 +1048,15 @@ func (c *ClientWithResponses) GetPublicOrderWithResponse(ctx context.Context, bo
 	return ParseGetPublicOrderResponse(rsp)
 }
 
-// ParseCreateOrderResponse parses an HTTP response from a CreateOrderWithResponse call
-func ParseCreateOrderResponse(rsp *http.Response) (*CreateOrderResponse, error) {
+// ParseCreatePaymentOrderResponse parses an HTTP response from a CreatePaymentOrderWithResponse call
+func ParseCreatePaymentOrderResponse(rsp *http.Response) (*CreatePaymentOrderResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &CreateOrderResponse{
+	response := &CreatePaymentOrderResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
@@ -1101,7 +1101,7 @@ func ParseCreateOrderResponse(rsp *http.Response) (*CreateOrderResponse, error) 
 
 	switch {
 	case rsp.StatusCode == 200:
-		var headers CreateOrderResponse200Headers
+		var headers CreatePaymentOrderResponse200Headers
 		if values := rsp.Header.Values("grpc-code"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "grpc-code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -1118,7 +1118,7 @@ func ParseCreateOrderResponse(rsp *http.Response) (*CreateOrderResponse, error) 
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
-		var headers CreateOrderResponse400Headers
+		var headers CreatePaymentOrderResponse400Headers
 		if values := rsp.Header.Values("grpc-code"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "grpc-code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -1135,7 +1135,7 @@ func ParseCreateOrderResponse(rsp *http.Response) (*CreateOrderResponse, error) 
 		}
 		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
-		var headers CreateOrderResponse401Headers
+		var headers CreatePaymentOrderResponse401Headers
 		if values := rsp.Header.Values("grpc-code"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "grpc-code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -1152,7 +1152,7 @@ func ParseCreateOrderResponse(rsp *http.Response) (*CreateOrderResponse, error) 
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
-		var headers CreateOrderResponse403Headers
+		var headers CreatePaymentOrderResponse403Headers
 		if values := rsp.Header.Values("grpc-code"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "grpc-code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -1169,7 +1169,7 @@ func ParseCreateOrderResponse(rsp *http.Response) (*CreateOrderResponse, error) 
 		}
 		response.Headers403 = &headers
 	case rsp.StatusCode == 500:
-		var headers CreateOrderResponse500Headers
+		var headers CreatePaymentOrderResponse500Headers
 		if values := rsp.Header.Values("grpc-code"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "grpc-code", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -1438,9 +1438,9 @@ func NewOrderStatusChangedCallbackRequestWithBody(targetURL string, contentType 
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
-	// CreateOrder Create an order (invoice) with a dedicated receiving address
+	// CreatePaymentOrder Create an order (invoice) with a dedicated receiving address
 	// (POST /apis/pg/create_order)
-	CreateOrder(w http.ResponseWriter, r *http.Request)
+	CreatePaymentOrder(w http.ResponseWriter, r *http.Request)
 	// GetPublicOrder Get the public view of an order (no authentication)
 	// (POST /apis/pg/get_public_order)
 	GetPublicOrder(w http.ResponseWriter, r *http.Request)
@@ -1455,11 +1455,11 @@ type ServerInterfaceWrapper struct {
 
 type MiddlewareFunc func(http.Handler) http.Handler
 
-// CreateOrder operation middleware
-func (siw *ServerInterfaceWrapper) CreateOrder(w http.ResponseWriter, r *http.Request) {
+// CreatePaymentOrder operation middleware
+func (siw *ServerInterfaceWrapper) CreatePaymentOrder(w http.ResponseWriter, r *http.Request) {
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.CreateOrder(w, r)
+		siw.Handler.CreatePaymentOrder(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1603,7 +1603,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 		ErrorHandlerFunc:   options.ErrorHandlerFunc,
 	}
 
-	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/apis/pg/create_order", wrapper.CreateOrder)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/apis/pg/create_order", wrapper.CreatePaymentOrder)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/apis/pg/get_public_order", wrapper.GetPublicOrder)
 
 	return m
@@ -1694,25 +1694,25 @@ type UnauthenticatedJSONResponse struct {
 	Headers UnauthenticatedResponseHeaders
 }
 
-type CreateOrderRequestObject struct {
-	Body *CreateOrderJSONRequestBody
+type CreatePaymentOrderRequestObject struct {
+	Body *CreatePaymentOrderJSONRequestBody
 }
 
-type CreateOrderResponseObject interface {
-	VisitCreateOrderResponse(w http.ResponseWriter) error
+type CreatePaymentOrderResponseObject interface {
+	VisitCreatePaymentOrderResponse(w http.ResponseWriter) error
 }
 
-type CreateOrder200ResponseHeaders struct {
+type CreatePaymentOrder200ResponseHeaders struct {
 	GrpcCode    *string
 	GrpcMessage *string
 }
 
-type CreateOrder200JSONResponse struct {
+type CreatePaymentOrder200JSONResponse struct {
 	Body    CreateOrderReply
-	Headers CreateOrder200ResponseHeaders
+	Headers CreatePaymentOrder200ResponseHeaders
 }
 
-func (response CreateOrder200JSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
+func (response CreatePaymentOrder200JSONResponse) VisitCreatePaymentOrderResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -1730,9 +1730,9 @@ func (response CreateOrder200JSONResponse) VisitCreateOrderResponse(w http.Respo
 	return err
 }
 
-type CreateOrder400JSONResponse struct{ InvalidArgumentJSONResponse }
+type CreatePaymentOrder400JSONResponse struct{ InvalidArgumentJSONResponse }
 
-func (response CreateOrder400JSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
+func (response CreatePaymentOrder400JSONResponse) VisitCreatePaymentOrderResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -1750,9 +1750,9 @@ func (response CreateOrder400JSONResponse) VisitCreateOrderResponse(w http.Respo
 	return err
 }
 
-type CreateOrder401JSONResponse struct{ UnauthenticatedJSONResponse }
+type CreatePaymentOrder401JSONResponse struct{ UnauthenticatedJSONResponse }
 
-func (response CreateOrder401JSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
+func (response CreatePaymentOrder401JSONResponse) VisitCreatePaymentOrderResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -1770,9 +1770,9 @@ func (response CreateOrder401JSONResponse) VisitCreateOrderResponse(w http.Respo
 	return err
 }
 
-type CreateOrder403JSONResponse struct{ PermissionDeniedJSONResponse }
+type CreatePaymentOrder403JSONResponse struct{ PermissionDeniedJSONResponse }
 
-func (response CreateOrder403JSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
+func (response CreatePaymentOrder403JSONResponse) VisitCreatePaymentOrderResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -1790,9 +1790,9 @@ func (response CreateOrder403JSONResponse) VisitCreateOrderResponse(w http.Respo
 	return err
 }
 
-type CreateOrder500JSONResponse struct{ InternalJSONResponse }
+type CreatePaymentOrder500JSONResponse struct{ InternalJSONResponse }
 
-func (response CreateOrder500JSONResponse) VisitCreateOrderResponse(w http.ResponseWriter) error {
+func (response CreatePaymentOrder500JSONResponse) VisitCreatePaymentOrderResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -1908,9 +1908,9 @@ func (response GetPublicOrder500JSONResponse) VisitGetPublicOrderResponse(w http
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
-	// CreateOrder Create an order (invoice) with a dedicated receiving address
+	// CreatePaymentOrder Create an order (invoice) with a dedicated receiving address
 	// (POST /apis/pg/create_order)
-	CreateOrder(ctx context.Context, request CreateOrderRequestObject) (CreateOrderResponseObject, error)
+	CreatePaymentOrder(ctx context.Context, request CreatePaymentOrderRequestObject) (CreatePaymentOrderResponseObject, error)
 	// GetPublicOrder Get the public view of an order (no authentication)
 	// (POST /apis/pg/get_public_order)
 	GetPublicOrder(ctx context.Context, request GetPublicOrderRequestObject) (GetPublicOrderResponseObject, error)
@@ -1955,11 +1955,11 @@ type strictHandler struct {
 	options     StrictHTTPServerOptions
 }
 
-// CreateOrder operation middleware
-func (sh *strictHandler) CreateOrder(w http.ResponseWriter, r *http.Request) {
-	var request CreateOrderRequestObject
+// CreatePaymentOrder operation middleware
+func (sh *strictHandler) CreatePaymentOrder(w http.ResponseWriter, r *http.Request) {
+	var request CreatePaymentOrderRequestObject
 
-	var body CreateOrderJSONRequestBody
+	var body CreatePaymentOrderJSONRequestBody
 	if err := runtime.BindJSONBody(r, &body); err != nil {
 		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
 		return
@@ -1967,18 +1967,18 @@ func (sh *strictHandler) CreateOrder(w http.ResponseWriter, r *http.Request) {
 	request.Body = &body
 
 	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.CreateOrder(ctx, request.(CreateOrderRequestObject))
+		return sh.ssi.CreatePaymentOrder(ctx, request.(CreatePaymentOrderRequestObject))
 	}
 	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "CreateOrder")
+		handler = middleware(handler, "CreatePaymentOrder")
 	}
 
 	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
-	} else if validResponse, ok := response.(CreateOrderResponseObject); ok {
-		if err := validResponse.VisitCreateOrderResponse(w); err != nil {
+	} else if validResponse, ok := response.(CreatePaymentOrderResponseObject); ok {
+		if err := validResponse.VisitCreatePaymentOrderResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {

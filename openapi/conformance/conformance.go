@@ -25,6 +25,48 @@ import (
 // ErrNoOperation is wrapped when a request matches no operation of the specs.
 var ErrNoOperation = errors.New("no operation of the specs")
 
+// ErrOpenEnum is wrapped when the only fault of an answer is a value missing from an enum
+// the spec marks open (`x-open-enum: true`, e.g. order_state): the upstream may add values,
+// and a client should tolerate them. A caller checking a live upstream reports it rather
+// than failing; one checking the mock fails, since the mock sends only listed values.
+var ErrOpenEnum = errors.New("a value outside an open enum")
+
+// onlyOpenEnums tells whether every fault in err is a value outside an open enum.
+func onlyOpenEnums(err error) bool {
+	var me openapi3.MultiError
+	if errors.As(err, &me) {
+		if len(me) == 0 {
+			return false
+		}
+		for _, e := range me {
+			if !onlyOpenEnums(e) {
+				return false
+			}
+		}
+		return true
+	}
+	var re *openapi3filter.ResponseError
+	if errors.As(err, &re) && re.Err != nil && !errors.Is(re.Err, err) {
+		return onlyOpenEnums(re.Err)
+	}
+	var se *openapi3.SchemaError
+	if errors.As(err, &se) {
+		if se.Origin != nil {
+			return onlyOpenEnums(se.Origin)
+		}
+		open, _ := se.Schema.Extensions["x-open-enum"].(bool)
+		return se.SchemaField == "enum" && open
+	}
+	return false
+}
+
+func openEnum(err error) error {
+	if onlyOpenEnums(err) {
+		return fmt.Errorf("%w: %w", ErrOpenEnum, err)
+	}
+	return err
+}
+
 // Checker validates exchanges against one or more specs.
 type Checker struct {
 	specs []spec
@@ -88,7 +130,7 @@ func (c *Checker) CheckResponse(req *http.Request, resp *http.Response, body []b
 		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true, ExcludeResponseBody: stream},
 	}
 	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
-		return fmt.Errorf("%s %s answered %d, which breaks %s: %w", req.Method, req.URL.Path, resp.StatusCode, rt.Operation.OperationID, err)
+		return fmt.Errorf("%s %s answered %d, which breaks %s: %w", req.Method, req.URL.Path, resp.StatusCode, rt.Operation.OperationID, openEnum(err))
 	}
 	return nil
 }
@@ -123,7 +165,7 @@ func (c *Checker) CheckEvent(operationID, event string, data []byte) error {
 					return fmt.Errorf("%s event %q: data is not JSON: %w", operationID, event, err)
 				}
 				if err := schema.VisitJSON(v, openapi3.MultiErrors()); err != nil {
-					return fmt.Errorf("%s event %q: data breaks its schema: %w", operationID, event, err)
+					return fmt.Errorf("%s event %q: data breaks its schema: %w", operationID, event, openEnum(err))
 				}
 				return nil
 			}

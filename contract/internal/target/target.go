@@ -171,7 +171,7 @@ func (t Target) Why(s scenarios.Scenario) string {
 	if s.API == "payscrypt" && t.PayscryptURL == "" {
 		return "no PAYSCRYPT_BASE_URL"
 	}
-	if s.API == "payscrypt" && t.ControlURL == "" && (t.APIKey == "" || t.WalletID == 0) && (s.Writes || s.Operation == "createOrder") {
+	if s.API == "payscrypt" && t.ControlURL == "" && (t.APIKey == "" || t.WalletID == 0) && (s.Writes || s.Operation == "createPaymentOrder") {
 		return "needs PAYSCRYPT_APIKEY and PAYSCRYPT_WALLET_ID"
 	}
 	return ""

@@ -37,6 +37,12 @@ func (h *Handlers) API(lenient bool) *upstream.API {
 					RequestErrorHandlerFunc: o.BadRequest, ResponseErrorHandlerFunc: o.InternalError}),
 				gen.StdHTTPServerOptions{BaseRouter: o.Mux, ErrorHandlerFunc: o.BadRequest,
 					Middlewares: []gen.MiddlewareFunc{gen.MiddlewareFunc(o.Operation)}})
+			// Validation takes POST only; without this, GET would ask for an order named
+			// "validations" and answer a puzzling 404.
+			o.Mux.HandleFunc("GET /v5/orders/validations", func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Allow", http.MethodPost)
+				apierror.WriteCR(w, http.StatusMethodNotAllowed, "validations take POST with the order as the body (POST /v5/orders/validations)")
+			})
 		},
 	}
 	if lenient {

@@ -165,7 +165,7 @@ func (h *Handlers) evaluate(partner string, req gen.OrderRequest) (*quote, probl
 		quantities[i] = n
 		if n < 1 || n > 1000 {
 			e := apierror.NewCR(http.StatusBadRequest, apierror.BadRequest,
-				fmt.Sprintf("deliveries[%d].quantity must be between 1 and 10", i), map[string]any{"delivery": i})
+				fmt.Sprintf("deliveries[%d].quantity must be between 1 and 1000", i), map[string]any{"delivery": i})
 			return nil, nil, &e
 		}
 		count += n

@@ -8,7 +8,7 @@ func TestMatchScopesAndCounts(t *testing.T) {
 		t.Fatal("unknown kind accepted")
 	}
 	f, _ := r.Arm(Fault{Kind: Status, Status: 503, Partner: "p1", Operation: "getOrder", Count: 2})
-	r.Arm(Fault{Kind: Latency, LatencyMS: 10, Operation: "payscrypt.createOrder"})
+	r.Arm(Fault{Kind: Latency, LatencyMS: 10, Operation: "payscrypt.createPaymentOrder"})
 
 	if _, ok := r.Match("cryptorefills", "getOrder", "p2", "", RequestKinds...); ok {
 		t.Error("fault of p1 fired for p2")
@@ -29,7 +29,7 @@ func TestMatchScopesAndCounts(t *testing.T) {
 		t.Error("API-qualified operation matched the other API")
 	}
 	for i := 0; i < 5; i++ { // count 0: until cleared
-		if _, ok := r.Match("payscrypt", "createOrder", "", "", Latency); !ok {
+		if _, ok := r.Match("payscrypt", "createPaymentOrder", "", "", Latency); !ok {
 			t.Fatal("unlimited fault stopped firing")
 		}
 	}

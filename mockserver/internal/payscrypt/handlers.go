@@ -57,7 +57,7 @@ func (e grpcError) write(w http.ResponseWriter) error {
 	return nil
 }
 
-func (e grpcError) VisitCreateOrderResponse(w http.ResponseWriter) error    { return e.write(w) }
+func (e grpcError) VisitCreatePaymentOrderResponse(w http.ResponseWriter) error    { return e.write(w) }
 func (e grpcError) VisitGetPublicOrderResponse(w http.ResponseWriter) error { return e.write(w) }
 
 func toGRPC(err error) grpcError {
@@ -77,8 +77,8 @@ func toGRPC(err error) grpcError {
 
 func okHeaders() (*string, *string) { code, msg := "0", ""; return &code, &msg }
 
-// CreateOrder creates an invoice for the merchant of the apikey.
-func (h *Handlers) CreateOrder(ctx context.Context, req gen.CreateOrderRequestObject) (gen.CreateOrderResponseObject, error) {
+// CreatePaymentOrder (create_order) creates an invoice for the merchant of the apikey.
+func (h *Handlers) CreatePaymentOrder(ctx context.Context, req gen.CreatePaymentOrderRequestObject) (gen.CreatePaymentOrderResponseObject, error) {
 	b := req.Body
 	wallet, err := int64Input(b.PgWalletId)
 	if err != nil {
@@ -92,8 +92,8 @@ func (h *Handlers) CreateOrder(ctx context.Context, req gen.CreateOrderRequestOb
 		return toGRPC(err), nil
 	}
 	code, msg := okHeaders()
-	return gen.CreateOrder200JSONResponse{Body: gen.CreateOrderReply{Order: h.order(o)},
-		Headers: gen.CreateOrder200ResponseHeaders{GrpcCode: code, GrpcMessage: msg}}, nil
+	return gen.CreatePaymentOrder200JSONResponse{Body: gen.CreateOrderReply{Order: h.order(o)},
+		Headers: gen.CreatePaymentOrder200ResponseHeaders{GrpcCode: code, GrpcMessage: msg}}, nil
 }
 
 // GetPublicOrder answers the public view of an invoice.

@@ -57,8 +57,8 @@ func (e grpcError) write(w http.ResponseWriter) error {
 	return nil
 }
 
-func (e grpcError) VisitCreatePaymentOrderResponse(w http.ResponseWriter) error    { return e.write(w) }
-func (e grpcError) VisitGetPublicOrderResponse(w http.ResponseWriter) error { return e.write(w) }
+func (e grpcError) VisitCreatePaymentOrderResponse(w http.ResponseWriter) error { return e.write(w) }
+func (e grpcError) VisitGetPublicOrderResponse(w http.ResponseWriter) error     { return e.write(w) }
 
 func toGRPC(err error) grpcError {
 	msg := err.Error()

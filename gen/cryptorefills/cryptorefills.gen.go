@@ -1402,7 +1402,9 @@ type Order struct {
 	//
 	// Example: 1787679708
 	PaymentRequestedAt *EpochSeconds `json:"payment_requested_at,omitempty"`
-	PaymentState       PaymentState  `json:"payment_state"`
+
+	// PaymentState The payment's state. `WalletCreated` is the live initial value, `PaymentRequested` the documents' (the mock reaches it through the control API's `request_payment`). `PartialPaymentReceived` has no source: it is the mock's own name for "part paid, more due" (the order stays `WaitingForPayment`, as the sources say); a client should not rely on it.
+	PaymentState PaymentState `json:"payment_state"`
 
 	// PaymentValue Fiat value of the order.
 	PaymentValue *float64 `json:"payment_value,omitempty"`
@@ -1563,7 +1565,7 @@ type PaymentSelection struct {
 // PaymentSelectionType defines model for PaymentSelection.Type.
 type PaymentSelectionType string
 
-// PaymentState defines model for PaymentState.
+// PaymentState The payment's state. `WalletCreated` is the live initial value, `PaymentRequested` the documents' (the mock reaches it through the control API's `request_payment`). `PartialPaymentReceived` has no source: it is the mock's own name for "part paid, more due" (the order stays `WaitingForPayment`, as the sources say); a client should not rely on it.
 type PaymentState string
 
 // PaymentVia defines model for PaymentVia.

@@ -175,13 +175,16 @@ func (e ReplayRequestStatus) Valid() bool {
 
 // Defines values for TransitionRequestAction.
 const (
-	Cancel       TransitionRequestAction = "cancel"
-	Deliver      TransitionRequestAction = "deliver"
-	Expire       TransitionRequestAction = "expire"
-	FailDelivery TransitionRequestAction = "fail_delivery"
-	FailPayment  TransitionRequestAction = "fail_payment"
-	ManualReview TransitionRequestAction = "manual_review"
-	Refund       TransitionRequestAction = "refund"
+	Cancel                TransitionRequestAction = "cancel"
+	Deliver               TransitionRequestAction = "deliver"
+	Expire                TransitionRequestAction = "expire"
+	FailDelivery          TransitionRequestAction = "fail_delivery"
+	FailPayment           TransitionRequestAction = "fail_payment"
+	ManualReview          TransitionRequestAction = "manual_review"
+	PartialPaymentStarted TransitionRequestAction = "partial_payment_started"
+	PaymentStarted        TransitionRequestAction = "payment_started"
+	Refund                TransitionRequestAction = "refund"
+	RequestPayment        TransitionRequestAction = "request_payment"
 )
 
 // Valid indicates whether the value is a known member of the TransitionRequestAction enum.
@@ -199,7 +202,13 @@ func (e TransitionRequestAction) Valid() bool {
 		return true
 	case ManualReview:
 		return true
+	case PartialPaymentStarted:
+		return true
+	case PaymentStarted:
+		return true
 	case Refund:
+		return true
+	case RequestPayment:
 		return true
 	default:
 		return false
@@ -437,11 +446,12 @@ type ResetResult struct {
 
 // TransitionRequest defines model for TransitionRequest.
 type TransitionRequest struct {
+	// Action `request_payment` sets payment_state PaymentRequested (the documents' state after WalletCreated); `payment_started` and `partial_payment_started` set order_state PaymentStarted / PartialPaymentStarted (a transaction seen on the chain, not yet confirmed; states third-party clients handle). The order can still be paid, cancelled or expire from those.
 	Action TransitionRequestAction `json:"action"`
 	Reason *string                 `json:"reason,omitempty"`
 }
 
-// TransitionRequestAction defines model for TransitionRequest.Action.
+// TransitionRequestAction `request_payment` sets payment_state PaymentRequested (the documents' state after WalletCreated); `payment_started` and `partial_payment_started` set order_state PaymentStarted / PartialPaymentStarted (a transaction seen on the chain, not yet confirmed; states third-party clients handle). The order can still be paid, cancelled or expire from those.
 type TransitionRequestAction string
 
 // WebhookRequest defines model for WebhookRequest.

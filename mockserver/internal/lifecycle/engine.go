@@ -224,8 +224,8 @@ func (e *Engine) Pay(id string, amount *big.Rat) (Order, error) {
 	now := e.clockOf(o.Partner).Now()
 	o.Sent = new(big.Rat).Add(o.Sent, amount)
 	o.Payments = append(o.Payments, Payment{Amount: amount, At: now})
-	switch o.State {
-	case StateWaitingForPayment:
+	switch {
+	case awaitingPayment(o.State):
 		if o.Sent.Cmp(o.CoinAmount) < 0 {
 			o.PaymentState = PaymentPartialPaymentReceived
 		} else {
@@ -233,12 +233,19 @@ func (e *Engine) Pay(id string, amount *big.Rat) (Order, error) {
 			o.State, o.PaymentState = StatePaymentReceived, PaymentReceived
 			e.scheduleLocked(en, e.cfg.ProcessingDelay, e.process)
 		}
-	case StateExpired:
+	case o.State == StateExpired:
 		// Late payment: the order stays expired; support refunds on request (api-facts A4.7).
 		o.PaymentState = PaymentExpiredAfterPaymentDetection
 	}
 	e.changedLocked(en)
 	return o.clone(), nil
+}
+
+// awaitingPayment tells whether an order can still be paid within its window: waiting, or
+// with a payment seen on the chain but not confirmed (PaymentStarted, PartialPaymentStarted,
+// third-party states, api-facts A5.1).
+func awaitingPayment(state string) bool {
+	return state == StateWaitingForPayment || state == StatePaymentStarted || state == StatePartialPaymentStarted
 }
 
 // Actions the control API can force.
@@ -250,6 +257,11 @@ const (
 	ActionCancel       = "cancel"
 	ActionExpire       = "expire"
 	ActionFailPayment  = "fail_payment"
+	// The payment's own steps before it is received: the documents' PaymentRequested, and the
+	// third-party PaymentStarted / PartialPaymentStarted (a transaction seen, unconfirmed).
+	ActionRequestPayment        = "request_payment"
+	ActionPaymentStarted        = "payment_started"
+	ActionPartialPaymentStarted = "partial_payment_started"
 )
 
 // Apply forces a transition.
@@ -297,8 +309,18 @@ func (e *Engine) Apply(id, action, reason string) (Order, error) {
 		o.State, o.PaymentState = StateRefunded, PaymentRefunded
 		o.Refund = &Refund{Amount: o.Sent, Currency: o.Coin, Reason: reason}
 		e.setDeliveriesLocked(o, DeliveryRefunded)
+	case ActionRequestPayment:
+		if !awaitingPayment(o.State) || o.PaymentState != PaymentWalletCreated {
+			return conflict()
+		}
+		o.PaymentState = PaymentRequested
+	case ActionPaymentStarted, ActionPartialPaymentStarted:
+		if !awaitingPayment(o.State) {
+			return conflict()
+		}
+		o.State = map[string]string{ActionPaymentStarted: StatePaymentStarted, ActionPartialPaymentStarted: StatePartialPaymentStarted}[action]
 	case ActionCancel, ActionFailPayment:
-		if o.State != StateWaitingForPayment {
+		if !awaitingPayment(o.State) {
 			return conflict()
 		}
 		e.cancelTasksLocked(en)
@@ -309,7 +331,7 @@ func (e *Engine) Apply(id, action, reason string) (Order, error) {
 		}
 		e.setDeliveriesLocked(o, DeliveryCanceled)
 	case ActionExpire:
-		if o.State != StateWaitingForPayment {
+		if !awaitingPayment(o.State) {
 			return conflict()
 		}
 		e.expireLocked(en)
@@ -376,7 +398,7 @@ func (e *Engine) forgetLocked(id string) {
 func (e *Engine) expire(id string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if en, ok := e.orders[id]; ok && en.o.State == StateWaitingForPayment {
+	if en, ok := e.orders[id]; ok && awaitingPayment(en.o.State) {
 		e.expireLocked(en)
 	}
 }

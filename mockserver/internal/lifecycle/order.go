@@ -13,6 +13,8 @@ import (
 // Order states (api-facts A5.1), payment states (A5.2) and delivery states (A5.3) the mock uses.
 const (
 	StateWaitingForPayment      = "WaitingForPayment"
+	StatePaymentStarted         = "PaymentStarted"        // [3P] N3: a transaction seen, unconfirmed
+	StatePartialPaymentStarted  = "PartialPaymentStarted" // [3P] N3
 	StatePaymentReceived        = "PaymentReceived"
 	StateWaitingForDelivery     = "WaitingForDelivery"
 	StateWaitingForManualAction = "WaitingForManualAction"
@@ -22,7 +24,11 @@ const (
 	StatePaymentFailed          = "PaymentFailed"
 	StateRefunded               = "Refunded"
 
-	PaymentWalletCreated                = "WalletCreated"
+	PaymentWalletCreated = "WalletCreated"
+	PaymentRequested     = "PaymentRequested" // [DOC] S1-S3
+	// PartialPaymentReceived has no source: the mock's own name for "some paid, more due"
+	// (openapi/README.md); the reference's sources keep the order WaitingForPayment and say
+	// nothing of payment_state then.
 	PaymentPartialPaymentReceived       = "PartialPaymentReceived"
 	PaymentReceived                     = "PaymentReceived"
 	PaymentCompleted                    = "PaymentCompleted"

@@ -460,3 +460,39 @@ func TestProductCountIsAProblemNotAMalformedRequest(t *testing.T) {
 		t.Fatalf("GET /v5/orders/validations: %d %v %s", status, hdr.Get("Allow"), b)
 	}
 }
+
+// TestLiveFieldsPresent: the validation answer carries coupon_code and loyalty_summary as null
+// (live capture), and range products carry their points.
+func TestLiveFieldsPresent(t *testing.T) {
+	h := start(t)
+	_, b := h.req("POST", "/v5/orders/validations", orderBody())
+	var v map[string]any
+	_ = json.Unmarshal(b, &v)
+	for _, k := range []string{"coupon_code", "loyalty_summary"} {
+		if val, ok := v[k]; !ok || val != nil {
+			t.Errorf("%s: present %v, value %v; want present as null", k, ok, val)
+		}
+	}
+	_, b = h.req("GET", "/v5/products/country/US?family_name=Amazon.com&coin=USDC", nil)
+	var fams []struct {
+		Products []struct {
+			IsDynamic bool   `json:"is_dynamic"`
+			Points    string `json:"points"`
+		}
+	}
+	_ = json.Unmarshal(b, &fams)
+	ranges := 0
+	for _, f := range fams {
+		for _, p := range f.Products {
+			if p.IsDynamic {
+				ranges++
+				if p.Points == "" {
+					t.Errorf("a range product without points: %s", b)
+				}
+			}
+		}
+	}
+	if ranges == 0 {
+		t.Fatalf("no range product for Amazon.com in the US: %s", b)
+	}
+}

@@ -1480,7 +1480,7 @@ type OrderRequest struct {
 // fail on it; the mock only ever sends the values listed.
 type OrderState string
 
-// OrderValidation defines model for OrderValidation.
+// OrderValidation `coupon_code` and `loyalty_summary` are present, as null when there is nothing to say, as in the live capture (api-facts A4.6).
 type OrderValidation struct {
 	// Coin Coin symbol as the API spells it (`USDC`, `USDT`, `BTC`, `SOL`, `USDT.e`, ...).
 	//
@@ -1491,9 +1491,9 @@ type OrderValidation struct {
 	//
 	// Example: 101.48
 	CoinAmount     Decimal                 `json:"coin_amount"`
-	CouponCode     *string                 `json:"coupon_code,omitempty"`
+	CouponCode     *string                 `json:"coupon_code"`
 	Deliveries     []OrderDelivery         `json:"deliveries"`
-	LoyaltySummary *map[string]interface{} `json:"loyalty_summary,omitempty"`
+	LoyaltySummary *map[string]interface{} `json:"loyalty_summary"`
 
 	// OriginalCoinAmount An exact decimal number written as a string (money is never a float).
 	//

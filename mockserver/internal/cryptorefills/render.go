@@ -58,6 +58,7 @@ func (h *Handlers) product(f *catalog.Family, p *catalog.Product, coin *catalog.
 		IsActive: ptr(p.Active), IsOutOfStock: ptr(p.OutOfStock || f.OutOfStock),
 	}
 	if p.Range != nil {
+		out.Points = ptr(h.catalog.Points(f.Currency, p.Range.Min)) // live: "4" on the 5-500 USD range (api-facts A4.4)
 		out.Range = productRange(f, p)
 		out.FaceValue = &gen.FaceValue{CurrencyCode: f.Currency, Amount: gen.FaceValueAmount{
 			Type: gen.Range, Min: rangeBound(p.Range.Min, f.Currency), Max: rangeBound(p.Range.Max, f.Currency),

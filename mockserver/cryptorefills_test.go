@@ -496,3 +496,23 @@ func TestLiveFieldsPresent(t *testing.T) {
 		t.Fatalf("no range product for Amazon.com in the US: %s", b)
 	}
 }
+
+// TestAirbnbIsFixedAndRange: in the US Airbnb offers the documents' fixed 100 USD and the
+// flexible 50-500 product observed live; both can be validated.
+func TestAirbnbIsFixedAndRange(t *testing.T) {
+	h := start(t)
+	for name, d := range map[string]obj{
+		"fixed 100": {"beneficiary_account": "jane@example.com", "brand_name": "Airbnb", "country_code": "US", "denomination": "100 USD"},
+		"range 75":  {"beneficiary_account": "jane@example.com", "brand_name": "Airbnb", "country_code": "US", "denomination": "range", "product_value": 75},
+	} {
+		status, b := h.req("POST", "/v5/orders/validations", orderBody(withDelivery(d)))
+		if v := decode[validation](t, b); status != 200 || len(v.Problems) > 0 {
+			t.Errorf("%s: %d %s", name, status, b)
+		}
+	}
+	status, b := h.req("POST", "/v5/orders/validations", orderBody(withDelivery(obj{"beneficiary_account": "jane@example.com",
+		"brand_name": "Airbnb", "country_code": "US", "denomination": "range", "product_value": 40})))
+	if v := decode[validation](t, b); status != 200 || !slices.Contains(v.codes(), "AMOUNT_TOO_LOW") {
+		t.Errorf("range 40 (below 50): %d %s", status, b)
+	}
+}

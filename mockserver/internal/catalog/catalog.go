@@ -346,7 +346,9 @@ var globalBrands = []template{
 var countryBrands = map[string][]template{
 	"US": {
 		{family: "Amazon.com", brand: "Amazon.com", kind: "giftcard", category: "e-commerce", extra: []string{"electronics", "entertainment", "books_learning"}, delivery: "by_email", color: "#FFFFFF", rangeUSD: [2]float64{5, 500}, exact: true, share: 1, redeem: []string{"online"}},
-		{family: "Airbnb", brand: "Airbnb", kind: "giftcard", category: "travel_flights", extra: []string{"entertainment"}, delivery: "by_email", color: "#FF5A5F", fixedUSD: []float64{25, 50, 100, 200, 500}, exact: true, share: 1, redeem: []string{"online"}},
+		// Both true of Airbnb in the US: the documents' fixed 100 and a flexible 50-500 product
+		// observed on 2026-10-09 (api-facts A14).
+		{family: "Airbnb", brand: "Airbnb", kind: "giftcard", category: "travel_flights", extra: []string{"entertainment"}, delivery: "by_email", color: "#FF5A5F", fixedUSD: []float64{25, 50, 100, 200, 500}, rangeUSD: [2]float64{50, 500}, exact: true, share: 1, redeem: []string{"online"}},
 		{family: "Steam", brand: "Steam", kind: "giftcard", category: "games", extra: []string{"entertainment"}, delivery: "by_email", color: "#171a21", fixedUSD: []float64{10, 20, 50, 100, 150, 200}, exact: true, share: 1, redeem: []string{"online"}},
 		{family: "Lycamobile", brand: "Lycamobile Credits", kind: "mobile_recharge", category: "mobile_credits", delivery: "by_phone", color: "#003DA5", rangeUSD: [2]float64{5, 100}, exact: true, share: 1, redeem: []string{"direct_topup"}},
 		{family: "Lycamobile", brand: "Lycamobile Bundle", kind: "mobile_recharge", category: "mobile_bundle", delivery: "by_phone", color: "#003DA5", fixedUSD: []float64{19, 29, 39}, exact: true, share: 1, redeem: []string{"direct_topup"}},
@@ -459,7 +461,8 @@ func (c *Catalog) family(f *gofakeit.Faker, cc, localCur string, t template) *Fa
 			p.Label, p.Localized, p.Face = label, Localize(face, cur), face
 			fam.Products = append(fam.Products, p)
 		}
-	default:
+	}
+	if t.rangeUSD[1] > 0 { // a range product, alone or beside fixed ones
 		lo, hi := convert(t.rangeUSD[0]), convert(t.rangeUSD[1])
 		step := math.Pow(10, math.Floor(math.Log10(lo)))
 		if step > 1 {

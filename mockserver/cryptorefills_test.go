@@ -516,3 +516,61 @@ func TestAirbnbIsFixedAndRange(t *testing.T) {
 		t.Errorf("range 40 (below 50): %d %s", status, b)
 	}
 }
+
+// TestEveryVendorCoinAndChannel: the five channels the vendor documents are listed, and every
+// one of the 18 coins it reports active, dotted ones included, can be ordered (or is
+// suspended by default), with an address that fits its network.
+func TestEveryVendorCoinAndChannel(t *testing.T) {
+	h := start(t)
+	_, b := h.req("GET", "/v3/payment_vias", nil)
+	var vias []struct {
+		Name       string
+		Available  bool
+		Currencies []struct {
+			Name        string
+			IsSuspended bool `json:"is_suspended"`
+			Networks    []struct{ Name string }
+		}
+	}
+	if err := json.Unmarshal(b, &vias); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, v := range vias {
+		names = append(names, v.Name)
+	}
+	if want := []string{"USER_WALLET", "GATE_PAY", "GATE_PAY_WEB", "KUCOIN_PAY", "BUYDL"}; !slices.Equal(names, want) {
+		t.Fatalf("channels %v, want %v", names, want)
+	}
+	coins := map[string]bool{}
+	addr := map[string]*regexp.Regexp{
+		"TON": regexp.MustCompile(`^[A-Za-z0-9_-]{48}$`), "Sui": regexp.MustCompile(`^0x[0-9a-f]{64}$`),
+		"Avalanche C-Chain": regexp.MustCompile(`^0x[0-9a-fA-F]{40}$`), "ETH Mainnet": regexp.MustCompile(`^0x[0-9a-fA-F]{40}$`),
+	}
+	for _, c := range vias[0].Currencies {
+		coins[c.Name] = true
+		if c.IsSuspended || c.Name == "TRX" { // suspended by default: DOGE, and TRX on Tron
+			continue
+		}
+		network := c.Networks[0].Name
+		status, b := h.req("POST", "/v5/orders", orderBody(withPayment(c.Name, network, "USER_WALLET"),
+			withField("email", strings.ToLower(strings.ReplaceAll(c.Name, ".", ""))+"@example.com")))
+		if status != http.StatusCreated {
+			t.Errorf("%s on %s: %d %s", c.Name, network, status, b)
+			continue
+		}
+		o := decode[order](t, b)
+		if re := addr[network]; re != nil && !re.MatchString(o.WalletAddress) {
+			t.Errorf("%s on %s: address %q", c.Name, network, o.WalletAddress)
+		}
+	}
+	for _, c := range []string{"BTC", "USDC", "USDT", "ETH", "LTC", "SOL", "TON", "TRX", "SUI", "USDE", "FDUSD", "USDT.e", "USDC.e", "DOGE", "DAI", "EUROC", "WLD", "PYUSD"} {
+		if !coins[c] {
+			t.Errorf("coin %s is not listed", c)
+		}
+	}
+	status, b := h.req("POST", "/v5/orders/validations", orderBody(withPayment("USDC", "Solana", "GATE_PAY")))
+	if v := decode[validation](t, b); status != 200 || !slices.Contains(v.codes(), "NOT_ALLOWED_PAYMENT_VIA") {
+		t.Errorf("GATE_PAY: %d %s", status, b)
+	}
+}

@@ -76,6 +76,11 @@ var (
 	lightning = networkSpec{"Lightning", "LIGHTNING", "LIGHTNING_LIKE", "BTC", "", 0, wallet.Lightning, "", "1"}
 	ltcMain   = networkSpec{"Mainnet", "", "BITCOIN_LIKE", "LTC", "", 0, wallet.Litecoin, "", "1"}
 	dogeMain  = networkSpec{"Mainnet", "", "BITCOIN_LIKE", "DOGE", "", 0, wallet.Dogecoin, "", "1"}
+	// Networks of the coins the vendor lists without saying where they are paid (api-facts
+	// A4.1): the mock's choices, on each coin's home chain.
+	ton       = networkSpec{"TON", "", "TON_LIKE", "TON", "TVM", 0, wallet.TON, "", "1"}
+	sui       = networkSpec{"Sui", "", "SUI_LIKE", "SUI", "MoveVM", 0, wallet.Sui, "", "1"}
+	avalanche = networkSpec{"Avalanche C-Chain", "AVAX", "ETHEREUM_LIKE", "AVAX", "EVM", 43114, wallet.EVM, "", "1"}
 )
 
 func token(n networkSpec, contract string) networkSpec {
@@ -111,6 +116,19 @@ var defaultCoins = []coinSpec{
 	{"LTC", 8, "85", []networkSpec{ltcMain}},
 	{"TRX", 4, "0.25", []networkSpec{native(tron)}},
 	{"DOGE", 4, "0.2", []networkSpec{dogeMain}},
+	// The rest of the 18 coins the vendor reports active (api-facts A4.1, [DOC] S4). Their
+	// networks are the mock's choice (no source names them); tokens carry no contract, since
+	// the mock invents none.
+	{"TON", 4, "3", []networkSpec{ton}},
+	{"SUI", 4, "1.5", []networkSpec{sui}},
+	{"USDE", 2, "1", []networkSpec{ethereum}},
+	{"FDUSD", 2, "1", []networkSpec{ethereum}},
+	{"USDT.e", 2, "1", []networkSpec{avalanche}},
+	{"USDC.e", 2, "1", []networkSpec{avalanche}},
+	{"DAI", 2, "1", []networkSpec{ethereum}},
+	{"EUROC", 2, "1.08", []networkSpec{ethereum}},
+	{"WLD", 4, "1.2", []networkSpec{ethereum}},
+	{"PYUSD", 2, "1", []networkSpec{ethereum, solana}},
 }
 
 // DefaultSuspensions are the suspensions of the default configuration, so that

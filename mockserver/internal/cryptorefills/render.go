@@ -112,8 +112,18 @@ func (h *Handlers) paymentVias() []gen.PaymentVia {
 		}
 		currencies = append(currencies, pc)
 	}
-	return []gen.PaymentVia{{Name: "USER_WALLET", Available: true, Currencies: currencies}}
+	vias := []gen.PaymentVia{{Name: "USER_WALLET", Available: true, Currencies: currencies}}
+	// The vendor's other channels (api-facts A4.1, [DOC] S4). Integrators use only
+	// USER_WALLET, and the mock refuses the others in orders (NOT_ALLOWED_PAYMENT_VIA), so it
+	// lists them as not available, with no currencies: the mock's choice.
+	for _, name := range otherPaymentVias {
+		vias = append(vias, gen.PaymentVia{Name: name, Available: false, Currencies: []gen.PaymentCurrency{}})
+	}
+	return vias
 }
+
+// otherPaymentVias are the channels besides USER_WALLET that the vendor documents.
+var otherPaymentVias = []string{"GATE_PAY", "GATE_PAY_WEB", "KUCOIN_PAY", "BUYDL"}
 
 // order renders an order as the API answers it.
 func (h *Handlers) order(o lifecycle.Order) gen.Order {

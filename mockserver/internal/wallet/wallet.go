@@ -1,12 +1,14 @@
 // Package wallet makes receiving addresses that are well-formed for their network: base58
 // Solana keys, EIP-55 checksummed EVM addresses, bech32 segwit addresses (BTC, LTC),
-// base58check Tron and Dogecoin addresses, and BOLT11-shaped Lightning invoices. The keys
+// base58check Tron and Dogecoin addresses, BOLT11-shaped Lightning invoices, TON user-friendly
+// addresses with their CRC16 and Sui's 32-byte hex addresses. The keys
 // behind them are random: nobody holds them, so nothing sent there can be spent.
 package wallet
 
 import (
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"math/big"
@@ -28,6 +30,8 @@ const (
 	Tron      Format = "tron"
 	Dogecoin  Format = "dogecoin"
 	Lightning Format = "lightning"
+	TON       Format = "ton" // user-friendly: base64url of flags, workchain, 32-byte hash, CRC16
+	Sui       Format = "sui" // 0x and 64 hex digits
 )
 
 // Invoice is what a Lightning payment needs besides the format.
@@ -54,8 +58,35 @@ func New(f Format, inv Invoice) (string, error) {
 		return base58Check(0x1e, random(20)), nil
 	case Lightning:
 		return bolt11(inv)
+	case TON:
+		return tonAddress(random(32)), nil
+	case Sui:
+		return "0x" + hex.EncodeToString(random(32)), nil
 	}
 	return "", fmt.Errorf("wallet: unknown address format %q", f)
+}
+
+// tonAddress is a bounceable mainnet address of workchain 0 in TON's user-friendly form.
+func tonAddress(hash []byte) string {
+	raw := append([]byte{0x11, 0x00}, hash...)
+	crc := crc16XModem(raw)
+	raw = append(raw, byte(crc>>8), byte(crc))
+	return base64.URLEncoding.EncodeToString(raw)
+}
+
+func crc16XModem(b []byte) uint16 {
+	var crc uint16
+	for _, c := range b {
+		crc ^= uint16(c) << 8
+		for i := 0; i < 8; i++ {
+			if crc&0x8000 != 0 {
+				crc = crc<<1 ^ 0x1021
+			} else {
+				crc <<= 1
+			}
+		}
+	}
+	return crc
 }
 
 func random(n int) []byte {

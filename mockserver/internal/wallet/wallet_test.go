@@ -2,6 +2,7 @@ package wallet
 
 import (
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"regexp"
 	"strings"
@@ -80,4 +81,25 @@ func base58CheckOK(s string) bool {
 	first := sha256.Sum256(b[:21])
 	second := sha256.Sum256(first[:])
 	return string(second[:4]) == string(b[21:])
+}
+
+func TestTONAndSuiAddresses(t *testing.T) {
+	a, err := New(TON, Invoice{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := base64.URLEncoding.DecodeString(a)
+	if err != nil || len(raw) != 36 || raw[0] != 0x11 || raw[1] != 0 {
+		t.Fatalf("TON address %q: %x %v", a, raw, err)
+	}
+	if crc := crc16XModem(raw[:34]); byte(crc>>8) != raw[34] || byte(crc) != raw[35] {
+		t.Fatalf("TON address %q: bad CRC", a)
+	}
+	if crc16XModem([]byte("123456789")) != 0x31C3 { // the CRC-16/XMODEM check value
+		t.Fatal("CRC-16/XMODEM check value")
+	}
+	s, _ := New(Sui, Invoice{})
+	if len(s) != 66 || s[:2] != "0x" {
+		t.Fatalf("Sui address %q", s)
+	}
 }

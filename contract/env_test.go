@@ -144,7 +144,57 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	r.e.note(fmt.Sprintf("%s\n< %d grpc-code=%q %s", line, resp.StatusCode, resp.Header.Get("grpc-code"), cut(body)))
+	if !strings.HasPrefix(req.URL.Path, "/__mock/") && !strings.HasPrefix(req.URL.Path, "/apis/pg/") {
+		r.e.seams(body) // Cryptorefills answers only
+	}
 	return resp, nil
+}
+
+// seams records, in the report, which shape the target sent where production varies
+// (openapi/README.md, "Seams where production varies"): epoch fields as strings or numbers,
+// range bounds as objects or strings. Run live, that tells which one the upstream uses now.
+func (e *env) seams(body []byte) {
+	var v any
+	if json.Unmarshal(body, &v) != nil {
+		return
+	}
+	seen := map[string]string{}
+	var walk func(path string, v any)
+	walk = func(path string, v any) {
+		field := path[strings.LastIndex(path, ".")+1:]
+		seam := ""
+		switch {
+		case field == "created_at" || field == "updated_at" || field == "payment_requested_at":
+			seam = "epoch " + field
+		case strings.HasSuffix(path, "face_value.amount.min") || strings.HasSuffix(path, "face_value.amount.max"):
+			seam = "range bound " + field
+		}
+		switch x := v.(type) {
+		case map[string]any:
+			if seam != "" {
+				seen[seam] = "object"
+			}
+			for k, c := range x {
+				walk(path+"."+k, c)
+			}
+		case []any:
+			for _, c := range x {
+				walk(path, c)
+			}
+		case string:
+			if seam != "" {
+				seen[seam] = "string"
+			}
+		case float64:
+			if seam != "" {
+				seen[seam] = "number"
+			}
+		}
+	}
+	walk("", v)
+	for field, shape := range seen {
+		AddReportEntry("seam: "+field+" sent as "+shape, ReportEntryVisibilityNever)
+	}
 }
 
 func (e *env) note(s string) {

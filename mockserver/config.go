@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/cryptomock/cryptomock/mockserver/internal/catalog"
+	"github.com/cryptomock/cryptomock/mockserver/internal/cryptorefills"
 	"github.com/cryptomock/cryptomock/mockserver/internal/lifecycle"
 	"github.com/cryptomock/cryptomock/mockserver/internal/money"
 	"github.com/cryptomock/cryptomock/mockserver/internal/webhook"
@@ -148,6 +150,14 @@ type CryptorefillsConfig struct {
 		MonthlyLimitUSD string `yaml:"monthly_limit_usd"`
 	} `yaml:"rules"`
 
+	// Variants chooses the shape of each seam where production answers in more than one
+	// (openapi/README.md, "Seams where production varies"): string, number or mixed epochs;
+	// string, object or mixed range bounds.
+	Variants struct {
+		Epoch       string `yaml:"epoch"`
+		RangeBounds string `yaml:"range_bounds"`
+	} `yaml:"variants"`
+
 	Stream struct {
 		Heartbeat     Duration `yaml:"heartbeat"`
 		Retry         Duration `yaml:"retry"`
@@ -185,6 +195,7 @@ func Defaults() Config {
 	cr.Rules.MaxOrderUSD = "2000"
 	cr.Rules.DailyLimitUSD = "5000"
 	cr.Rules.MonthlyLimitUSD = "20000"
+	cr.Variants.Epoch, cr.Variants.RangeBounds = cryptorefills.DefaultVariants.Epoch, cryptorefills.DefaultVariants.RangeBounds
 	cr.Stream.Heartbeat = Duration(15 * time.Second)
 	cr.Stream.Retry = Duration(3 * time.Second)
 	cr.Stream.Replay = 64
@@ -365,6 +376,11 @@ func (c Config) Validate() error {
 	for name, v := range map[string]string{"max_order_usd": cr.Rules.MaxOrderUSD, "daily_limit_usd": cr.Rules.DailyLimitUSD, "monthly_limit_usd": cr.Rules.MonthlyLimitUSD} {
 		if _, err := money.Parse(v); err != nil {
 			bad("cryptorefills.rules.%s: %q is not a decimal", name, v)
+		}
+	}
+	for seam, got := range map[string]string{"epoch": cr.Variants.Epoch, "range_bounds": cr.Variants.RangeBounds} {
+		if !slices.Contains(cryptorefills.VariantShapes[seam], got) {
+			bad("cryptorefills.variants.%s must be one of %s, not %q", seam, strings.Join(cryptorefills.VariantShapes[seam], ", "), got)
 		}
 	}
 	if cr.Stream.Heartbeat <= 0 || cr.Stream.Retry <= 0 {

@@ -119,6 +119,7 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 			MaxTotal: cfg.Limits.MaxOrders},
 		Stream: cryptorefills.StreamConfig{Heartbeat: time.Duration(cc.Stream.Heartbeat), Retry: time.Duration(cc.Stream.Retry),
 			MaxPerPartner: cc.Stream.MaxPerPartner},
+		Variants: cryptorefills.Variants{Epoch: cc.Variants.Epoch, RangeBounds: cc.Variants.RangeBounds}, Seed: cfg.Seed,
 	})
 	pc := cfg.Payscrypt
 	var schedule []time.Duration

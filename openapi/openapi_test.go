@@ -585,3 +585,27 @@ func TestOperationIDsUniqueAcrossSpecs(t *testing.T) {
 		t.Fatalf("only %d operations read", len(seen))
 	}
 }
+
+// TestSeamsAcceptEveryCapturedShape: where production answers in more than one shape, the
+// spec accepts every shape the reference records (api-facts A14), and still refuses others.
+func TestSeamsAcceptEveryCapturedShape(t *testing.T) {
+	doc, err := openapi.Load(openapi.Cryptorefills)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for schema, cases := range map[string]map[string]bool{
+		"EpochSeconds": {`"1787679708"`: true, `1787679708`: true, `1787679999.75`: true, `"soon"`: false, `-5`: false, `null`: false},
+		"RangeBound":   {`{"amount": 5, "currency": "USD"}`: true, `"50.00"`: true, `{"amount": "5"}`: false, `50`: false},
+	} {
+		s := doc.Components.Schemas[schema].Value
+		for raw, want := range cases {
+			var v any
+			if err := json.Unmarshal([]byte(raw), &v); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.VisitJSON(v); (err == nil) != want {
+				t.Errorf("%s %s: accepted=%v, want %v (%v)", schema, raw, err == nil, want, err)
+			}
+		}
+	}
+}

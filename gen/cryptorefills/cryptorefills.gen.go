@@ -1258,11 +1258,16 @@ type DeliveryState string
 // DeliveryType defines model for DeliveryType.
 type DeliveryType string
 
-// EpochSeconds Unix time in seconds, as a string (live captures). One client saw a bare (even
-// fractional) number; this spec keeps the string form and flags the other.
+// EpochSeconds Unix time in seconds. Production is not consistent: a decimal string (`"1787679708"`,
+// live captures of 2026-08) in most answers, a bare JSON number, integer or fractional
+// (`1787679708`, `1787679999.75`), in some (a third-party client's regression test).
+// Both are accepted; a client should read either. The mock sends strings by default and
+// either shape, or both in turn, with `cryptorefills.variants.epoch` (openapi/README.md,
+// "Seams where production varies"). In Go the generated type is json.RawMessage, so
+// the generated client decodes either (encoding/json is imported by the generated code anyway).
 //
 // Example: 1787679708
-type EpochSeconds = string
+type EpochSeconds = json.RawMessage
 
 // FaceValue defines model for FaceValue.
 type FaceValue struct {
@@ -1279,7 +1284,16 @@ type FaceValue struct {
 // shows range bounds as `{amount, currency}` objects, another capture as strings; both
 // are accepted here.
 type FaceValueAmount struct {
+	// Max A range product's bound: an object `{amount, currency}` in a live capture of 2026-08,
+	// a decimal string (`"50.00"`) in an observation of 2026-10. Both are accepted; a
+	// client should read either. The mock sends strings by default (the most recent
+	// evidence) and either shape, or both in turn, with `cryptorefills.variants.range_bounds`.
 	Max *RangeBound `json:"max,omitempty"`
+
+	// Min A range product's bound: an object `{amount, currency}` in a live capture of 2026-08,
+	// a decimal string (`"50.00"`) in an observation of 2026-10. Both are accepted; a
+	// client should read either. The mock sends strings by default (the most recent
+	// evidence) and either shape, or both in turn, with `cryptorefills.variants.range_bounds`.
 	Min *RangeBound `json:"min,omitempty"`
 
 	// Price An exact decimal number written as a string (money is never a float).
@@ -1351,8 +1365,13 @@ type Order struct {
 	// Example: 101.48
 	CoinAmount Decimal `json:"coin_amount"`
 
-	// CreatedAt Unix time in seconds, as a string (live captures). One client saw a bare (even
-	// fractional) number; this spec keeps the string form and flags the other.
+	// CreatedAt Unix time in seconds. Production is not consistent: a decimal string (`"1787679708"`,
+	// live captures of 2026-08) in most answers, a bare JSON number, integer or fractional
+	// (`1787679708`, `1787679999.75`), in some (a third-party client's regression test).
+	// Both are accepted; a client should read either. The mock sends strings by default and
+	// either shape, or both in turn, with `cryptorefills.variants.epoch` (openapi/README.md,
+	// "Seams where production varies"). In Go the generated type is json.RawMessage, so
+	// the generated client decodes either (encoding/json is imported by the generated code anyway).
 	//
 	//
 	// Example: 1787679708
@@ -1396,8 +1415,13 @@ type Order struct {
 	// PaymentMethodProtocol Example: LIGHTNING_LIKE
 	PaymentMethodProtocol *string `json:"payment_method_protocol,omitempty"`
 
-	// PaymentRequestedAt Unix time in seconds, as a string (live captures). One client saw a bare (even
-	// fractional) number; this spec keeps the string form and flags the other.
+	// PaymentRequestedAt Unix time in seconds. Production is not consistent: a decimal string (`"1787679708"`,
+	// live captures of 2026-08) in most answers, a bare JSON number, integer or fractional
+	// (`1787679708`, `1787679999.75`), in some (a third-party client's regression test).
+	// Both are accepted; a client should read either. The mock sends strings by default and
+	// either shape, or both in turn, with `cryptorefills.variants.epoch` (openapi/README.md,
+	// "Seams where production varies"). In Go the generated type is json.RawMessage, so
+	// the generated client decodes either (encoding/json is imported by the generated code anyway).
 	//
 	//
 	// Example: 1787679708
@@ -1427,8 +1451,13 @@ type Order struct {
 	// Example: 101.48
 	SentCoinAmount *Decimal `json:"sent_coin_amount,omitempty"`
 
-	// UpdatedAt Unix time in seconds, as a string (live captures). One client saw a bare (even
-	// fractional) number; this spec keeps the string form and flags the other.
+	// UpdatedAt Unix time in seconds. Production is not consistent: a decimal string (`"1787679708"`,
+	// live captures of 2026-08) in most answers, a bare JSON number, integer or fractional
+	// (`1787679708`, `1787679999.75`), in some (a third-party client's regression test).
+	// Both are accepted; a client should read either. The mock sends strings by default and
+	// either shape, or both in turn, with `cryptorefills.variants.epoch` (openapi/README.md,
+	// "Seams where production varies"). In Go the generated type is json.RawMessage, so
+	// the generated client decodes either (encoding/json is imported by the generated code anyway).
 	//
 	//
 	// Example: 1787679708
@@ -1724,7 +1753,10 @@ type ProductValue struct {
 // ProductValue0 defines model for ProductValue.0.
 type ProductValue0 = float64
 
-// RangeBound defines model for RangeBound.
+// RangeBound A range product's bound: an object `{amount, currency}` in a live capture of 2026-08,
+// a decimal string (`"50.00"`) in an observation of 2026-10. Both are accepted; a
+// client should read either. The mock sends strings by default (the most recent
+// evidence) and either shape, or both in turn, with `cryptorefills.variants.range_bounds`.
 type RangeBound struct {
 	union json.RawMessage
 }

@@ -38,6 +38,8 @@ type Deps struct {
 	Lifecycle lifecycle.Config
 	PublicURL func() string // base URL the mock is reached at, for qr_url
 	Stream    StreamConfig  // SSE timing
+	Variants  Variants      // shapes of the seams where production varies (zero: DefaultVariants)
+	Seed      int64         // chooses the shape of each value when a seam is mixed
 }
 
 // Handlers implements gen.StrictServerInterface.
@@ -53,12 +55,17 @@ type Handlers struct {
 	countries []gen.Country
 	streams   streamCounter
 	cache     *responseCache
+	seams     seams
 }
 
 // New wires the handlers and the order engine, whose changes are published to the broker.
 func New(d Deps) *Handlers {
 	h := &Handlers{catalog: d.Catalog, clock: d.Clock, broker: d.Broker, faults: d.Faults, rules: d.Rules,
-		publicURL: d.PublicURL, stream: d.Stream.withDefaults(), cache: newResponseCache(4096, 32<<20)}
+		publicURL: d.PublicURL, stream: d.Stream.withDefaults(), cache: newResponseCache(4096, 32<<20),
+		seams: seams{v: d.Variants, seed: d.Seed}}
+	if h.seams.v == (Variants{}) {
+		h.seams.v = DefaultVariants
+	}
 	if h.publicURL == nil {
 		h.publicURL = func() string { return "" }
 	}

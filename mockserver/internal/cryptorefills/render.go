@@ -2,9 +2,7 @@ package cryptorefills
 
 import (
 	"math/big"
-	"strconv"
 	"strings"
-	"time"
 
 	gen "github.com/cryptomock/cryptomock/gen/cryptorefills"
 	"github.com/cryptomock/cryptomock/mockserver/internal/catalog"
@@ -14,7 +12,6 @@ import (
 
 func ptr[T any](v T) *T { return &v }
 
-func epoch(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }
 
 func (h *Handlers) brand(f *catalog.Family) gen.Brand {
 	base := h.catalog.LogoBaseURL(f.LogoSlug)
@@ -61,7 +58,7 @@ func (h *Handlers) product(f *catalog.Family, p *catalog.Product, coin *catalog.
 		out.Points = ptr(h.catalog.Points(f.Currency, p.Range.Min)) // live: "4" on the 5-500 USD range (api-facts A4.4)
 		out.Range = productRange(f, p)
 		out.FaceValue = &gen.FaceValue{CurrencyCode: f.Currency, Amount: gen.FaceValueAmount{
-			Type: gen.Range, Min: rangeBound(p.Range.Min, f.Currency), Max: rangeBound(p.Range.Max, f.Currency),
+			Type: gen.Range, Min: h.seams.rangeBound(p.Range.Min, f.Currency, p.ID+"|min"), Max: h.seams.rangeBound(p.Range.Max, f.Currency, p.ID+"|max"),
 		}}
 		return out
 	}
@@ -84,12 +81,6 @@ func productRange(f *catalog.Family, p *catalog.Product) *gen.ProductRange {
 		StepSize: ptr(money.Float(r.Step)), Default: ptr(money.Format(r.Max, 1))}
 }
 
-// rangeBound writes a bound as the live capture does: {amount, currency}.
-func rangeBound(v *big.Rat, currency string) *gen.RangeBound {
-	var b gen.RangeBound
-	_ = b.FromMoneyAmount(gen.MoneyAmount{Amount: money.Float(v), Currency: currency})
-	return &b
-}
 
 func (h *Handlers) paymentVias() []gen.PaymentVia {
 	var currencies []gen.PaymentCurrency
@@ -129,12 +120,12 @@ var otherPaymentVias = []string{"GATE_PAY", "GATE_PAY_WEB", "KUCOIN_PAY", "BUYDL
 func (h *Handlers) order(o lifecycle.Order) gen.Order {
 	dec := func(r *big.Rat) string { return money.Format(r, o.CoinDecimals) }
 	out := gen.Order{
-		OrderId: o.ID, CreatedAt: epoch(o.CreatedAt), UpdatedAt: ptr(epoch(o.UpdatedAt)),
+		OrderId: o.ID, CreatedAt: h.seams.epoch(o.CreatedAt, o.ID+"|created_at"), UpdatedAt: ptr(h.seams.epoch(o.UpdatedAt, o.ID+"|updated_at")),
 		WalletAddress: o.WalletAddress, PaymentMethod: ptr(o.PaymentMethod), Network: ptr(o.Network), Coin: o.Coin,
 		CoinAmount: dec(o.CoinAmount), OriginalPrice: ptr(dec(o.OriginalCoinAmount)), OriginalCoinAmount: ptr(dec(o.OriginalCoinAmount)),
 		QrUrl: ptr(strings.TrimRight(h.publicURL(), "/") + "/v3/qrs/" + o.ID), QrText: ptr(o.QRText),
 		SentCoinAmount: ptr(money.Trim(o.Sent, o.CoinDecimals)), ReceivedAmount: ptr(money.Trim(o.Sent, o.CoinDecimals)),
-		PaymentState: gen.PaymentState(o.PaymentState), PaymentVia: ptr(o.PaymentVia), PaymentRequestedAt: ptr(epoch(o.CreatedAt)),
+		PaymentState: gen.PaymentState(o.PaymentState), PaymentVia: ptr(o.PaymentVia), PaymentRequestedAt: ptr(h.seams.epoch(o.CreatedAt, o.ID+"|payment_requested_at")),
 		PaymentMethodProtocol: ptr(o.Protocol), PaymentId: ptr(o.PaymentID), PaymentValue: ptr(money.Float(money.Round(o.FiatUSD, 4))),
 		OrderState: gen.OrderState(o.State), User: &struct {
 			Email *string `json:"email,omitempty"`

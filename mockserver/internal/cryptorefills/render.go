@@ -12,7 +12,6 @@ import (
 
 func ptr[T any](v T) *T { return &v }
 
-
 func (h *Handlers) brand(f *catalog.Family) gen.Brand {
 	base := h.catalog.LogoBaseURL(f.LogoSlug)
 	lo, hi := f.MinMax()
@@ -80,7 +79,6 @@ func productRange(f *catalog.Family, p *catalog.Product) *gen.ProductRange {
 	return &gen.ProductRange{Min: money.Float(r.Min), Max: money.Float(r.Max), Currency: f.Currency,
 		StepSize: ptr(money.Float(r.Step)), Default: ptr(money.Format(r.Max, 1))}
 }
-
 
 func (h *Handlers) paymentVias() []gen.PaymentVia {
 	var currencies []gen.PaymentCurrency

@@ -2,7 +2,7 @@
 GO ?= go
 ADDR ?= 127.0.0.1:8080
 
-.PHONY: run test generate generate-check lint fmt-check vet staticcheck build bench bench-compare contract contract-mock contract-live contract-build
+.PHONY: run test generate generate-check lint lint-specs fmt-check vet staticcheck build bench bench-compare contract contract-mock contract-live contract-build
 
 ## run: build and start the mock on its embedded defaults. The recipe execs the binary, so
 ## stopping make (Ctrl-C, or kill) stops the mock too; `go run` would leave it holding the port.
@@ -42,6 +42,14 @@ lint: fmt-check vet staticcheck
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.gen\.go$$')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+## lint-specs: Redocly (recommended) and Spectral (spectral:oas) on every spec, zero errors
+## (the linters are pinned in openapi/lint; npm ci --prefix openapi/lint installs them)
+LINT_BIN := openapi/lint/node_modules/.bin
+lint-specs:
+	@test -x $(LINT_BIN)/redocly || npm ci --prefix openapi/lint --no-audit --no-fund
+	$(LINT_BIN)/redocly lint --extends=recommended --format=stylish openapi/cryptorefills.yaml openapi/payscrypt.yaml openapi/mockadmin.yaml
+	$(LINT_BIN)/spectral lint --fail-severity=error -r openapi/lint/.spectral.yaml openapi/cryptorefills.yaml openapi/payscrypt.yaml openapi/mockadmin.yaml
 
 vet:
 	$(GO) vet ./...

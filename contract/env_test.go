@@ -220,7 +220,7 @@ type answer struct {
 
 // send runs the scenario's own request.
 func (e *env) send(vars scenarios.Vars) answer {
-	req, err := e.s.NewRequest(e.ctx, tgt.Base(e.s.API), e.creds, vars)
+	req, err := e.s.NewRequest(e.ctx, tgt.BaseFor(e.s), e.creds, vars)
 	Expect(err).NotTo(HaveOccurred())
 	return e.do(req)
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	crgen "github.com/cryptomock/cryptomock/gen/cryptorefills"
 	"github.com/cryptomock/cryptomock/mockserver"
 	"github.com/cryptomock/cryptomock/openapi"
 )
@@ -572,5 +573,20 @@ func TestEveryVendorCoinAndChannel(t *testing.T) {
 	status, b := h.req("POST", "/v5/orders/validations", orderBody(withPayment("USDC", "Solana", "GATE_PAY")))
 	if v := decode[validation](t, b); status != 200 || !slices.Contains(v.codes(), "NOT_ALLOWED_PAYMENT_VIA") {
 		t.Errorf("GATE_PAY: %d %s", status, b)
+	}
+}
+
+// TestCountryListThroughTheGeneratedClient: the country list lives on another host; a
+// generated client made for that host (openapi.CountriesServer live, the mock's base URL
+// here) reaches it.
+func TestCountryListThroughTheGeneratedClient(t *testing.T) {
+	h := start(t)
+	countries, err := crgen.NewClientWithResponses(h.url, crgen.WithHTTPClient(h.client))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := countries.ListAvailableCountriesWithResponse(t.Context())
+	if err != nil || resp.JSON200 == nil || len(*resp.JSON200) != 233 {
+		t.Fatalf("country list: %v %d %s", err, resp.StatusCode(), resp.Body)
 	}
 }

@@ -20,6 +20,11 @@ const (
 	MockAdmin     = "mockadmin.yaml"
 )
 
+// CountriesServer is where the Cryptorefills country list lives (GET /api/available-countries):
+// the website host, not the API host. Generated clients ignore the path-level server, so a
+// client for that call is made with this URL (README, "The country list's host").
+const CountriesServer = "https://cryptorefills.com"
+
 // Names lists every embedded spec.
 var Names = []string{Cryptorefills, Payscrypt, MockAdmin}
 

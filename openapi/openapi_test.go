@@ -609,3 +609,16 @@ func TestSeamsAcceptEveryCapturedShape(t *testing.T) {
 		}
 	}
 }
+
+// TestCountriesServerMatchesSpec: the constant clients use for the country list is the
+// path-level server the spec declares.
+func TestCountriesServerMatchesSpec(t *testing.T) {
+	doc, err := openapi.Load(openapi.Cryptorefills)
+	if err != nil {
+		t.Fatal(err)
+	}
+	item := doc.Paths.Find("/api/available-countries")
+	if item == nil || len(item.Servers) != 1 || item.Servers[0].URL != openapi.CountriesServer {
+		t.Fatalf("the country list's server in the spec is not openapi.CountriesServer (%s)", openapi.CountriesServer)
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cryptomock/cryptomock/openapi"
 	"github.com/cryptomock/cryptomock/scenarios"
 )
 
@@ -25,9 +26,12 @@ type Target struct {
 	Name             string `json:"name"`
 	CryptorefillsURL string `json:"cryptorefills_url"`
 	PayscryptURL     string `json:"payscrypt_url"`
-	ControlURL       string `json:"control_url"` // "" on live: no control API
-	ControlToken     string `json:"control_token"`
-	AllowWrites      bool   `json:"allow_writes"` // live only: run scenarios that create orders
+	// CountriesURL serves the country list, which lives on another host than the API
+	// (openapi.CountriesServer live; the mock serves it at its base URL).
+	CountriesURL string `json:"countries_url"`
+	ControlURL   string `json:"control_url"` // "" on live: no control API
+	ControlToken string `json:"control_token"`
+	AllowWrites  bool   `json:"allow_writes"` // live only: run scenarios that create orders
 	// Live credentials (mock targets make fresh ones per spec).
 	Partner  string `json:"partner"`
 	Version  string `json:"version"`
@@ -48,6 +52,7 @@ var Variables = [][2]string{
 	{"CONTRACT_PAYSCRYPT_URL", "mock: the Payscrypt listener, when it has its own (payscrypt.addr)"},
 	{"CRYPTOREFILLS_BASE_URL, PAYSCRYPT_BASE_URL", "live: where the APIs are"},
 	{"CR_PARTNER_ID, CR_APP_VERSION", "live: your partner headers"},
+	{"CRYPTOREFILLS_COUNTRIES_URL", "live: where the country list is (default " + openapi.CountriesServer + ")"},
 	{"PAYSCRYPT_APIKEY, PAYSCRYPT_WALLET_ID", "live: your merchant"},
 	{"CONTRACT_LIVE_WRITES=1", "live: also run scenarios that create orders or invoices"},
 	{"CONTRACT_WEBHOOK_LISTEN, CONTRACT_WEBHOOK_URL", "where the suite's webhook receiver listens, and how the target reaches it"},
@@ -146,6 +151,10 @@ func FromEnv(getenv Getenv, inprocURL func() (string, error)) (Target, error) {
 			return t, fmt.Errorf("%w: a live Cryptorefills run needs CR_PARTNER_ID and CR_APP_VERSION", ErrConfig)
 		}
 		t.AllowWrites = getenv("CONTRACT_LIVE_WRITES") == "1"
+		t.CountriesURL = strings.TrimRight(getenv("CRYPTOREFILLS_COUNTRIES_URL"), "/")
+		if t.CountriesURL == "" && t.CryptorefillsURL != "" {
+			t.CountriesURL = openapi.CountriesServer
+		}
 	default:
 		return t, fmt.Errorf("%w: CONTRACT_TARGET %q: use inproc, mock or live", ErrConfig, t.Name)
 	}
@@ -183,4 +192,13 @@ func (t Target) Base(api string) string {
 		return t.PayscryptURL
 	}
 	return t.CryptorefillsURL
+}
+
+// BaseFor is where a scenario's request goes: its API's base URL, or the country list's own
+// host for that operation.
+func (t Target) BaseFor(s scenarios.Scenario) string {
+	if s.Operation == "listAvailableCountries" && t.CountriesURL != "" {
+		return t.CountriesURL
+	}
+	return t.Base(s.API)
 }

@@ -24,6 +24,10 @@ func TestFromEnv(t *testing.T) {
 	if err != nil || got.Has(scenarios.Clock) || got.ControlURL != "" {
 		t.Fatalf("live: %+v %v", got, err)
 	}
+	countries := scenarios.Scenario{API: "cryptorefills", Operation: "listAvailableCountries"}
+	if got.BaseFor(countries) != "https://cryptorefills.com" || got.BaseFor(scenarios.Scenario{API: "cryptorefills"}) != "https://api.example" {
+		t.Errorf("live: the country list goes to %s, other calls to %s", got.BaseFor(countries), got.BaseFor(scenarios.Scenario{API: "cryptorefills"}))
+	}
 	write := scenarios.Scenario{API: "cryptorefills", Writes: true}
 	if got.Why(write) == "" || got.Why(scenarios.Scenario{API: "cryptorefills", Needs: []scenarios.Capability{scenarios.Clock}}) == "" {
 		t.Error("live runs a writing or capability-needing scenario")

@@ -2321,7 +2321,12 @@ type ClientInterface interface {
 	//
 	// The documents list 233 supported country codes, with names, ordered by English name.
 	// The JSON shape was not visible in any source; the spec answers an array of
-	// `{code, name}` (the mock's choice). Note the different host.
+	// `{code, name}` (the mock's choice). Note the different host: generated clients and
+	// mock servers that ignore path-level `servers` (oapi-codegen, Prism) would call the API
+	// host. With the generated Go client, make a second client for this call:
+	// `cryptorefills.NewClientWithResponses(openapi.CountriesServer)` (the constant is this
+	// server's URL, checked against it by a test); against the mock, both hosts are the
+	// mock's base URL, which serves this path too.
 	//
 	// Corresponds with GET /api/available-countries (the `ListAvailableCountries` operationId).
 	ListAvailableCountries(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2501,7 +2506,12 @@ type ClientInterface interface {
 //
 // The documents list 233 supported country codes, with names, ordered by English name.
 // The JSON shape was not visible in any source; the spec answers an array of
-// `{code, name}` (the mock's choice). Note the different host.
+// `{code, name}` (the mock's choice). Note the different host: generated clients and
+// mock servers that ignore path-level `servers` (oapi-codegen, Prism) would call the API
+// host. With the generated Go client, make a second client for this call:
+// `cryptorefills.NewClientWithResponses(openapi.CountriesServer)` (the constant is this
+// server's URL, checked against it by a test); against the mock, both hosts are the
+// mock's base URL, which serves this path too.
 //
 // Corresponds with GET /api/available-countries (the `ListAvailableCountries` operationId).
 func (c *Client) ListAvailableCountries(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4125,7 +4135,12 @@ type ClientWithResponsesInterface interface {
 	//
 	// The documents list 233 supported country codes, with names, ordered by English name.
 	// The JSON shape was not visible in any source; the spec answers an array of
-	// `{code, name}` (the mock's choice). Note the different host.
+	// `{code, name}` (the mock's choice). Note the different host: generated clients and
+	// mock servers that ignore path-level `servers` (oapi-codegen, Prism) would call the API
+	// host. With the generated Go client, make a second client for this call:
+	// `cryptorefills.NewClientWithResponses(openapi.CountriesServer)` (the constant is this
+	// server's URL, checked against it by a test); against the mock, both hosts are the
+	// mock's base URL, which serves this path too.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -5231,7 +5246,12 @@ func (r ListProductsResponse) ContentType() string {
 //
 // The documents list 233 supported country codes, with names, ordered by English name.
 // The JSON shape was not visible in any source; the spec answers an array of
-// `{code, name}` (the mock's choice). Note the different host.
+// `{code, name}` (the mock's choice). Note the different host: generated clients and
+// mock servers that ignore path-level `servers` (oapi-codegen, Prism) would call the API
+// host. With the generated Go client, make a second client for this call:
+// `cryptorefills.NewClientWithResponses(openapi.CountriesServer)` (the constant is this
+// server's URL, checked against it by a test); against the mock, both hosts are the
+// mock's base URL, which serves this path too.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -54,7 +54,7 @@ func TestSuiteAgainstOtherTargets(t *testing.T) {
 	}
 
 	t.Run("live against the mock", func(t *testing.T) {
-		out, err := child(map[string]string{"CONTRACT_TARGET": "live", "CRYPTOREFILLS_BASE_URL": url, "PAYSCRYPT_BASE_URL": url,
+		out, err := child(map[string]string{"CONTRACT_TARGET": "live", "CRYPTOREFILLS_BASE_URL": url, "PAYSCRYPT_BASE_URL": url, "CRYPTOREFILLS_COUNTRIES_URL": url,
 			"CR_PARTNER_ID": "live-check", "CR_APP_VERSION": "1.0", "PAYSCRYPT_APIKEY": "test-apikey", "PAYSCRYPT_WALLET_ID": "1"},
 			"-ginkgo.v")
 		if err != nil {

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	crgen "github.com/cryptomock/cryptomock/gen/cryptorefills"
 	"github.com/cryptomock/cryptomock/mockserver"
 	"github.com/cryptomock/cryptomock/openapi"
@@ -588,5 +590,60 @@ func TestCountryListThroughTheGeneratedClient(t *testing.T) {
 	resp, err := countries.ListAvailableCountriesWithResponse(t.Context())
 	if err != nil || resp.JSON200 == nil || len(*resp.JSON200) != 233 {
 		t.Fatalf("country list: %v %d %s", err, resp.StatusCode(), resp.Body)
+	}
+}
+
+// TestProblemDetailsFollowTheirSchemas: every problem code, armed through the control API or
+// raised by a request, carries the moreDetails the spec gives its code (ProblemCode's
+// x-more-details): the allowed kinds, the supported pairs, the limits.
+func TestProblemDetailsFollowTheirSchemas(t *testing.T) {
+	doc, err := openapi.Load(openapi.Cryptorefills)
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := doc.Components.Schemas["ProblemCode"].Value
+	mapping, _ := codes.Extensions["x-more-details"].(map[string]any)
+	if len(mapping) < 2 {
+		t.Fatalf("x-more-details names %d codes", len(mapping))
+	}
+	schemaOf := func(code string) *openapi3.Schema {
+		name := "ProblemDetails"
+		if ref, ok := mapping[code].(string); ok {
+			name = strings.TrimPrefix(ref, "#/components/schemas/")
+		}
+		s := doc.Components.Schemas[name]
+		if s == nil {
+			t.Fatalf("%s: no schema %s", code, name)
+		}
+		return s.Value
+	}
+	check := func(what string, b []byte) int {
+		t.Helper()
+		v := decode[validation](t, b)
+		for _, p := range v.Problems {
+			var generic any
+			raw, _ := json.Marshal(p.MoreDetails)
+			_ = json.Unmarshal(raw, &generic)
+			if err := schemaOf(p.Problem).VisitJSON(generic); err != nil {
+				t.Errorf("%s: %s moreDetails %s break its schema: %v", what, p.Problem, raw, err)
+			}
+		}
+		return len(v.Problems)
+	}
+	h := start(t)
+	var all []string
+	for _, c := range codes.Enum {
+		all = append(all, c.(string))
+	}
+	if status, b := h.admin("POST", "/__mock/cryptorefills/problems", obj{"partner": h.partner, "problems": all}); status != 201 {
+		t.Fatalf("arm: %d %s", status, b)
+	}
+	_, b := h.req("POST", "/v5/orders/validations", orderBody())
+	if n := check("armed", b); n != len(all) {
+		t.Fatalf("%d problems answered for %d armed", n, len(all))
+	}
+	_, b = h.req("POST", "/v5/orders/validations", orderBody(withPayment("USDC", "Tron", "GATE_PAY")))
+	if n := check("raised", b); n < 2 {
+		t.Fatalf("want NOT_ALLOWED_PAYMENT_VIA and UNSUPPORTED_PROTOCOL_COIN_COMBINATION: %s", b)
 	}
 }

@@ -1634,7 +1634,7 @@ type PriceQuote struct {
 
 // Problem defines model for Problem.
 type Problem struct {
-	// MoreDetails Free-form details (`{reason}`, the allowed kinds, the supported combinations...).
+	// MoreDetails Details of the problem: always a `reason`, and per code what `ProblemCode`'s `x-more-details` names (e.g. the allowed kinds for NOT_ALLOWED_PAYMENT_VIA, the supported pairs for UNSUPPORTED_PROTOCOL_COIN_COMBINATION, as the documents say).
 	MoreDetails interface{} `json:"moreDetails,omitempty"`
 
 	// Problem Validation problem codes. The 26 codes of the documents ("Possible errors", zh version)
@@ -1647,6 +1647,71 @@ type Problem struct {
 // come first; the codes after `COUPON_NOT_VALID_FOR_STORE` come from the reference and
 // third-party clients only (lower confidence, listed in `x-lower-confidence`).
 type ProblemCode string
+
+// ProblemDetails What every problem's moreDetails holds.
+type ProblemDetails struct {
+	// Reason The problem in words
+	Reason string `json:"reason"`
+}
+
+// ProblemDetailsAllowed NOT_ALLOWED_PAYMENT_VIA's details (documents, "Possible errors").
+type ProblemDetailsAllowed struct {
+	// Allowed The payment_via kinds allowed (USER_WALLET)
+	Allowed []string `json:"allowed"`
+
+	// Reason The problem in words
+	Reason string `json:"reason"`
+}
+
+// ProblemDetailsCount The product count limit's details (the mock's own).
+type ProblemDetailsCount struct {
+	Count   *int `json:"count,omitempty"`
+	Maximum int  `json:"maximum"`
+
+	// Reason The problem in words
+	Reason string `json:"reason"`
+}
+
+// ProblemDetailsLimit A spending limit's details (the mock's own).
+type ProblemDetailsLimit struct {
+	// LimitUsd An exact decimal number written as a string (money is never a float).
+	//
+	// Example: 101.48
+	LimitUsd Decimal `json:"limit_usd"`
+
+	// Reason The problem in words
+	Reason string `json:"reason"`
+}
+
+// ProblemDetailsMaximum The per-order maximum's details (the mock's own).
+type ProblemDetailsMaximum struct {
+	// MaximumUsd An exact decimal number written as a string (money is never a float).
+	//
+	// Example: 101.48
+	MaximumUsd Decimal `json:"maximum_usd"`
+
+	// Reason The problem in words
+	Reason string `json:"reason"`
+}
+
+// ProblemDetailsSupported UNSUPPORTED_PROTOCOL_COIN_COMBINATION's details (documents, "Possible errors").
+type ProblemDetailsSupported struct {
+	// Reason The problem in words
+	Reason    string `json:"reason"`
+	Supported []struct {
+		// Coin Coin symbol as the API spells it (`USDC`, `USDT`, `BTC`, `SOL`, `USDT.e`, ...).
+		//
+		// Example: USDC
+		Coin CoinSymbol `json:"coin"`
+
+		// Network Network name, echoed verbatim from `/v3/payment_vias`: `Solana`, `ETH Mainnet`, `Base`,
+		// `Arbitrum`, `Polygon (Matic)`, `Tron`, `Mainnet` (BTC, LTC on-chain), `Lightning`.
+		//
+		//
+		// Example: Solana
+		Network NetworkName `json:"network"`
+	} `json:"supported"`
+}
 
 // ProblemsError A non-2xx answer that carries `problems` (creation of an order with problems; 422 `LOGIN_REQUIRED`).
 type ProblemsError struct {

@@ -128,7 +128,7 @@ func (h *Handlers) evaluate(partner string, req gen.OrderRequest) (*quote, probl
 	q.coin = h.catalog.Coin(req.Payment.Coin)
 	if q.coin == nil {
 		probs.add(gen.UNSUPPORTEDPROTOCOLCOINCOMBINATION, fmt.Sprintf("coin %s is not supported", req.Payment.Coin),
-			map[string]any{"supported": h.combinations()})
+			h.codeDetails(gen.UNSUPPORTEDPROTOCOLCOINCOMBINATION))
 	} else {
 		if q.coin.Suspended {
 			e := apierror.NewCR(http.StatusBadRequest, "SUSPENDED_COIN", fmt.Sprintf("coin %s is temporarily suspended", q.coin.Symbol), map[string]any{"coin": q.coin.Symbol})
@@ -140,7 +140,7 @@ func (h *Handlers) evaluate(partner string, req gen.OrderRequest) (*quote, probl
 		}
 		if q.network == nil {
 			probs.add(gen.UNSUPPORTEDPROTOCOLCOINCOMBINATION, fmt.Sprintf("coin %s cannot be paid on network %q", q.coin.Symbol, *req.Payment.Network),
-				map[string]any{"supported": h.combinations()})
+				h.codeDetails(gen.UNSUPPORTEDPROTOCOLCOINCOMBINATION))
 		} else if q.network.Suspended {
 			e := apierror.NewCR(http.StatusBadRequest, "SUSPENDED_NETWORK", fmt.Sprintf("network %s is temporarily suspended for %s", q.network.Name, q.coin.Symbol),
 				map[string]any{"coin": q.coin.Symbol, "network": q.network.Name})
@@ -149,7 +149,7 @@ func (h *Handlers) evaluate(partner string, req gen.OrderRequest) (*quote, probl
 	}
 	if req.Payment.PaymentVia != "USER_WALLET" {
 		probs.add(gen.NOTALLOWEDPAYMENTVIA, fmt.Sprintf("payment_via %q is not allowed for partner orders", req.Payment.PaymentVia),
-			map[string]any{"allowed": []string{"USER_WALLET"}})
+			h.codeDetails(gen.NOTALLOWEDPAYMENTVIA))
 	}
 
 	// What they buy. The validator already bounds quantities and country codes (and refuses
@@ -171,8 +171,9 @@ func (h *Handlers) evaluate(partner string, req gen.OrderRequest) (*quote, probl
 		count += n
 	}
 	if count > h.rules.MaxProducts {
-		probs.add(gen.PRODUCTCOUNTEXCEEDED, fmt.Sprintf("the order has %d products; at most %d are allowed", count, h.rules.MaxProducts),
-			map[string]any{"count": count, "maximum": h.rules.MaxProducts})
+		details := h.codeDetails(gen.PRODUCTCOUNTEXCEEDED)
+		details["count"] = count
+		probs.add(gen.PRODUCTCOUNTEXCEEDED, fmt.Sprintf("the order has %d products; at most %d are allowed", count, h.rules.MaxProducts), details)
 	}
 	limited := 0
 	for i, d := range req.Deliveries {
@@ -217,7 +218,7 @@ func (h *Handlers) evaluate(partner string, req gen.OrderRequest) (*quote, probl
 	}
 	if q.fiatUSD.Cmp(h.rules.MaxOrderUSD) > 0 {
 		probs.add(gen.MAXIMUMAMOUNTPERORDEREXCEEDED, fmt.Sprintf("the order is worth %s USD; the maximum per order is %s USD",
-			money.Format(q.fiatUSD, 2), money.Trim(h.rules.MaxOrderUSD, 2)), map[string]any{"maximum_usd": money.Trim(h.rules.MaxOrderUSD, 2)})
+			money.Format(q.fiatUSD, 2), money.Trim(h.rules.MaxOrderUSD, 2)), h.codeDetails(gen.MAXIMUMAMOUNTPERORDEREXCEEDED))
 	}
 	now := h.engine.Now(partner)
 	for _, l := range h.spendingLimits() {
@@ -242,7 +243,7 @@ func (h *Handlers) evaluate(partner string, req gen.OrderRequest) (*quote, probl
 	}
 	for _, code := range h.faults.TakeProblems(partner) {
 		if !probs.has(gen.ProblemCode(code)) {
-			probs.add(gen.ProblemCode(code), "armed through the control API", nil)
+			probs.add(gen.ProblemCode(code), "armed through the control API", h.codeDetails(gen.ProblemCode(code)))
 		}
 	}
 	return q, probs, nil
@@ -432,8 +433,33 @@ type spendingLimit struct {
 }
 
 func (l spendingLimit) report(probs *problemList) {
-	probs.add(l.code, fmt.Sprintf("this user would spend more than %s USD in %s", money.Trim(l.MaxUSD, 2), l.span),
-		map[string]any{"limit_usd": money.Trim(l.MaxUSD, 2)})
+	probs.add(l.code, fmt.Sprintf("this user would spend more than %s USD in %s", money.Trim(l.MaxUSD, 2), l.span), l.details())
+}
+
+func (l spendingLimit) details() map[string]any { return map[string]any{"limit_usd": money.Trim(l.MaxUSD, 2)} }
+
+// codeDetails are the details a problem code carries whatever raised it (a request, an email
+// tag or the control API), besides its reason: the documents' for NOT_ALLOWED_PAYMENT_VIA
+// (the allowed kinds) and UNSUPPORTED_PROTOCOL_COIN_COMBINATION (the supported pairs), the
+// rules' for the limits (the mock's own). openapi/cryptorefills.yaml gives each code's schema
+// (ProblemCode's x-more-details). A code not listed carries its reason only.
+func (h *Handlers) codeDetails(code gen.ProblemCode) map[string]any {
+	for _, l := range h.spendingLimits() {
+		if l.code == code {
+			return l.details()
+		}
+	}
+	switch code {
+	case gen.NOTALLOWEDPAYMENTVIA:
+		return map[string]any{"allowed": []string{"USER_WALLET"}}
+	case gen.UNSUPPORTEDPROTOCOLCOINCOMBINATION:
+		return map[string]any{"supported": h.combinations()}
+	case gen.PRODUCTCOUNTEXCEEDED:
+		return map[string]any{"maximum": h.rules.MaxProducts}
+	case gen.MAXIMUMAMOUNTPERORDEREXCEEDED:
+		return map[string]any{"maximum_usd": money.Trim(h.rules.MaxOrderUSD, 2)}
+	}
+	return map[string]any{}
 }
 
 // spendingLimits are the daily and monthly limits of the rules (api-facts A13).

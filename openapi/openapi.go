@@ -11,6 +11,7 @@ import (
 	"sort"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"gopkg.in/yaml.v3"
 )
 
 // Names of the embedded specs.
@@ -119,4 +120,17 @@ func OperationIDs(doc *openapi3.T) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+//go:embed field-sources.yaml
+var fieldSources []byte
+
+// FieldSources maps every field the mock sends ("Schema.field") to where it comes from: a
+// reference section and tag (api-facts), the documents, or "mock:" and why the mock sends it.
+func FieldSources() (map[string]string, error) {
+	out := map[string]string{}
+	if err := yaml.Unmarshal(fieldSources, &out); err != nil {
+		return nil, fmt.Errorf("field-sources.yaml: %w", err)
+	}
+	return out, nil
 }

@@ -436,7 +436,9 @@ func (l spendingLimit) report(probs *problemList) {
 	probs.add(l.code, fmt.Sprintf("this user would spend more than %s USD in %s", money.Trim(l.MaxUSD, 2), l.span), l.details())
 }
 
-func (l spendingLimit) details() map[string]any { return map[string]any{"limit_usd": money.Trim(l.MaxUSD, 2)} }
+func (l spendingLimit) details() map[string]any {
+	return map[string]any{"limit_usd": money.Trim(l.MaxUSD, 2)}
+}
 
 // codeDetails are the details a problem code carries whatever raised it (a request, an email
 // tag or the control API), besides its reason: the documents' for NOT_ALLOWED_PAYMENT_VIA

@@ -51,7 +51,8 @@ func (h *Handlers) product(f *catalog.Family, p *catalog.Product, coin *catalog.
 	out := gen.Product{
 		ProductId: p.ID, IsDynamic: p.Range != nil, Coin: coin.Symbol, PaymentMethod: coin.PaymentMethod(coin.Networks[0]),
 		DeliveryType: gen.DeliveryType(f.DeliveryType), ProductType: ptr("physical"),
-		IsActive: ptr(p.Active), IsOutOfStock: ptr(p.OutOfStock || f.OutOfStock),
+		// No product-level is_active / is_out_of_stock: no source shows them (families and
+		// brands carry is_out_of_stock); NOT_ACTIVE and OUT_OF_STOCK report them in orders.
 	}
 	if p.Range != nil {
 		out.Points = ptr(h.catalog.Points(f.Currency, p.Range.Min)) // live: "4" on the 5-500 USD range (api-facts A4.4)
@@ -116,9 +117,17 @@ var otherPaymentVias = []string{"GATE_PAY", "GATE_PAY_WEB", "KUCOIN_PAY", "BUYDL
 
 // order renders an order as the API answers it.
 func (h *Handlers) order(o lifecycle.Order) gen.Order {
+	out := h.orderFields(o)
+	if o.UpdatedAt.After(o.CreatedAt) { // the live creation answer has no updated_at; later ones do (api-facts A4.7, A4.8)
+		out.UpdatedAt = ptr(h.seams.epoch(o.UpdatedAt, o.ID+"|updated_at"))
+	}
+	return out
+}
+
+func (h *Handlers) orderFields(o lifecycle.Order) gen.Order {
 	dec := func(r *big.Rat) string { return money.Format(r, o.CoinDecimals) }
 	out := gen.Order{
-		OrderId: o.ID, CreatedAt: h.seams.epoch(o.CreatedAt, o.ID+"|created_at"), UpdatedAt: ptr(h.seams.epoch(o.UpdatedAt, o.ID+"|updated_at")),
+		OrderId: o.ID, CreatedAt: h.seams.epoch(o.CreatedAt, o.ID+"|created_at"),
 		WalletAddress: o.WalletAddress, PaymentMethod: ptr(o.PaymentMethod), Network: ptr(o.Network), Coin: o.Coin,
 		CoinAmount: dec(o.CoinAmount), OriginalPrice: ptr(dec(o.OriginalCoinAmount)), OriginalCoinAmount: ptr(dec(o.OriginalCoinAmount)),
 		QrUrl: ptr(strings.TrimRight(h.publicURL(), "/") + "/v3/qrs/" + o.ID), QrText: ptr(o.QRText),

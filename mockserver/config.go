@@ -127,6 +127,9 @@ type CryptorefillsConfig struct {
 	// LenientHeaders accepts requests without X-Cr-Application / X-Cr-Version, as the live
 	// API does (api-facts A2); by default they are required, as the documents say.
 	LenientHeaders bool `yaml:"lenient_headers"`
+	// OrderWebhooks lets partners register URLs (control API) that receive {order_id, status}
+	// on every order change. Off by default: only third-party evidence shows them (api-facts A10).
+	OrderWebhooks bool `yaml:"order_webhooks"`
 
 	SpreadPercent     string                `yaml:"spread_percent"`
 	CoinRates         map[string]string     `yaml:"coin_rates"`

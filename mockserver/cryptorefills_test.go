@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
@@ -645,5 +646,62 @@ func TestProblemDetailsFollowTheirSchemas(t *testing.T) {
 	_, b = h.req("POST", "/v5/orders/validations", orderBody(withPayment("USDC", "Tron", "GATE_PAY")))
 	if n := check("raised", b); n < 2 {
 		t.Fatalf("want NOT_ALLOWED_PAYMENT_VIA and UNSUPPORTED_PROTOCOL_COIN_COMBINATION: %s", b)
+	}
+}
+
+// TestOrderWebhooks: off by default (third-party evidence only); switched on, every change of
+// a partner's order is POSTed as {order_id, status} to its registered URL, a failed delivery
+// is retried on the partner's clock, and every attempt is in the delivery log.
+func TestOrderWebhooks(t *testing.T) {
+	off := start(t)
+	if status, b := off.admin("POST", "/__mock/cryptorefills/webhooks", obj{"partner": off.partner, "url": "http://127.0.0.1:9/x"}); status != 400 ||
+		!strings.Contains(string(b), "order_webhooks") {
+		t.Fatalf("registration with the switch off: %d %s", status, b)
+	}
+
+	h := start(t, func(c *mockserver.Config) { c.Cryptorefills.OrderWebhooks = true })
+	var mu sync.Mutex
+	var got []map[string]string
+	calls := 0
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]string
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		mu.Lock()
+		defer mu.Unlock()
+		calls++
+		if calls == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable) // the first attempt fails
+			return
+		}
+		got = append(got, body)
+	}))
+	defer receiver.Close()
+	for _, u := range []string{"file:///etc/passwd", h.url + "/__mock/reset"} {
+		if status, _ := h.admin("POST", "/__mock/cryptorefills/webhooks", obj{"partner": h.partner, "url": u}); status != 400 {
+			t.Errorf("webhook URL %s: %d", u, status)
+		}
+	}
+	if status, b := h.admin("POST", "/__mock/cryptorefills/webhooks", obj{"partner": h.partner, "url": receiver.URL}); status != 201 {
+		t.Fatalf("register: %d %s", status, b)
+	}
+	o := h.create(orderBody())
+	statuses := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		var out []string
+		for _, b := range got {
+			if b["order_id"] != o.OrderID {
+				t.Errorf("webhook for another order: %v", b)
+			}
+			out = append(out, b["status"])
+		}
+		return out
+	}
+	h.pay(o.OrderID, "")
+	h.advance(10) // delivery; the failed first attempt is retried 10 s later on this partner's clock
+	waitUntil(t, "the order's webhooks", func() bool { return slices.Contains(statuses(), "Done") && slices.Contains(statuses(), "WaitingForPayment") })
+	_, b := h.admin("GET", "/__mock/cryptorefills/webhooks/deliveries?order_id="+o.OrderID, nil)
+	if !strings.Contains(string(b), `"status":503`) || !strings.Contains(string(b), `"outcome":"delivered"`) {
+		t.Fatalf("delivery log: %s", b)
 	}
 }

@@ -108,6 +108,13 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
+	pc := cfg.Payscrypt
+	var schedule []time.Duration
+	for _, d := range pc.Webhooks.Schedule {
+		schedule = append(schedule, time.Duration(d))
+	}
+	s.hooks = webhook.New(s.clock, webhook.Config{Schedule: schedule, Timeout: time.Duration(pc.Webhooks.Timeout),
+		LogCapacity: pc.Webhooks.LogCapacity, PerURLInFlight: pc.Webhooks.PerURLInFlight, OnAttempt: s.logAttempt})
 	s.broker = events.New(cc.Stream.Replay, 16)
 	s.cr = cryptorefills.New(cryptorefills.Deps{
 		Catalog: cat, Clock: s.clock, Broker: s.broker, Faults: s.faults, PublicURL: s.URL,
@@ -120,14 +127,8 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 		Stream: cryptorefills.StreamConfig{Heartbeat: time.Duration(cc.Stream.Heartbeat), Retry: time.Duration(cc.Stream.Retry),
 			MaxPerPartner: cc.Stream.MaxPerPartner},
 		Variants: cryptorefills.Variants{Epoch: cc.Variants.Epoch, RangeBounds: cc.Variants.RangeBounds}, Seed: cfg.Seed,
+		OrderWebhooks: cc.OrderWebhooks, Webhooks: s.hooks,
 	})
-	pc := cfg.Payscrypt
-	var schedule []time.Duration
-	for _, d := range pc.Webhooks.Schedule {
-		schedule = append(schedule, time.Duration(d))
-	}
-	s.hooks = webhook.New(s.clock, webhook.Config{Schedule: schedule, Timeout: time.Duration(pc.Webhooks.Timeout),
-		LogCapacity: pc.Webhooks.LogCapacity, PerURLInFlight: pc.Webhooks.PerURLInFlight, OnAttempt: s.logAttempt})
 	s.book = invoices.New(s.clock, time.Duration(pc.InvoiceWindow), cfg.Limits.MaxInvoices, invoices.Hooks{
 		Changed: func(o invoices.Order, urls []string) { s.ps.Changed(o, urls) }})
 	s.ps = payscrypt.New(s.book, s.hooks, pc.OmitDefaults, s.PayscryptURL)
@@ -140,7 +141,8 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 		}
 	}
 	adminHandlers := admin.New(admin.Deps{Version: Version, Clock: s.clock, Orders: s.cr.Engine(), Faults: s.faults,
-		Journal: s.journal, Reset: s.Reset, Invoices: s.book, Webhooks: s.hooks, Replay: s.ps.Replay})
+		Journal: s.journal, Reset: s.Reset, Invoices: s.book, Webhooks: s.hooks, Replay: s.ps.Replay,
+		OrderWebhooks: s.cr.AddOrderWebhook})
 
 	s.apis = upstream.New(adminHandlers.API(), s.ps.API(s.policy.TokenRequired), s.cr.API(cfg.Cryptorefills.LenientHeaders))
 	mux := http.NewServeMux()
@@ -348,6 +350,7 @@ func (s *Server) Reset(partner string) {
 	s.cr.Engine().Reset(partner)
 	s.faults.Clear(partner)
 	s.journal.Reset(partner)
+	s.cr.ForgetOrderWebhooks(partner)
 	if partner != "" {
 		s.clock.ResetTenant(tenant.Partner(partner))
 	}

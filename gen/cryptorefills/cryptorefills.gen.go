@@ -1534,6 +1534,20 @@ type OrderValidation struct {
 	Summary  *map[string]interface{} `json:"summary,omitempty"`
 }
 
+// OrderWebhook An order webhook's body (third-party evidence only, api-facts A10).
+type OrderWebhook struct {
+	OrderId string `json:"order_id"`
+
+	// Status Order state. Documented path: `WaitingForPayment -> WaitingForDelivery -> Done`.
+	// Terminal: `Done`, `Expired`, `Canceled`, `PaymentFailed`, `PaymentSetupFailed`,
+	// `Refunded`. The list is open (`x-open-enum`): the upstream may add states. A client
+	// should treat a value it does not know as "in progress, needs a person" (as
+	// `WaitingForManualAction`: keep polling, do not fulfil, do not refund; api-facts A5.1),
+	// never as an error. The contract suite, run live, reports an unknown value and does not
+	// fail on it; the mock only ever sends the values listed.
+	Status OrderState `json:"status"`
+}
+
 // PaymentCurrency defines model for PaymentCurrency.
 type PaymentCurrency struct {
 	IsSuspended bool    `json:"is_suspended"`
@@ -2183,6 +2197,9 @@ type CreateOrderJSONRequestBody = OrderRequest
 
 // ValidateOrderJSONRequestBody defines body for ValidateOrder for application/json ContentType.
 type ValidateOrderJSONRequestBody = OrderRequest
+
+// OrderStatusChangedJSONRequestBody defines body for OrderStatusChanged for application/json ContentType.
+type OrderStatusChangedJSONRequestBody = OrderWebhook
 
 // AsProductValue0 returns the union data inside the ProductValue as a ProductValue0
 func (t ProductValue) AsProductValue0() (ProductValue0, error) {
@@ -6381,6 +6398,134 @@ func ParseListProductsResponse(rsp *http.Response) (*ListProductsResponse, error
 	return response, nil
 }
 
+// CallbackInitiator sends OpenAPI callback requests to target URLs.
+// Modeled on the generated Client, but with no stored Server -- the full
+// target URL is provided per-call by the caller (typically discovered
+// from a callback expression on the parent operation's request body,
+// e.g. `{$request.body#/callbackUrl}`).
+type CallbackInitiator struct {
+	// Doer for performing requests, typically a *http.Client with any
+	// customized settings, such as certificate chains.
+	Client HttpRequestDoer
+
+	// A list of callbacks for modifying requests which are generated before sending over
+	// the network.
+	RequestEditors []RequestEditorFn
+}
+
+// CallbackInitiatorOption allows setting custom parameters during construction.
+type CallbackInitiatorOption func(*CallbackInitiator) error
+
+// NewCallbackInitiator creates a new CallbackInitiator with reasonable defaults.
+func NewCallbackInitiator(opts ...CallbackInitiatorOption) (*CallbackInitiator, error) {
+	initiator := CallbackInitiator{}
+	for _, o := range opts {
+		if err := o(&initiator); err != nil {
+			return nil, err
+		}
+	}
+	if initiator.Client == nil {
+		initiator.Client = &http.Client{}
+	}
+	return &initiator, nil
+}
+
+// WithCallbackHTTPClient allows overriding the default Doer, which is
+// automatically created using http.Client. This is useful for tests.
+func WithCallbackHTTPClient(doer HttpRequestDoer) CallbackInitiatorOption {
+	return func(p *CallbackInitiator) error {
+		p.Client = doer
+		return nil
+	}
+}
+
+// WithCallbackRequestEditorFn allows setting up a callback function, which
+// will be called right before sending the callback request. This can be
+// used to mutate the request, e.g. to add signature headers.
+func WithCallbackRequestEditorFn(fn RequestEditorFn) CallbackInitiatorOption {
+	return func(p *CallbackInitiator) error {
+		p.RequestEditors = append(p.RequestEditors, fn)
+		return nil
+	}
+}
+
+func (p *CallbackInitiator) applyCallbackEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
+	for _, r := range p.RequestEditors {
+		if err := r(ctx, req); err != nil {
+			return err
+		}
+	}
+	for _, r := range additionalEditors {
+		if err := r(ctx, req); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CallbackInitiatorInterface is the interface specification for the callback initiator.
+type CallbackInitiatorInterface interface {
+	// OrderStatusChangedWithBody fires the orderStatusChanged callback with any body
+	OrderStatusChangedWithBody(ctx context.Context, targetURL string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	OrderStatusChanged(ctx context.Context, targetURL string, body OrderStatusChangedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+func (p *CallbackInitiator) OrderStatusChangedWithBody(ctx context.Context, targetURL string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOrderStatusChangedCallbackRequestWithBody(targetURL, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyCallbackEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *CallbackInitiator) OrderStatusChanged(ctx context.Context, targetURL string, body OrderStatusChangedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOrderStatusChangedCallbackRequest(targetURL, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyCallbackEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+// NewOrderStatusChangedCallbackRequest builds a application/json POST request for the orderStatusChanged callback
+func NewOrderStatusChangedCallbackRequest(targetURL string, body OrderStatusChangedJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewOrderStatusChangedCallbackRequestWithBody(targetURL, "application/json", bodyReader)
+}
+
+// NewOrderStatusChangedCallbackRequestWithBody builds a POST request for the orderStatusChanged callback with any body
+func NewOrderStatusChangedCallbackRequestWithBody(targetURL string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
 	// ListAvailableCountries List the 233 supported countries
@@ -8233,6 +8378,41 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api/available-countries", wrapper.ListAvailableCountries)
 
 	return m
+}
+
+// CallbackReceiverInterface represents handlers for receiving inbound
+// callback requests. Each callback becomes a Handle*Callback
+// method that the implementation fills in. The caller mounts the per-
+// callback http.Handler returned by {Op}CallbackHandler at
+// whatever URL path they advertise to senders.
+type CallbackReceiverInterface interface {
+	// Order webhook, sent on every order change (third-party evidence only)
+	// HandleOrderStatusChangedCallback handles the POST callback for orderStatusChanged.
+	HandleOrderStatusChangedCallback(w http.ResponseWriter, r *http.Request)
+}
+
+// CallbackReceiverMiddlewareFunc wraps an http.Handler with cross-
+// cutting behavior (signature verification, logging, rate limiting, ...).
+type CallbackReceiverMiddlewareFunc func(http.Handler) http.Handler
+
+// OrderStatusChangedCallbackHandler returns the http.Handler for the orderStatusChanged callback.
+// Mount this at the URL path advertised to callback senders. errHandler
+// may be nil; if so, parameter-binding errors return 400 with the error
+// message. Middlewares are applied in the order provided -- the last
+// argument becomes the outermost wrapper.
+func OrderStatusChangedCallbackHandler(si CallbackReceiverInterface, errHandler func(w http.ResponseWriter, r *http.Request, err error), middlewares ...CallbackReceiverMiddlewareFunc) http.Handler {
+	if errHandler == nil {
+		errHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+		}
+	}
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		si.HandleOrderStatusChangedCallback(w, r)
+	})
+	for _, mw := range middlewares {
+		h = mw(h)
+	}
+	return h
 }
 
 type BadRequestJSONResponse HttpError

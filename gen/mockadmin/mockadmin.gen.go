@@ -248,6 +248,12 @@ type Clock struct {
 	Time   time.Time `json:"time"`
 }
 
+// CryptorefillsWebhookRequest defines model for CryptorefillsWebhookRequest.
+type CryptorefillsWebhookRequest struct {
+	Partner string `json:"partner"`
+	Url     string `json:"url"`
+}
+
 // DeliveryAttempt defines model for DeliveryAttempt.
 type DeliveryAttempt struct {
 	Attempt     int                    `json:"attempt"`
@@ -495,6 +501,12 @@ type ListCryptorefillsOrdersParams struct {
 	Partner *string `form:"partner,omitempty" json:"partner,omitempty"`
 }
 
+// ListCryptorefillsWebhookDeliveriesParams defines parameters for ListCryptorefillsWebhookDeliveries.
+type ListCryptorefillsWebhookDeliveriesParams struct {
+	OrderId *string `form:"order_id,omitempty" json:"order_id,omitempty"`
+	Limit   *int    `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
 // ClearFaultsParams defines parameters for ClearFaults.
 type ClearFaultsParams struct {
 	Partner *string `form:"partner,omitempty" json:"partner,omitempty"`
@@ -532,6 +544,9 @@ type TransitionCryptorefillsOrderJSONRequestBody = TransitionRequest
 
 // ArmProblemsJSONRequestBody defines body for ArmProblems for application/json ContentType.
 type ArmProblemsJSONRequestBody = ArmProblemsRequest
+
+// AddCryptorefillsWebhookJSONRequestBody defines body for AddCryptorefillsWebhook for application/json ContentType.
+type AddCryptorefillsWebhookJSONRequestBody = CryptorefillsWebhookRequest
 
 // ArmFaultJSONRequestBody defines body for ArmFault for application/json ContentType.
 type ArmFaultJSONRequestBody = FaultRequest
@@ -732,6 +747,29 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /__mock/cryptorefills/problems (the `ArmProblems` operationId).
 	ArmProblems(ctx context.Context, body ArmProblemsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddCryptorefillsWebhookWithBody Register a URL that receives a partner's order changes (cryptorefills.order_webhooks)
+	//
+	// Off by default: order webhooks rest on third-party evidence only (api-facts A10: a shop parses `{order_id, status}` POSTs). With `cryptorefills.order_webhooks: true`, every change of the partner's orders is POSTed to the URL, retried like Payscrypt's webhooks on the partner's clock; the attempts are in `GET /__mock/cryptorefills/webhooks/deliveries`. Without the switch: 400.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /__mock/cryptorefills/webhooks (the `AddCryptorefillsWebhook` operationId).
+	AddCryptorefillsWebhookWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddCryptorefillsWebhook Register a URL that receives a partner's order changes (cryptorefills.order_webhooks)
+	//
+	// Off by default: order webhooks rest on third-party evidence only (api-facts A10: a shop parses `{order_id, status}` POSTs). With `cryptorefills.order_webhooks: true`, every change of the partner's orders is POSTed to the URL, retried like Payscrypt's webhooks on the partner's clock; the attempts are in `GET /__mock/cryptorefills/webhooks/deliveries`. Without the switch: 400.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /__mock/cryptorefills/webhooks (the `AddCryptorefillsWebhook` operationId).
+	AddCryptorefillsWebhook(ctx context.Context, body AddCryptorefillsWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListCryptorefillsWebhookDeliveries The order webhook delivery log (every attempt), oldest first
+	//
+	// Corresponds with GET /__mock/cryptorefills/webhooks/deliveries (the `ListCryptorefillsWebhookDeliveries` operationId).
+	ListCryptorefillsWebhookDeliveries(ctx context.Context, params *ListCryptorefillsWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ClearFaults Disarm faults (all, or one partner's)
 	//
@@ -1110,6 +1148,59 @@ func (c *Client) ArmProblemsWithBody(ctx context.Context, contentType string, bo
 // Corresponds with POST /__mock/cryptorefills/problems (the `ArmProblems` operationId).
 func (c *Client) ArmProblems(ctx context.Context, body ArmProblemsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewArmProblemsRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddCryptorefillsWebhookWithBody Register a URL that receives a partner's order changes (cryptorefills.order_webhooks)
+//
+// Off by default: order webhooks rest on third-party evidence only (api-facts A10: a shop parses `{order_id, status}` POSTs). With `cryptorefills.order_webhooks: true`, every change of the partner's orders is POSTed to the URL, retried like Payscrypt's webhooks on the partner's clock; the attempts are in `GET /__mock/cryptorefills/webhooks/deliveries`. Without the switch: 400.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /__mock/cryptorefills/webhooks (the `AddCryptorefillsWebhook` operationId).
+func (c *Client) AddCryptorefillsWebhookWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddCryptorefillsWebhookRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddCryptorefillsWebhook Register a URL that receives a partner's order changes (cryptorefills.order_webhooks)
+//
+// Off by default: order webhooks rest on third-party evidence only (api-facts A10: a shop parses `{order_id, status}` POSTs). With `cryptorefills.order_webhooks: true`, every change of the partner's orders is POSTed to the URL, retried like Payscrypt's webhooks on the partner's clock; the attempts are in `GET /__mock/cryptorefills/webhooks/deliveries`. Without the switch: 400.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /__mock/cryptorefills/webhooks (the `AddCryptorefillsWebhook` operationId).
+func (c *Client) AddCryptorefillsWebhook(ctx context.Context, body AddCryptorefillsWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddCryptorefillsWebhookRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListCryptorefillsWebhookDeliveries The order webhook delivery log (every attempt), oldest first
+//
+// Corresponds with GET /__mock/cryptorefills/webhooks/deliveries (the `ListCryptorefillsWebhookDeliveries` operationId).
+func (c *Client) ListCryptorefillsWebhookDeliveries(ctx context.Context, params *ListCryptorefillsWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListCryptorefillsWebhookDeliveriesRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1800,6 +1891,112 @@ func NewArmProblemsRequestWithBody(server string, contentType string, body io.Re
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewAddCryptorefillsWebhookRequest calls the generic AddCryptorefillsWebhook builder with application/json body
+func NewAddCryptorefillsWebhookRequest(server string, body AddCryptorefillsWebhookJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAddCryptorefillsWebhookRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewAddCryptorefillsWebhookRequestWithBody constructs an http.Request for the AddCryptorefillsWebhook method, with any body, and a specified content type
+func NewAddCryptorefillsWebhookRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/__mock/cryptorefills/webhooks")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListCryptorefillsWebhookDeliveriesRequest constructs an http.Request for the ListCryptorefillsWebhookDeliveries method
+func NewListCryptorefillsWebhookDeliveriesRequest(server string, params *ListCryptorefillsWebhookDeliveriesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/__mock/cryptorefills/webhooks/deliveries")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.OrderId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "order_id", *params.OrderId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -2588,6 +2785,31 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /__mock/cryptorefills/problems (the `ArmProblems` operationId).
 	ArmProblemsWithResponse(ctx context.Context, body ArmProblemsJSONRequestBody, reqEditors ...RequestEditorFn) (*ArmProblemsResponse, error)
 
+	// AddCryptorefillsWebhookWithBodyWithResponse Register a URL that receives a partner's order changes (cryptorefills.order_webhooks)
+	//
+	// Off by default: order webhooks rest on third-party evidence only (api-facts A10: a shop parses `{order_id, status}` POSTs). With `cryptorefills.order_webhooks: true`, every change of the partner's orders is POSTed to the URL, retried like Payscrypt's webhooks on the partner's clock; the attempts are in `GET /__mock/cryptorefills/webhooks/deliveries`. Without the switch: 400.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /__mock/cryptorefills/webhooks (the `AddCryptorefillsWebhook` operationId).
+	AddCryptorefillsWebhookWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddCryptorefillsWebhookResponse, error)
+
+	// AddCryptorefillsWebhookWithResponse Register a URL that receives a partner's order changes (cryptorefills.order_webhooks)
+	//
+	// Off by default: order webhooks rest on third-party evidence only (api-facts A10: a shop parses `{order_id, status}` POSTs). With `cryptorefills.order_webhooks: true`, every change of the partner's orders is POSTed to the URL, retried like Payscrypt's webhooks on the partner's clock; the attempts are in `GET /__mock/cryptorefills/webhooks/deliveries`. Without the switch: 400.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /__mock/cryptorefills/webhooks (the `AddCryptorefillsWebhook` operationId).
+	AddCryptorefillsWebhookWithResponse(ctx context.Context, body AddCryptorefillsWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*AddCryptorefillsWebhookResponse, error)
+
+	// ListCryptorefillsWebhookDeliveriesWithResponse The order webhook delivery log (every attempt), oldest first
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /__mock/cryptorefills/webhooks/deliveries (the `ListCryptorefillsWebhookDeliveries` operationId).
+	ListCryptorefillsWebhookDeliveriesWithResponse(ctx context.Context, params *ListCryptorefillsWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*ListCryptorefillsWebhookDeliveriesResponse, error)
+
 	// ClearFaultsWithResponse Disarm faults (all, or one partner's)
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -3188,6 +3410,136 @@ func (r ArmProblemsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ArmProblemsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AddCryptorefillsWebhookResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *struct {
+		Partner  string   `json:"partner"`
+		Webhooks []string `json:"webhooks"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r AddCryptorefillsWebhookResponse) GetJSON201() *struct {
+	Partner  string   `json:"partner"`
+	Webhooks []string `json:"webhooks"`
+} {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AddCryptorefillsWebhookResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AddCryptorefillsWebhookResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AddCryptorefillsWebhookResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r AddCryptorefillsWebhookResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AddCryptorefillsWebhookResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AddCryptorefillsWebhookResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AddCryptorefillsWebhookResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListCryptorefillsWebhookDeliveriesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeliveryLog
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListCryptorefillsWebhookDeliveriesResponse) GetJSON200() *DeliveryLog {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListCryptorefillsWebhookDeliveriesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListCryptorefillsWebhookDeliveriesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListCryptorefillsWebhookDeliveriesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r ListCryptorefillsWebhookDeliveriesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListCryptorefillsWebhookDeliveriesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListCryptorefillsWebhookDeliveriesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListCryptorefillsWebhookDeliveriesResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -4247,6 +4599,49 @@ func (c *ClientWithResponses) ArmProblemsWithResponse(ctx context.Context, body 
 	return ParseArmProblemsResponse(rsp)
 }
 
+// AddCryptorefillsWebhookWithBodyWithResponse Register a URL that receives a partner's order changes (cryptorefills.order_webhooks)
+//
+// Off by default: order webhooks rest on third-party evidence only (api-facts A10: a shop parses `{order_id, status}` POSTs). With `cryptorefills.order_webhooks: true`, every change of the partner's orders is POSTed to the URL, retried like Payscrypt's webhooks on the partner's clock; the attempts are in `GET /__mock/cryptorefills/webhooks/deliveries`. Without the switch: 400.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /__mock/cryptorefills/webhooks (the `AddCryptorefillsWebhook` operationId).
+func (c *ClientWithResponses) AddCryptorefillsWebhookWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddCryptorefillsWebhookResponse, error) {
+	rsp, err := c.AddCryptorefillsWebhookWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddCryptorefillsWebhookResponse(rsp)
+}
+
+// AddCryptorefillsWebhookWithResponse Register a URL that receives a partner's order changes (cryptorefills.order_webhooks)
+//
+// Off by default: order webhooks rest on third-party evidence only (api-facts A10: a shop parses `{order_id, status}` POSTs). With `cryptorefills.order_webhooks: true`, every change of the partner's orders is POSTed to the URL, retried like Payscrypt's webhooks on the partner's clock; the attempts are in `GET /__mock/cryptorefills/webhooks/deliveries`. Without the switch: 400.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /__mock/cryptorefills/webhooks (the `AddCryptorefillsWebhook` operationId).
+func (c *ClientWithResponses) AddCryptorefillsWebhookWithResponse(ctx context.Context, body AddCryptorefillsWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*AddCryptorefillsWebhookResponse, error) {
+	rsp, err := c.AddCryptorefillsWebhook(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddCryptorefillsWebhookResponse(rsp)
+}
+
+// ListCryptorefillsWebhookDeliveriesWithResponse The order webhook delivery log (every attempt), oldest first
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /__mock/cryptorefills/webhooks/deliveries (the `ListCryptorefillsWebhookDeliveries` operationId).
+func (c *ClientWithResponses) ListCryptorefillsWebhookDeliveriesWithResponse(ctx context.Context, params *ListCryptorefillsWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*ListCryptorefillsWebhookDeliveriesResponse, error) {
+	rsp, err := c.ListCryptorefillsWebhookDeliveries(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListCryptorefillsWebhookDeliveriesResponse(rsp)
+}
+
 // ClearFaultsWithResponse Disarm faults (all, or one partner's)
 //
 // Returns a wrapper object for the known response body format(s).
@@ -4853,6 +5248,103 @@ func ParseArmProblemsResponse(rsp *http.Response) (*ArmProblemsResponse, error) 
 			return nil, err
 		}
 		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAddCryptorefillsWebhookResponse parses an HTTP response from a AddCryptorefillsWebhookWithResponse call
+func ParseAddCryptorefillsWebhookResponse(rsp *http.Response) (*AddCryptorefillsWebhookResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AddCryptorefillsWebhookResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest struct {
+			Partner  string   `json:"partner"`
+			Webhooks []string `json:"webhooks"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListCryptorefillsWebhookDeliveriesResponse parses an HTTP response from a ListCryptorefillsWebhookDeliveriesWithResponse call
+func ParseListCryptorefillsWebhookDeliveriesResponse(rsp *http.Response) (*ListCryptorefillsWebhookDeliveriesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListCryptorefillsWebhookDeliveriesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeliveryLog
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest BadRequest
@@ -5561,6 +6053,12 @@ type ServerInterface interface {
 	// ArmProblems Make the next validations and creations of a partner report problems
 	// (POST /__mock/cryptorefills/problems)
 	ArmProblems(w http.ResponseWriter, r *http.Request)
+	// AddCryptorefillsWebhook Register a URL that receives a partner's order changes (cryptorefills.order_webhooks)
+	// (POST /__mock/cryptorefills/webhooks)
+	AddCryptorefillsWebhook(w http.ResponseWriter, r *http.Request)
+	// ListCryptorefillsWebhookDeliveries The order webhook delivery log (every attempt), oldest first
+	// (GET /__mock/cryptorefills/webhooks/deliveries)
+	ListCryptorefillsWebhookDeliveries(w http.ResponseWriter, r *http.Request, params ListCryptorefillsWebhookDeliveriesParams)
 	// ClearFaults Disarm faults (all, or one partner's)
 	// (DELETE /__mock/faults)
 	ClearFaults(w http.ResponseWriter, r *http.Request, params ClearFaultsParams)
@@ -5777,6 +6275,66 @@ func (siw *ServerInterfaceWrapper) ArmProblems(w http.ResponseWriter, r *http.Re
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ArmProblems(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AddCryptorefillsWebhook operation middleware
+func (siw *ServerInterfaceWrapper) AddCryptorefillsWebhook(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AddCryptorefillsWebhook(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListCryptorefillsWebhookDeliveries operation middleware
+func (siw *ServerInterfaceWrapper) ListCryptorefillsWebhookDeliveries(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListCryptorefillsWebhookDeliveriesParams
+
+	// ------------- Optional query parameter "order_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "order_id", r.URL.Query(), &params.OrderId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "order_id"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "order_id", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListCryptorefillsWebhookDeliveries(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -6273,6 +6831,8 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/__mock/faults", wrapper.ClearFaults)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/__mock/faults", wrapper.ListFaults)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/__mock/faults", wrapper.ArmFault)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/__mock/cryptorefills/webhooks", wrapper.AddCryptorefillsWebhook)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/__mock/cryptorefills/webhooks/deliveries", wrapper.ListCryptorefillsWebhookDeliveries)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/__mock/cryptorefills/problems", wrapper.ArmProblems)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/__mock/cryptorefills/orders", wrapper.ListCryptorefillsOrders)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/__mock/cryptorefills/orders/{orderId}/payments", wrapper.PayCryptorefillsOrder)
@@ -6746,6 +7306,137 @@ func (response ArmProblems401JSONResponse) VisitArmProblemsResponse(w http.Respo
 type ArmProblems403JSONResponse struct{ ForbiddenJSONResponse }
 
 func (response ArmProblems403JSONResponse) VisitArmProblemsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddCryptorefillsWebhookRequestObject struct {
+	Body *AddCryptorefillsWebhookJSONRequestBody
+}
+
+type AddCryptorefillsWebhookResponseObject interface {
+	VisitAddCryptorefillsWebhookResponse(w http.ResponseWriter) error
+}
+
+type AddCryptorefillsWebhook201JSONResponse struct {
+	Partner  string   `json:"partner"`
+	Webhooks []string `json:"webhooks"`
+}
+
+func (response AddCryptorefillsWebhook201JSONResponse) VisitAddCryptorefillsWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddCryptorefillsWebhook400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response AddCryptorefillsWebhook400JSONResponse) VisitAddCryptorefillsWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddCryptorefillsWebhook401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response AddCryptorefillsWebhook401JSONResponse) VisitAddCryptorefillsWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddCryptorefillsWebhook403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response AddCryptorefillsWebhook403JSONResponse) VisitAddCryptorefillsWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCryptorefillsWebhookDeliveriesRequestObject struct {
+	Params ListCryptorefillsWebhookDeliveriesParams
+}
+
+type ListCryptorefillsWebhookDeliveriesResponseObject interface {
+	VisitListCryptorefillsWebhookDeliveriesResponse(w http.ResponseWriter) error
+}
+
+type ListCryptorefillsWebhookDeliveries200JSONResponse DeliveryLog
+
+func (response ListCryptorefillsWebhookDeliveries200JSONResponse) VisitListCryptorefillsWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCryptorefillsWebhookDeliveries400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListCryptorefillsWebhookDeliveries400JSONResponse) VisitListCryptorefillsWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCryptorefillsWebhookDeliveries401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListCryptorefillsWebhookDeliveries401JSONResponse) VisitListCryptorefillsWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCryptorefillsWebhookDeliveries403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListCryptorefillsWebhookDeliveries403JSONResponse) VisitListCryptorefillsWebhookDeliveriesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -7669,6 +8360,12 @@ type StrictServerInterface interface {
 	// ArmProblems Make the next validations and creations of a partner report problems
 	// (POST /__mock/cryptorefills/problems)
 	ArmProblems(ctx context.Context, request ArmProblemsRequestObject) (ArmProblemsResponseObject, error)
+	// AddCryptorefillsWebhook Register a URL that receives a partner's order changes (cryptorefills.order_webhooks)
+	// (POST /__mock/cryptorefills/webhooks)
+	AddCryptorefillsWebhook(ctx context.Context, request AddCryptorefillsWebhookRequestObject) (AddCryptorefillsWebhookResponseObject, error)
+	// ListCryptorefillsWebhookDeliveries The order webhook delivery log (every attempt), oldest first
+	// (GET /__mock/cryptorefills/webhooks/deliveries)
+	ListCryptorefillsWebhookDeliveries(ctx context.Context, request ListCryptorefillsWebhookDeliveriesRequestObject) (ListCryptorefillsWebhookDeliveriesResponseObject, error)
 	// ClearFaults Disarm faults (all, or one partner's)
 	// (DELETE /__mock/faults)
 	ClearFaults(ctx context.Context, request ClearFaultsRequestObject) (ClearFaultsResponseObject, error)
@@ -7928,6 +8625,63 @@ func (sh *strictHandler) ArmProblems(w http.ResponseWriter, r *http.Request) {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(ArmProblemsResponseObject); ok {
 		if err := validResponse.VisitArmProblemsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AddCryptorefillsWebhook operation middleware
+func (sh *strictHandler) AddCryptorefillsWebhook(w http.ResponseWriter, r *http.Request) {
+	var request AddCryptorefillsWebhookRequestObject
+
+	var body AddCryptorefillsWebhookJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AddCryptorefillsWebhook(ctx, request.(AddCryptorefillsWebhookRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AddCryptorefillsWebhook")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AddCryptorefillsWebhookResponseObject); ok {
+		if err := validResponse.VisitAddCryptorefillsWebhookResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListCryptorefillsWebhookDeliveries operation middleware
+func (sh *strictHandler) ListCryptorefillsWebhookDeliveries(w http.ResponseWriter, r *http.Request, params ListCryptorefillsWebhookDeliveriesParams) {
+	var request ListCryptorefillsWebhookDeliveriesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCryptorefillsWebhookDeliveries(ctx, request.(ListCryptorefillsWebhookDeliveriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCryptorefillsWebhookDeliveries")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListCryptorefillsWebhookDeliveriesResponseObject); ok {
+		if err := validResponse.VisitListCryptorefillsWebhookDeliveriesResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {

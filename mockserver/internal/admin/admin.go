@@ -33,6 +33,8 @@ type Deps struct {
 
 	Invoices *invoices.Book
 	Webhooks *webhook.Dispatcher
+	// OrderWebhooks registers a Cryptorefills partner's webhook URL (behind a switch).
+	OrderWebhooks func(partner, url string) ([]string, error)
 	Replay   func(orderID int64, mode, status string) ([]string, error)
 }
 
@@ -173,6 +175,23 @@ func (h *Handlers) ListCryptorefillsOrders(_ context.Context, req gen.ListCrypto
 		out.Orders = append(out.Orders, summary(o))
 	}
 	return out, nil
+}
+
+// AddCryptorefillsWebhook registers a URL for a partner's order changes.
+func (h *Handlers) AddCryptorefillsWebhook(_ context.Context, req gen.AddCryptorefillsWebhookRequestObject) (gen.AddCryptorefillsWebhookResponseObject, error) {
+	urls, err := h.d.OrderWebhooks(req.Body.Partner, req.Body.Url)
+	if err != nil {
+		return gen.AddCryptorefillsWebhook400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(errBody("bad_request", "%v", err))}, nil
+	}
+	return gen.AddCryptorefillsWebhook201JSONResponse{Partner: req.Body.Partner, Webhooks: urls}, nil
+}
+
+// ListCryptorefillsWebhookDeliveries answers the order webhook attempts.
+func (h *Handlers) ListCryptorefillsWebhookDeliveries(_ context.Context, req gen.ListCryptorefillsWebhookDeliveriesRequestObject) (gen.ListCryptorefillsWebhookDeliveriesResponseObject, error) {
+	id := or(req.Params.OrderId, "")
+	return gen.ListCryptorefillsWebhookDeliveries200JSONResponse(h.deliveryLog(func(a webhook.Attempt) bool {
+		return a.Order != "" && (id == "" || a.Order == id)
+	}, or(req.Params.Limit, 100))), nil
 }
 
 // PayCryptorefillsOrder simulates a payment.

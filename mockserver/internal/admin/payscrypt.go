@@ -8,6 +8,7 @@ import (
 
 	gen "github.com/cryptomock/cryptomock/gen/mockadmin"
 	"github.com/cryptomock/cryptomock/mockserver/internal/invoices"
+	"github.com/cryptomock/cryptomock/mockserver/internal/webhook"
 )
 
 func merchant(m invoices.Merchant) gen.Merchant {
@@ -68,19 +69,26 @@ func (h *Handlers) AddPayscryptWebhook(_ context.Context, req gen.AddPayscryptWe
 
 // ListPayscryptWebhookDeliveries answers the delivery log.
 func (h *Handlers) ListPayscryptWebhookDeliveries(_ context.Context, req gen.ListPayscryptWebhookDeliveriesRequestObject) (gen.ListPayscryptWebhookDeliveriesResponseObject, error) {
-	limit := or(req.Params.Limit, 100)
 	id, _ := orderID(or(req.Params.OrderId, "0")) // the spec limits it to digits
+	return gen.ListPayscryptWebhookDeliveries200JSONResponse(h.deliveryLog(func(a webhook.Attempt) bool {
+		return a.Order == "" && (id == 0 || a.OrderID == id)
+	}, or(req.Params.Limit, 100))), nil
+}
+
+// deliveryLog renders the attempts that match, of the one delivery log both APIs share.
+func (h *Handlers) deliveryLog(match func(webhook.Attempt) bool, limit int) gen.DeliveryLog {
 	out := gen.DeliveryLog{Capacity: h.d.Webhooks.Capacity(), Attempts: []gen.DeliveryAttempt{}}
-	for _, a := range h.d.Webhooks.Log(id, limit) {
+	for _, a := range h.d.Webhooks.LogWhere(match, limit) {
+		order := a.Order
+		if order == "" {
+			order = strconv.FormatInt(a.OrderID, 10)
+		}
 		da := gen.DeliveryAttempt{Seq: a.Seq, DeliveryId: a.DeliveryID, Url: a.URL, Attempt: a.Attempt, Status: a.Status,
 			LatencyMs: float64(a.Latency.Microseconds()) / 1000, Outcome: gen.DeliveryAttemptOutcome(a.Outcome), Time: a.At.UTC(),
-			OrderId: strconv.FormatInt(a.OrderID, 10), OrderStatus: a.OrderStatus, Kind: gen.DeliveryAttemptKind(a.Kind)}
-		if a.Error != "" {
-			da.Error = ptr(a.Error)
-		}
+			OrderId: order, OrderStatus: a.OrderStatus, Kind: gen.DeliveryAttemptKind(a.Kind), Error: optional(a.Error)}
 		out.Attempts = append(out.Attempts, da)
 	}
-	return gen.ListPayscryptWebhookDeliveries200JSONResponse(out), nil
+	return out
 }
 
 // ListPayscryptOrders answers invoices, newest first.

@@ -24,6 +24,7 @@ import (
 	"github.com/cryptomock/cryptomock/mockserver/internal/lifecycle"
 	"github.com/cryptomock/cryptomock/mockserver/internal/money"
 	"github.com/cryptomock/cryptomock/mockserver/internal/wallet"
+	"github.com/cryptomock/cryptomock/mockserver/internal/webhook"
 )
 
 var _ gen.StrictServerInterface = (*Handlers)(nil)
@@ -40,6 +41,10 @@ type Deps struct {
 	Stream    StreamConfig  // SSE timing
 	Variants  Variants      // shapes of the seams where production varies (zero: DefaultVariants)
 	Seed      int64         // chooses the shape of each value when a seam is mixed
+	// OrderWebhooks switches order webhooks on (third-party evidence only), sent through
+	// Webhooks.
+	OrderWebhooks bool
+	Webhooks      *webhook.Dispatcher
 }
 
 // Handlers implements gen.StrictServerInterface.
@@ -56,13 +61,15 @@ type Handlers struct {
 	streams   streamCounter
 	cache     *responseCache
 	seams     seams
+	hooks     orderHooks
 }
 
 // New wires the handlers and the order engine, whose changes are published to the broker.
 func New(d Deps) *Handlers {
 	h := &Handlers{catalog: d.Catalog, clock: d.Clock, broker: d.Broker, faults: d.Faults, rules: d.Rules,
 		publicURL: d.PublicURL, stream: d.Stream.withDefaults(), cache: newResponseCache(4096, 32<<20),
-		seams: seams{v: d.Variants, seed: d.Seed}}
+		seams: seams{v: d.Variants, seed: d.Seed},
+		hooks: orderHooks{enabled: d.OrderWebhooks && d.Webhooks != nil, send: d.Webhooks, urls: map[string][]string{}}}
 	if h.seams.v == (Variants{}) {
 		h.seams.v = DefaultVariants
 	}
@@ -88,6 +95,7 @@ func (h *Handlers) publish(o lifecycle.Order) {
 	}
 	terminal := lifecycle.Terminal(o.State)
 	h.broker.Publish(o.ID, "message", data, false)
+	h.notifyHooks(o)
 	if terminal {
 		stop, _ := json.Marshal(gen.StreamStop{OrderId: ptr(o.ID), OrderState: ptr(gen.OrderState(o.State))})
 		h.broker.Publish(o.ID, "stop", stop, true)

@@ -72,6 +72,7 @@ func intoControlAPI(u *url.URL) bool {
 // Meta describes what a delivery carries, for the log.
 type Meta struct {
 	Tenant      string // whose clock retries follow
+	Order       string // a Cryptorefills order id (Payscrypt invoices use OrderID)
 	OrderID     int64
 	WalletID    int64
 	OrderStatus string
@@ -270,6 +271,11 @@ func (d *Dispatcher) record(del *delivery, status int, latency time.Duration, er
 
 // Log returns the newest limit attempts (of one order when orderID > 0), oldest first.
 func (d *Dispatcher) Log(orderID int64, limit int) []Attempt {
+	return d.LogWhere(func(a Attempt) bool { return orderID == 0 || a.OrderID == orderID }, limit)
+}
+
+// LogWhere returns the newest limit attempts that match, oldest first.
+func (d *Dispatcher) LogWhere(match func(Attempt) bool, limit int) []Attempt {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	all := d.log[:d.next]
@@ -278,7 +284,7 @@ func (d *Dispatcher) Log(orderID int64, limit int) []Attempt {
 	}
 	var out []Attempt
 	for i := len(all) - 1; i >= 0 && len(out) < limit; i-- {
-		if orderID == 0 || all[i].OrderID == orderID {
+		if match(all[i]) {
 			out = append(out, all[i])
 		}
 	}

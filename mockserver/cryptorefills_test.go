@@ -699,7 +699,9 @@ func TestOrderWebhooks(t *testing.T) {
 	}
 	h.pay(o.OrderID, "")
 	h.advance(10) // delivery; the failed first attempt is retried 10 s later on this partner's clock
-	waitUntil(t, "the order's webhooks", func() bool { return slices.Contains(statuses(), "Done") && slices.Contains(statuses(), "WaitingForPayment") })
+	waitUntil(t, "the order's webhooks", func() bool {
+		return slices.Contains(statuses(), "Done") && slices.Contains(statuses(), "WaitingForPayment")
+	})
 	_, b := h.admin("GET", "/__mock/cryptorefills/webhooks/deliveries?order_id="+o.OrderID, nil)
 	if !strings.Contains(string(b), `"status":503`) || !strings.Contains(string(b), `"outcome":"delivered"`) {
 		t.Fatalf("delivery log: %s", b)

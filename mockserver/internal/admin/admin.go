@@ -35,7 +35,7 @@ type Deps struct {
 	Webhooks *webhook.Dispatcher
 	// OrderWebhooks registers a Cryptorefills partner's webhook URL (behind a switch).
 	OrderWebhooks func(partner, url string) ([]string, error)
-	Replay   func(orderID int64, mode, status string) ([]string, error)
+	Replay        func(orderID int64, mode, status string) ([]string, error)
 }
 
 // Handlers implements the control API.

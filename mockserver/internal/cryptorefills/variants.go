@@ -27,8 +27,9 @@ type Variants struct {
 	RangeBounds string // string, object or mixed
 }
 
-// DefaultVariants: epochs as strings (the dated live captures), range bounds as strings (the
-// observation of 2026-10, later than the capture of 2026-08 with objects).
+// DefaultVariants are the shapes sent by default: epochs as strings (the dated live captures),
+// range bounds as strings (the observation of 2026-10, later than the capture of 2026-08 with
+// objects).
 var DefaultVariants = Variants{Epoch: ShapeString, RangeBounds: ShapeString}
 
 // VariantShapes lists the shapes each seam accepts, for configuration checks.

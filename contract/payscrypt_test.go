@@ -173,16 +173,18 @@ func (rc *receiver) snapshot() ([]string, string) {
 }
 
 var _ = Describe("Payscrypt", Label("payscrypt"), func() {
-	for _, id := range []string{"ps.invoices.create", "ps.invoices.unknown", "ps.auth.missing-apikey", "ps.auth.invalid-apikey"} {
+	for _, id := range []string{"ps.invoices.create", "ps.invoices.v2-create", "ps.invoices.unknown", "ps.auth.missing-apikey", "ps.auth.invalid-apikey"} {
 		run(id, func(_ SpecContext, e *env) {
 			e.expect(e.send(nil))
 		})
 	}
 
-	run("ps.invoices.get-public", func(_ SpecContext, e *env) {
-		id := e.createInvoice()
-		e.expect(e.send(scenarios.Vars{"invoice": id}))
-	})
+	for _, id := range []string{"ps.invoices.get-public", "ps.invoices.v2-get", "ps.invoices.v2-lookup"} {
+		run(id, func(_ SpecContext, e *env) {
+			invoice := e.createInvoice()
+			e.expect(e.send(scenarios.Vars{"invoice": invoice}))
+		})
+	}
 
 	run("ps.auth.invalidated-apikey", func(ctx SpecContext, e *env) {
 		Expect(e.s.Setup.InvalidateKey).To(BeTrue(), "the scenario's set-up invalidates the key")

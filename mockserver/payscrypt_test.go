@@ -2,9 +2,11 @@ package mockserver_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -366,5 +368,100 @@ func TestSeparatePayscryptListener(t *testing.T) {
 	h.url = main
 	if !strings.HasPrefix(o.RedirectURL, ps+"/pay/") {
 		t.Fatalf("redirect_url %q should point at the Payscrypt listener; %s", o.RedirectURL, body)
+	}
+}
+
+// TestProto3JSONNamesAndCode: as grpc-gateway does, create_order and get_public_order accept
+// the lowerCamelCase names; answers keep the original names and carry the order's code (what
+// the vendor's plugin stores as its charge reference).
+func TestProto3JSONNamesAndCode(t *testing.T) {
+	h := start(t)
+	status, o, _, b := h.createInvoiceRaw("test-apikey", obj{"merchantOrderId": "77", "assetName": "ETH", "targetValue": "1000",
+		"pgWalletId": 1, "callbackUrl": "https://shop.example/thanks", "merchantName": "Shop"})
+	if status != 200 || !strings.Contains(string(b), `"merchant_order_id":"77"`) || strings.Contains(string(b), "merchantOrderId") {
+		t.Fatalf("camelCase create_order: %d %s", status, b)
+	}
+	code := regexp.MustCompile(`"code":"([A-Z2-7]{8})"`).FindStringSubmatch(string(b))
+	if code == nil {
+		t.Fatalf("no order code: %s", b)
+	}
+	h.admin("POST", "/__mock/payscrypt/orders/"+o.ID+"/payments", nil)
+	status, hdr, got := call{method: "POST", url: h.url + "/apis/pg/get_public_order", body: `{"id":"` + o.ID + `","withPayments":true}`}.do(t)
+	if status != 200 || !strings.Contains(got, `"payments":[{`) || hdr.Get("grpc-code") != "0" {
+		t.Fatalf("camelCase get_public_order: %d %s", status, got)
+	}
+	// Both forms of one field: the original name wins.
+	status, _, _, b = h.createInvoiceRaw("test-apikey", obj{"merchant_order_id": "orig", "merchantOrderId": "camel", "asset_name": "ETH",
+		"target_value": "1000", "pg_wallet_id": 1})
+	if status != 200 || !strings.Contains(string(b), `"merchant_order_id":"orig"`) {
+		t.Fatalf("both forms: %d %s", status, b)
+	}
+}
+
+// TestSecondGenerationInvoices: /payment/v1/invoice creates the same invoices as create_order
+// under the second generation's names; GET (and POST with {id}) on /payment/v1/invoice/{id}
+// read them without a key; both generations see each other's invoices.
+func TestSecondGenerationInvoices(t *testing.T) {
+	h := start(t)
+	create := func(apikey string, body obj) (int, map[string]any) {
+		hdr := map[string]string{"Content-Type": "application/json"}
+		if apikey != "" {
+			hdr["apikey"] = apikey
+		}
+		status, _, b := call{method: "POST", url: h.url + "/payment/v1/invoice", body: mustJSON(body), headers: hdr}.do(t)
+		var reply struct{ Invoice map[string]any }
+		_ = json.Unmarshal([]byte(b), &reply)
+		return status, reply.Invoice
+	}
+	body := obj{"merchant_invoice_id": "1234", "wallet_id": 1, "redirect_url": "https://shop.example/thanks", "description": "1 x Hoodie",
+		"asset": "ETH", "price": "1500000000000000000"}
+	status, inv := create("test-apikey", body)
+	if status != 200 || inv["status"] != "PENDING" || inv["code"] == "" || !strings.HasSuffix(fmt.Sprint(inv["payment_url"]), "/pay/"+fmt.Sprint(inv["id"])) {
+		t.Fatalf("create invoice: %d %v", status, inv)
+	}
+	id := fmt.Sprint(inv["id"])
+	if status, _ := create("", body); status != 401 {
+		t.Errorf("create without apikey: %d", status)
+	}
+	for _, c := range []call{
+		{method: "GET", url: h.url + "/payment/v1/invoice/" + id},
+		{method: "POST", url: h.url + "/payment/v1/invoice/" + id, body: `{"id":"` + id + `"}`, headers: map[string]string{"Content-Type": "application/json"}},
+	} {
+		status, hdr, b := c.do(t)
+		if status != 200 || hdr.Get("grpc-code") != "0" || !strings.Contains(b, `"code":"`+fmt.Sprint(inv["code"])+`"`) {
+			t.Errorf("%s: %d %s", c.method, status, b)
+		}
+	}
+	// The first generation sees it, with the same code; the second sees the first's.
+	status, _, b := call{method: "POST", url: h.url + "/apis/pg/get_public_order", body: `{"id":"` + id + `"}`}.do(t)
+	if status != 200 || !strings.Contains(b, `"merchant_order_id":"1234"`) || !strings.Contains(b, `"callback_url":"https://shop.example/thanks"`) {
+		t.Fatalf("gen 1 reading a gen 2 invoice: %d %s", status, b)
+	}
+	_, first, _, _ := h.createInvoice("test-apikey", hoodie)
+	status, _, b = call{method: "GET", url: h.url + "/payment/v1/invoice/" + first.ID}.do(t)
+	if status != 200 || !strings.Contains(b, `"merchant_invoice_id":"1234"`) {
+		t.Fatalf("gen 2 reading a gen 1 invoice: %d %s", status, b)
+	}
+	if status, hdr, _ := (call{method: "GET", url: h.url + "/payment/v1/invoice/999999"}).do(t); status != 404 || hdr.Get("grpc-code") != "5" {
+		t.Errorf("unknown invoice: %d %s", status, hdr.Get("grpc-code"))
+	}
+	// The old name of the return URL.
+	delete(body, "redirect_url")
+	body["callback_url"] = "https://shop.example/old"
+	if status, inv := create("test-apikey", body); status != 200 || inv["redirect_url"] != "https://shop.example/old" {
+		t.Errorf("callback_url (before 2019-09-18): %d %v", status, inv)
+	}
+}
+
+// TestGatewayStatusesAreDeclared: a 429 or 504 injected on a Payscrypt operation is a status
+// the spec declares (the harness checks every answer against it).
+func TestGatewayStatusesAreDeclared(t *testing.T) {
+	h := start(t)
+	for _, st := range []int{429, 504, 503} {
+		h.admin("POST", "/__mock/faults", obj{"kind": "status", "status": st, "operation": "getPublicOrder"})
+		status, b := h.raw("POST", "/apis/pg/get_public_order", obj{"id": "1"}, map[string]string{"Content-Type": "application/json"})
+		if status != st || !strings.Contains(string(b), `"code":`) {
+			t.Errorf("fault %d: %d %s", st, status, b)
+		}
 	}
 }

@@ -74,7 +74,8 @@ func (s Scenario) Body(creds Credentials, vars Vars) ([]byte, error) {
 }
 
 // FillBody encodes a body of the catalogue (a request or a set-up body), putting the
-// target's wallet where it says pg_wallet_id 0 and the created invoice where it says id "0".
+// target's wallet where it says pg_wallet_id (or wallet_id) 0 and the created invoice where it
+// says id "0".
 func FillBody(body any, creds Credentials, vars Vars) ([]byte, error) {
 	if body == nil {
 		return nil, nil
@@ -87,8 +88,10 @@ func FillBody(body any, creds Credentials, vars Vars) ([]byte, error) {
 	if json.Unmarshal(b, &m) != nil {
 		return b, nil // not an object: send as is
 	}
-	if v, ok := m["pg_wallet_id"]; ok && v == float64(0) {
-		m["pg_wallet_id"] = creds.WalletID
+	for _, k := range []string{"pg_wallet_id", "wallet_id"} { // the second generation's name too
+		if v, ok := m[k]; ok && v == float64(0) {
+			m[k] = creds.WalletID
+		}
 	}
 	if v, ok := m["id"]; ok && v == "0" && vars["invoice"] != "" {
 		m["id"] = vars["invoice"]
@@ -103,6 +106,9 @@ func (s Scenario) NewRequest(ctx context.Context, base string, creds Credentials
 		return nil, err
 	}
 	for name, value := range s.Request.Path {
+		if name == "id" && value == "0" && vars["invoice"] != "" {
+			value = vars["invoice"] // the invoice the set-up created
+		}
 		path = strings.ReplaceAll(path, "{"+name+"}", url.PathEscape(value))
 	}
 	if id, ok := vars["orderId"]; ok {
@@ -130,7 +136,7 @@ func (s Scenario) NewRequest(ctx context.Context, base string, creds Credentials
 	if s.API == "cryptorefills" {
 		req.Header.Set("X-Cr-Application", creds.Partner)
 		req.Header.Set("X-Cr-Version", creds.Version)
-	} else if creds.APIKey != "" && s.Operation == "createPaymentOrder" {
+	} else if creds.APIKey != "" && (s.Operation == "createPaymentOrder" || s.Operation == "createInvoice") {
 		req.Header.Set("apikey", creds.APIKey)
 	}
 	for k, v := range s.Request.Headers {

@@ -37,19 +37,20 @@ var Capabilities = []Capability{Seeding, Clock, Payments, Faults, Problems, Webh
 
 // Labels are the labels a scenario may carry (README: "what each label means").
 var Labels = map[string]string{
-	"cryptorefills": "the Cryptorefills partner API",
-	"payscrypt":     "the Payscrypt invoice API",
-	"happy-path":    "an endpoint doing what the documents show",
-	"documents":     "sends the documents' own example",
-	"catalogue":     "brands, products, prices, countries, coins",
-	"orders":        "validation, creation, tracking of orders",
-	"problems":      "validation problem codes and HTTP-level errors",
-	"lifecycle":     "an order or invoice moving through its states",
-	"sse":           "the Server-Sent Events stream",
-	"faults":        "a failure injected by the mock, and what a correct client does",
-	"webhooks":      "Payscrypt webhooks to the suite's receiver",
-	"auth":          "api keys and partner headers",
-	"bad-request":   "malformed input that must be refused in the API's error shape",
+	"cryptorefills":     "the Cryptorefills partner API",
+	"payscrypt":         "the Payscrypt invoice API",
+	"happy-path":        "an endpoint doing what the documents show",
+	"documents":         "sends the documents' own example",
+	"catalogue":         "brands, products, prices, countries, coins",
+	"orders":            "validation, creation, tracking of orders",
+	"problems":          "validation problem codes and HTTP-level errors",
+	"lifecycle":         "an order or invoice moving through its states",
+	"sse":               "the Server-Sent Events stream",
+	"faults":            "a failure injected by the mock, and what a correct client does",
+	"webhooks":          "Payscrypt webhooks to the suite's receiver",
+	"auth":              "api keys and partner headers",
+	"bad-request":       "malformed input that must be refused in the API's error shape",
+	"second-generation": "Payscrypt's second-generation paths (/payment/v1/invoice), lower confidence",
 }
 
 // Scenario is one situation.

@@ -1,8 +1,13 @@
 package payscrypt
 
 import (
+	"bytes"
+	"encoding/json"
+	"io"
 	"net/http"
+	"regexp"
 	"strconv"
+	"strings"
 
 	gen "github.com/cryptomock/cryptomock/gen/payscrypt"
 	"github.com/cryptomock/cryptomock/mockserver/internal/apierror"
@@ -12,13 +17,13 @@ import (
 	"github.com/cryptomock/cryptomock/openapi"
 )
 
-// API is the Payscrypt REST API's definition for the registry: /apis/pg/* and the payment
-// page behind redirect_url. Its tenant is the merchant owning the apikey (named by its
+// API is the Payscrypt REST API's definition for the registry: /apis/pg/*, the second
+// generation's /payment/v1/*, and the payment page behind redirect_url. Its tenant is the merchant owning the apikey (named by its
 // wallet, never by the key). locked tells the payment page whether the control API needs a
 // token for the request's listener.
 func (h *Handlers) API(locked func(*http.Request) bool) *upstream.API {
 	return &upstream.API{
-		Name: "payscrypt", Spec: openapi.Payscrypt, Prefixes: []string{"/apis/pg/", "/pay/"},
+		Name: "payscrypt", Spec: openapi.Payscrypt, Prefixes: []string{"/apis/pg/", "/payment/v1/", "/pay/"},
 		Tenant: func(r *http.Request) upstream.Tenant {
 			key := r.Header.Get("apikey")
 			if w, ok := h.book.WalletOf(key); ok {
@@ -32,8 +37,69 @@ func (h *Handlers) API(locked func(*http.Request) bool) *upstream.API {
 				gen.NewStrictHandlerWithOptions(h, []gen.StrictMiddlewareFunc{WithAPIKey}, gen.StrictHTTPServerOptions{
 					RequestErrorHandlerFunc: o.BadRequest, ResponseErrorHandlerFunc: o.InternalError}),
 				gen.StdHTTPServerOptions{BaseRouter: o.Mux, ErrorHandlerFunc: o.BadRequest,
-					Middlewares: []gen.MiddlewareFunc{gen.MiddlewareFunc(o.Operation)}})
+					// The last runs first: names are mapped before the spec sees the body.
+					Middlewares: []gen.MiddlewareFunc{gen.MiddlewareFunc(o.Operation), protoJSONNames}})
 			o.Mux.HandleFunc("GET /pay/{id}", h.PageHandler(locked))
 		},
 	}
+}
+
+// protoJSONNames lets a request body name its fields in lowerCamelCase (merchantOrderId,
+// pgWalletId, withPayments...), as grpc-gateway's proto3 JSON mapping accepts besides the
+// original names: they are rewritten to the original snake_case before the body is
+// validated. When a body gives both forms of one field, the original name wins. A body that is
+// not a JSON object is left as it is, for validation to refuse in its own words.
+func protoJSONNames(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body == nil || r.Body == http.NoBody {
+			next.ServeHTTP(w, r)
+			return
+		}
+		b, err := io.ReadAll(r.Body) // bounded and timed by the server's limits
+		if err != nil {
+			r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(b), errReader{err}))
+			next.ServeHTTP(w, r)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(snakeKeys(b)))
+		next.ServeHTTP(w, r)
+	})
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+var (
+	camelKey = regexp.MustCompile(`^[a-z][a-z0-9]*([A-Z][a-z0-9]*)+$`)
+	upper    = regexp.MustCompile(`([A-Z])`)
+)
+
+// snakeKeys rewrites the top-level lowerCamelCase keys of a JSON object (Payscrypt's request
+// messages have scalar fields only).
+func snakeKeys(b []byte) []byte {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(b, &obj) != nil {
+		return b
+	}
+	changed := false
+	for k, v := range obj {
+		if !camelKey.MatchString(k) {
+			continue
+		}
+		snake := strings.ToLower(upper.ReplaceAllString(k, "_$1"))
+		if _, taken := obj[snake]; !taken {
+			obj[snake] = v
+		}
+		delete(obj, k)
+		changed = true
+	}
+	if !changed {
+		return b
+	}
+	out, err := json.Marshal(obj)
+	if err != nil {
+		return b
+	}
+	return out
 }

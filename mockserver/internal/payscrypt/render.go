@@ -1,6 +1,8 @@
 package payscrypt
 
 import (
+	"crypto/sha256"
+	"encoding/base32"
 	"strconv"
 	"time"
 
@@ -37,7 +39,7 @@ func (h *Handlers) redirectURL(o invoices.Order) string {
 func (h *Handlers) order(o invoices.Order) gen.Order {
 	omit := h.omitDefaults
 	out := gen.Order{
-		Id: ptr(i64(o.ID)), Type: enumField(omit, gen.NORMAL), AssetName: field(omit, o.Asset.Name),
+		Id: ptr(i64(o.ID)), Code: ptr(code(o.ID)), Type: enumField(omit, gen.NORMAL), AssetName: field(omit, o.Asset.Name),
 		TargetValue: number(omit, o.Target.String()), TargetConfirmations: number(omit, i64(o.TargetConfirmations)),
 		ExpiredAt: number(omit, unix(o.ExpiredAt)), MerchantOrderId: field(omit, o.MerchantOrderID),
 		Description: field(omit, o.Description), Status: enumField(omit, gen.OrderStatus(o.Status)),
@@ -59,6 +61,13 @@ func enumField[T ~string](omit bool, v T) *T {
 		return nil
 	}
 	return &v
+}
+
+// code is an invoice's reference (Order.code, Invoice.code): the real form is not
+// published, so the mock derives eight characters of [A-Z2-7] from the id.
+func code(id int64) string {
+	sum := sha256.Sum256([]byte("payscrypt-code|" + strconv.FormatInt(id, 10)))
+	return base32.StdEncoding.EncodeToString(sum[:])[:8]
 }
 
 func (h *Handlers) publicOrder(o invoices.Order, withPayments bool) gen.PublicOrder {

@@ -80,16 +80,11 @@ func okHeaders() (*string, *string) { code, msg := "0", ""; return &code, &msg }
 // CreatePaymentOrder (create_order) creates an invoice for the merchant of the apikey.
 func (h *Handlers) CreatePaymentOrder(ctx context.Context, req gen.CreatePaymentOrderRequestObject) (gen.CreatePaymentOrderResponseObject, error) {
 	b := req.Body
-	wallet, err := int64Input(b.PgWalletId)
-	if err != nil {
-		return grpcError{apierror.GRPCInvalidArgument, "pg_wallet_id must be an int64 (a number or a decimal string)"}, nil
-	}
-	key, _ := ctx.Value(apikeyKey{}).(string)
-	o, err := h.book.Create(key, invoices.CreateInput{WalletID: wallet, MerchantOrderID: b.MerchantOrderId,
+	o, errReply := h.create(ctx, b.PgWalletId, "pg_wallet_id", invoices.CreateInput{MerchantOrderID: b.MerchantOrderId,
 		MerchantName: deref(b.MerchantName), Description: deref(b.Description), AssetName: b.AssetName,
 		TargetValue: b.TargetValue, CallbackURL: deref(b.CallbackUrl)})
-	if err != nil {
-		return toGRPC(err), nil
+	if errReply != nil {
+		return *errReply, nil
 	}
 	code, msg := okHeaders()
 	return gen.CreatePaymentOrder200JSONResponse{Body: gen.CreateOrderReply{Order: h.order(o)},
@@ -98,17 +93,44 @@ func (h *Handlers) CreatePaymentOrder(ctx context.Context, req gen.CreatePayment
 
 // GetPublicOrder answers the public view of an invoice.
 func (h *Handlers) GetPublicOrder(_ context.Context, req gen.GetPublicOrderRequestObject) (gen.GetPublicOrderResponseObject, error) {
-	id, err := strconv.ParseInt(req.Body.Id, 10, 64)
-	if err != nil {
-		return grpcError{apierror.GRPCInvalidArgument, "id must be an order id (digits)"}, nil
-	}
-	o, err := h.book.Get(id)
-	if err != nil {
-		return toGRPC(err), nil
+	o, errReply := h.lookup(req.Body.Id)
+	if errReply != nil {
+		return *errReply, nil
 	}
 	code, msg := okHeaders()
 	return gen.GetPublicOrder200JSONResponse{Body: gen.GetPublicOrderReply{Order: h.publicOrder(o, req.Body.WithPayments != nil && *req.Body.WithPayments)},
 		Headers: gen.GetPublicOrder200ResponseHeaders{GrpcCode: code, GrpcMessage: msg}}, nil
+}
+
+// create makes an invoice for the merchant of the request's apikey (both API generations);
+// walletField names the wallet as the request did.
+func (h *Handlers) create(ctx context.Context, wallet gen.Int64Input, walletField string, in invoices.CreateInput) (invoices.Order, *grpcError) {
+	w, err := int64Input(wallet)
+	if err != nil {
+		return invoices.Order{}, &grpcError{apierror.GRPCInvalidArgument, walletField + " must be an int64 (a number or a decimal string)"}
+	}
+	in.WalletID = w
+	key, _ := ctx.Value(apikeyKey{}).(string)
+	o, err := h.book.Create(key, in)
+	if err != nil {
+		e := toGRPC(err)
+		return invoices.Order{}, &e
+	}
+	return o, nil
+}
+
+// lookup finds an invoice by the id a request gave (both API generations).
+func (h *Handlers) lookup(raw string) (invoices.Order, *grpcError) {
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil {
+		return invoices.Order{}, &grpcError{apierror.GRPCInvalidArgument, "id must be an order id (digits)"}
+	}
+	o, err := h.book.Get(id)
+	if err != nil {
+		e := toGRPC(err)
+		return invoices.Order{}, &e
+	}
+	return o, nil
 }
 
 func int64Input(v gen.Int64Input) (int64, error) {

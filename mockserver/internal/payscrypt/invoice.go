@@ -6,7 +6,6 @@ import (
 	"strconv"
 
 	gen "github.com/cryptomock/cryptomock/gen/payscrypt"
-	"github.com/cryptomock/cryptomock/mockserver/internal/apierror"
 	"github.com/cryptomock/cryptomock/mockserver/internal/invoices"
 )
 
@@ -21,19 +20,14 @@ func (e grpcError) VisitLookupInvoiceResponse(w http.ResponseWriter) error { ret
 // CreateInvoice (POST /payment/v1/invoice) creates an invoice for the merchant of the apikey.
 func (h *Handlers) CreateInvoice(ctx context.Context, req gen.CreateInvoiceRequestObject) (gen.CreateInvoiceResponseObject, error) {
 	b := req.Body
-	wallet, err := int64Input(b.WalletId)
-	if err != nil {
-		return grpcError{apierror.GRPCInvalidArgument, "wallet_id must be an int64 (a number or a decimal string)"}, nil
-	}
 	returnURL := deref(b.RedirectUrl) // named callback_url before 2019-09-18
 	if returnURL == "" {
 		returnURL = deref(b.CallbackUrl)
 	}
-	key, _ := ctx.Value(apikeyKey{}).(string)
-	o, err := h.book.Create(key, invoices.CreateInput{WalletID: wallet, MerchantOrderID: b.MerchantInvoiceId,
+	o, errReply := h.create(ctx, b.WalletId, "wallet_id", invoices.CreateInput{MerchantOrderID: b.MerchantInvoiceId,
 		Description: deref(b.Description), AssetName: b.Asset, TargetValue: b.Price, CallbackURL: returnURL})
-	if err != nil {
-		return toGRPC(err), nil
+	if errReply != nil {
+		return *errReply, nil
 	}
 	code, msg := okHeaders()
 	return gen.CreateInvoice200JSONResponse{Body: gen.InvoiceReply{Invoice: h.invoice(o)},
@@ -65,19 +59,6 @@ func (h *Handlers) LookupInvoice(_ context.Context, req gen.LookupInvoiceRequest
 	code, msg := okHeaders()
 	return gen.LookupInvoice200JSONResponse{Body: gen.InvoiceReply{Invoice: h.invoice(o)},
 		Headers: gen.LookupInvoice200ResponseHeaders{GrpcCode: code, GrpcMessage: msg}}, nil
-}
-
-func (h *Handlers) lookup(raw string) (invoices.Order, *grpcError) {
-	id, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil {
-		return invoices.Order{}, &grpcError{apierror.GRPCInvalidArgument, "id must be an invoice id (digits)"}
-	}
-	o, err := h.book.Get(id)
-	if err != nil {
-		e := toGRPC(err)
-		return invoices.Order{}, &e
-	}
-	return o, nil
 }
 
 // invoice renders an invoice under the second generation's names.

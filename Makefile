@@ -19,7 +19,8 @@ build:
 	$(GO) build ./...
 	$(GO) build -o bin/mockserver ./cmd/mockserver
 
-## generate: regenerate gen/ from openapi/
+## generate: regenerate gen/ from openapi/ (oapi-codegen from the YAML specs; protoc-gen-go and
+## protoc-gen-go-grpc from payscrypt.proto, compiled in pure Go: no protoc needed)
 generate:
 	$(GO) generate ./gen/...
 
@@ -32,6 +33,12 @@ generate-check:
 	  $(GO) tool oapi-codegen -config "$$tmp/$$pkg.cfg.yaml" openapi/$$pkg.yaml || exit 1; \
 	  if ! cmp -s gen/$$pkg/$$pkg.gen.go "$$tmp/$$pkg.gen.go"; then \
 	    echo "gen/$$pkg is stale: run 'make generate' and commit the result"; stale=1; \
+	  fi; \
+	done; \
+	mkdir -p "$$tmp/pb" && $(GO) run ./gen/internal/protogen -root openapi -out "$$tmp/pb" || exit 1; \
+	for f in payscrypt.pb.go payscrypt_grpc.pb.go; do \
+	  if ! cmp -s gen/payscryptpb/$$f "$$tmp/pb/$$f"; then \
+	    echo "gen/payscryptpb/$$f is stale: run 'make generate' and commit the result"; stale=1; \
 	  fi; \
 	done; \
 	[ $$stale -eq 0 ] && echo "gen/ is up to date"

@@ -144,9 +144,13 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 		Journal: s.journal, Reset: s.Reset, Invoices: s.book, Webhooks: s.hooks, Replay: s.ps.Replay,
 		OrderWebhooks: s.cr.AddOrderWebhook})
 
-	s.apis = upstream.New(adminHandlers.API(), s.ps.API(s.policy.TokenRequired), s.cr.API(cfg.Cryptorefills.LenientHeaders))
+	s.apis = upstream.New(adminHandlers.API(), s.ps.API(s.policy.TokenRequired), s.ps.GRPCAPI(), s.cr.API(cfg.Cryptorefills.LenientHeaders))
 	mux := http.NewServeMux()
 	for _, a := range s.apis.All() {
+		if a.Spec == "" { // a flavour without an OpenAPI document (gRPC) mounts itself
+			a.Mount(upstream.MountOptions{Mux: mux, BadRequest: s.badRequest, InternalError: s.internalError})
+			continue
+		}
 		doc, err := openapi.Load(a.Spec)
 		if err != nil {
 			return nil, err
@@ -262,6 +266,14 @@ func listen(addr, setting string) (net.Listener, error) {
 	return ln, nil
 }
 
+// cleartextHTTP2 serves HTTP/1.1 and, on the same port, HTTP/2 without TLS.
+func cleartextHTTP2() *http.Protocols {
+	p := new(http.Protocols)
+	p.SetHTTP1(true)
+	p.SetUnencryptedHTTP2(true)
+	return p
+}
+
 // DefaultMerchant is the first configured Payscrypt merchant, for the banner.
 func (s *Server) DefaultMerchant() (MerchantConfig, bool) {
 	if len(s.cfg.Payscrypt.Merchants) == 0 {
@@ -280,6 +292,7 @@ func (s *Server) httpServer(ln net.Listener) *http.Server {
 		MaxHeaderBytes:    s.cfg.Limits.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 		BaseContext:       guard.WithListener(ln),
+		Protocols:         cleartextHTTP2(), // the gRPC flavour: HTTP/2 with prior knowledge, as grpcurl -plaintext speaks
 	}
 }
 

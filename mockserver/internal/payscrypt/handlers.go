@@ -111,7 +111,12 @@ func (h *Handlers) create(ctx context.Context, wallet gen.Int64Input, walletFiel
 	}
 	in.WalletID = w
 	key, _ := ctx.Value(apikeyKey{}).(string)
-	o, err := h.book.Create(key, in)
+	return h.createFor(key, in)
+}
+
+// createFor makes an invoice for the merchant owning apikey (every flavour).
+func (h *Handlers) createFor(apikey string, in invoices.CreateInput) (invoices.Order, *grpcError) {
+	o, err := h.book.Create(apikey, in)
 	if err != nil {
 		e := toGRPC(err)
 		return invoices.Order{}, &e

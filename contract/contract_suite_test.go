@@ -144,9 +144,19 @@ func ids(labels ...string) []string {
 
 // run declares the spec of one scenario: labelled with the scenario's labels and needs,
 // skipped (with the reason in the report) when the target cannot run it.
-func run(id string, body func(ctx SpecContext, e *env)) {
+func run(id string, body func(ctx SpecContext, e *env)) { runAs(id, "", body) }
+
+// runGRPC declares the same scenario over the gRPC flavour of its API.
+func runGRPC(id string, body func(ctx SpecContext, e *env)) { runAs(id, "grpc", body) }
+
+func runAs(id, flavour string, body func(ctx SpecContext, e *env)) {
 	s := scenario(id)
 	labels := append([]string{}, s.Labels...)
+	text := s.ID + ": " + s.Summary
+	if flavour != "" {
+		labels = append(labels, flavour)
+		text = s.ID + " [" + flavour + "]: " + s.Summary
+	}
 	for _, n := range s.Needs {
 		labels = append(labels, "needs-"+string(n))
 	}
@@ -155,10 +165,15 @@ func run(id string, body func(ctx SpecContext, e *env)) {
 	}
 	// No spec is Serial: a spec that jumps the clock moves only its own tenant's time.
 	decorators := []any{Label(labels...), SpecTimeout(60 * time.Second)}
-	It(s.ID+": "+s.Summary, append([]any{func(ctx SpecContext) {
+	It(text, append([]any{func(ctx SpecContext) {
 		if why := tgt.Why(s); why != "" {
 			Skip(why)
 		}
-		body(ctx, newEnv(ctx, s))
+		if flavour == "grpc" && tgt.GRPCAddr == "" {
+			Skip("no gRPC address: set PAYSCRYPT_GRPC_ADDR (host:port of the gRPC endpoint) for a live run")
+		}
+		e := newEnv(ctx, s)
+		e.flavour = flavour
+		body(ctx, e)
 	}}, decorators...)...)
 }

@@ -41,6 +41,9 @@ type env struct {
 	// tolerate marks specs whose target breaks the spec on purpose (a fault): violations are
 	// recorded in the transcript but do not fail the spec.
 	tolerate bool
+	// flavour is "grpc" for a spec running its scenario over the gRPC flavour, "" for REST.
+	flavour string
+	grpc    *grpcSide
 }
 
 func randomID(prefix string) string {
@@ -220,6 +223,9 @@ type answer struct {
 
 // send runs the scenario's own request.
 func (e *env) send(vars scenarios.Vars) answer {
+	if e.flavour == "grpc" {
+		return e.sendGRPC(vars)
+	}
 	req, err := e.s.NewRequest(e.ctx, tgt.BaseFor(e.s), e.creds, vars)
 	Expect(err).NotTo(HaveOccurred())
 	return e.do(req)

@@ -22,6 +22,9 @@ import (
 func (e *env) createInvoice() string {
 	body, err := scenarios.FillBody(e.s.Setup.CreateInvoice, e.creds, nil)
 	Expect(err).NotTo(HaveOccurred())
+	if e.flavour == "grpc" {
+		return e.createInvoiceGRPC(body)
+	}
 	resp, err := e.ps.CreatePaymentOrderWithBodyWithResponse(e.ctx, "application/json", strings.NewReader(string(body)))
 	Expect(err).NotTo(HaveOccurred())
 	Expect(resp.JSON200).NotTo(BeNil(), "create the set-up invoice: %d %s", resp.StatusCode(), resp.Body)
@@ -174,19 +177,19 @@ func (rc *receiver) snapshot() ([]string, string) {
 
 var _ = Describe("Payscrypt", Label("payscrypt"), func() {
 	for _, id := range []string{"ps.invoices.create", "ps.invoices.v2-create", "ps.invoices.unknown", "ps.auth.missing-apikey", "ps.auth.invalid-apikey"} {
-		run(id, func(_ SpecContext, e *env) {
+		bothFlavours(id, func(_ SpecContext, e *env) {
 			e.expect(e.send(nil))
 		})
 	}
 
 	for _, id := range []string{"ps.invoices.get-public", "ps.invoices.v2-get", "ps.invoices.v2-lookup"} {
-		run(id, func(_ SpecContext, e *env) {
+		bothFlavours(id, func(_ SpecContext, e *env) {
 			invoice := e.createInvoice()
 			e.expect(e.send(scenarios.Vars{"invoice": invoice}))
 		})
 	}
 
-	run("ps.auth.invalidated-apikey", func(ctx SpecContext, e *env) {
+	bothFlavours("ps.auth.invalidated-apikey", func(ctx SpecContext, e *env) {
 		Expect(e.s.Setup.InvalidateKey).To(BeTrue(), "the scenario's set-up invalidates the key")
 		resp, err := e.admin.InvalidatePayscryptAPIKeyWithResponse(ctx, e.creds.APIKey)
 		Expect(err).NotTo(HaveOccurred())
@@ -195,15 +198,15 @@ var _ = Describe("Payscrypt", Label("payscrypt"), func() {
 	})
 
 	for _, id := range ids("payscrypt", "lifecycle") {
-		run(id, func(ctx SpecContext, e *env) {
+		bothFlavours(id, func(ctx SpecContext, e *env) {
 			invoice := e.createInvoice()
 			e.psSteps(invoice, e.s.Setup.Steps)
-			Eventually(func() string { return status(e.publicOrder(invoice)) }).WithContext(ctx).Should(Equal(e.s.Expect.Final))
+			Eventually(func() string { return e.invoiceStatus(invoice) }).WithContext(ctx).Should(Equal(e.s.Expect.Final))
 		})
 	}
 
 	for _, id := range ids("payscrypt", "webhooks") {
-		run(id, func(ctx SpecContext, e *env) {
+		bothFlavours(id, func(ctx SpecContext, e *env) {
 			rc := e.receive(e.s.Setup.Webhook.FailFirst)
 			invoice := e.createInvoice()
 			for _, st := range e.s.Setup.Steps {

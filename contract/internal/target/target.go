@@ -29,6 +29,9 @@ type Target struct {
 	// CountriesURL serves the country list, which lives on another host than the API
 	// (openapi.CountriesServer live; the mock serves it at its base URL).
 	CountriesURL string `json:"countries_url"`
+	// GRPCAddr is where the Payscrypt gRPC flavour listens (host:port): the Payscrypt URL's
+	// host on mocks, PAYSCRYPT_GRPC_ADDR live ("" skips the gRPC specs).
+	GRPCAddr     string `json:"grpc_addr"`
 	ControlURL   string `json:"control_url"` // "" on live: no control API
 	ControlToken string `json:"control_token"`
 	AllowWrites  bool   `json:"allow_writes"` // live only: run scenarios that create orders
@@ -54,6 +57,7 @@ var Variables = [][2]string{
 	{"CR_PARTNER_ID, CR_APP_VERSION", "live: your partner headers"},
 	{"CRYPTOREFILLS_COUNTRIES_URL", "live: where the country list is (default " + openapi.CountriesServer + ")"},
 	{"PAYSCRYPT_APIKEY, PAYSCRYPT_WALLET_ID", "live: your merchant"},
+	{"PAYSCRYPT_GRPC_ADDR", "live: host:port of the Payscrypt gRPC endpoint (unset: the gRPC specs are skipped)"},
 	{"CONTRACT_LIVE_WRITES=1", "live: also run scenarios that create orders or invoices"},
 	{"CONTRACT_WEBHOOK_LISTEN, CONTRACT_WEBHOOK_URL", "where the suite's webhook receiver listens, and how the target reaches it"},
 }
@@ -157,6 +161,11 @@ func FromEnv(getenv Getenv, inprocURL func() (string, error)) (Target, error) {
 		}
 	default:
 		return t, fmt.Errorf("%w: CONTRACT_TARGET %q: use inproc, mock or live", ErrConfig, t.Name)
+	}
+	if t.Name == "live" {
+		t.GRPCAddr = getenv("PAYSCRYPT_GRPC_ADDR")
+	} else if u, err := url.Parse(t.PayscryptURL); err == nil {
+		t.GRPCAddr = u.Host
 	}
 	return t, nil
 }

@@ -16,13 +16,16 @@ func TestFromEnv(t *testing.T) {
 		t.Fatalf("default: %+v %v", got, err)
 	}
 	got, err = FromEnv(env(map[string]string{"CONTRACT_TARGET": "mock", "CONTRACT_BASE_URL": "http://m:8080/"}), inproc)
-	if err != nil || got.CryptorefillsURL != "http://m:8080" || !got.Has(scenarios.Clock) {
+	if err != nil || got.CryptorefillsURL != "http://m:8080" || !got.Has(scenarios.Clock) || got.GRPCAddr != "m:8080" {
 		t.Fatalf("mock: %+v %v", got, err)
 	}
 	live := map[string]string{"CONTRACT_TARGET": "live", "CRYPTOREFILLS_BASE_URL": "https://api.example", "CR_PARTNER_ID": "p", "CR_APP_VERSION": "1"}
 	got, err = FromEnv(env(live), inproc)
 	if err != nil || got.Has(scenarios.Clock) || got.ControlURL != "" {
 		t.Fatalf("live: %+v %v", got, err)
+	}
+	if got.GRPCAddr != "" {
+		t.Errorf("live without PAYSCRYPT_GRPC_ADDR has a gRPC address %q", got.GRPCAddr)
 	}
 	countries := scenarios.Scenario{API: "cryptorefills", Operation: "listAvailableCountries"}
 	if got.BaseFor(countries) != "https://cryptorefills.com" || got.BaseFor(scenarios.Scenario{API: "cryptorefills"}) != "https://api.example" {

@@ -98,7 +98,9 @@ func Headers(h http.Header) map[string]string {
 		if secretHeaders[http.CanonicalHeaderKey(k)] {
 			v = Mask(v)
 		}
-		out[strings.Clone(cut(k, maxHeaderValue))] = strings.Clone(cut(v, maxHeaderValue))
+		// No copies needed here: net/http copies header values out of its read buffer (only
+		// the request line's path and query are substrings of it, and Add copies those).
+		out[cut(k, maxHeaderValue)] = cut(v, maxHeaderValue)
 	}
 	return out
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"testing"
 
 	"github.com/cryptomock/cryptomock/mockserver"
@@ -139,4 +140,27 @@ func BenchmarkCatalogueGETOverHTTP(b *testing.B) {
 		})
 		bare.Close()
 	}
+}
+
+// BenchmarkRetainedPerOrder reports the heap the server keeps per created order (the stored
+// order, its event replay and the journal's share, after a GC): b.N orders are created, none
+// streamed.
+func BenchmarkRetainedPerOrder(b *testing.B) {
+	h := benchServer(b)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	i := 0
+	for b.Loop() {
+		i++
+		body := fmt.Appendf(nil, `{"user":{"email":"keep%d@example.com"},"payment":{"type":"via","payment_via":"USER_WALLET","coin":"USDC","network":"Solana"},"deliveries":[{"brand_name":"Airbnb","country_code":"US","denomination":"100"}]}`, i)
+		if w := serve(b, h, crRequest("POST", "/v5/orders", body)); w.Code != 201 {
+			b.Fatal(w.Code, w.Body.String())
+		}
+	}
+	b.StopTimer()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/float64(i), "B/order")
+	runtime.KeepAlive(h)
 }

@@ -87,18 +87,20 @@ func New(d Deps) *Handlers {
 func (h *Handlers) Engine() *lifecycle.Engine { return h.engine }
 
 // publish sends an order change to its stream: the order as a `message`, then `stop` once it
-// is terminal. Called by the engine, under its lock, so events keep the order of changes.
+// is terminal. Called by the engine, under its lock, so events keep the order of changes; o
+// is the engine's snapshot of this change, so the payloads are rendered from it only when a
+// stream first sends them (never, for an order nobody streams).
 func (h *Handlers) publish(o lifecycle.Order) {
-	data, err := json.Marshal(h.order(o))
-	if err != nil {
-		return // cannot happen for these types
-	}
-	terminal := lifecycle.Terminal(o.State)
-	h.broker.Publish(o.ID, "message", data, false)
+	h.broker.Publish(o.ID, "message", func() []byte {
+		data, _ := json.Marshal(h.order(o)) // cannot fail for these types
+		return data
+	}, false)
 	h.notifyHooks(o)
-	if terminal {
-		stop, _ := json.Marshal(gen.StreamStop{OrderId: ptr(o.ID), OrderState: ptr(gen.OrderState(o.State))})
-		h.broker.Publish(o.ID, "stop", stop, true)
+	if lifecycle.Terminal(o.State) {
+		h.broker.Publish(o.ID, "stop", func() []byte {
+			stop, _ := json.Marshal(gen.StreamStop{OrderId: ptr(o.ID), OrderState: ptr(gen.OrderState(o.State))})
+			return stop
+		}, true)
 	}
 }
 

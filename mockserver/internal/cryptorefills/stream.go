@@ -163,7 +163,7 @@ func (s *stream) VisitSubscribeOrderResponse(w http.ResponseWriter) error {
 // send writes one event; once after_events frames went out, it applies the armed fault. It
 // reports whether the stream is over.
 func (s *stream) send(w http.ResponseWriter, rc *http.ResponseController, ev events.Event, sub *events.Subscription) bool {
-	if s.frame(w, rc, ev.ID, ev.Name, ev.Data) {
+	if s.frame(w, rc, ev.ID, ev.Name, ev.Data()) {
 		return true
 	}
 	s.sent++

@@ -13,10 +13,36 @@ import (
 
 // Event is one frame of a topic.
 type Event struct {
-	ID   uint64
-	Name string // "message", "stop"
-	Data []byte // shared by every subscriber: never modify
+	ID      uint64
+	Name    string // "message", "stop"
+	payload *payload
 }
+
+// Data is the event's payload, rendered the first time anyone asks and then shared by every
+// subscriber: never modify it. An event nobody streams is never rendered, so publishing costs
+// a publisher (the order engine, under its lock) almost nothing.
+func (e Event) Data() []byte {
+	if e.payload == nil {
+		return nil
+	}
+	p := e.payload
+	p.once.Do(func() {
+		if p.render != nil {
+			p.data = p.render()
+			p.render = nil // the snapshot it held is no longer needed
+		}
+	})
+	return p.data
+}
+
+type payload struct {
+	once   sync.Once
+	render func() []byte
+	data   []byte
+}
+
+// Bytes is a payload that is already rendered.
+func Bytes(b []byte) func() []byte { return func() []byte { return b } }
 
 // Broker is safe for concurrent use.
 //
@@ -59,14 +85,16 @@ func New(replay, buffer int) *Broker {
 	return &Broker{topics: map[string]*topic{}, replay: replay, buffer: buffer, done: make(chan struct{})}
 }
 
-// Publish appends an event to a topic and hands it to every subscriber. terminal marks the
-// last event of the topic: subscribers' channels are closed after it.
-func (b *Broker) Publish(name, eventName string, data []byte, terminal bool) Event {
+// Publish appends an event to a topic and hands it to every subscriber. render produces the
+// payload when it is first needed; it must not depend on anything that changes later (render
+// a snapshot). terminal marks the last event of the topic: subscribers' channels are closed
+// after it.
+func (b *Broker) Publish(name, eventName string, render func() []byte, terminal bool) Event {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	t := b.topic(name)
 	t.lastID++
-	ev := Event{ID: t.lastID, Name: eventName, Data: data}
+	ev := Event{ID: t.lastID, Name: eventName, payload: &payload{render: render}}
 	t.events = append(t.events, ev)
 	if len(t.events) > b.replay {
 		copy(t.events, t.events[len(t.events)-b.replay:])

@@ -2,6 +2,8 @@ package events
 
 import (
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -15,19 +17,19 @@ func ids(evs []Event) string {
 
 func TestBacklogAndLive(t *testing.T) {
 	b := New(3, 8)
-	b.Publish("o1", "message", []byte("1"), false)
-	b.Publish("o1", "message", []byte("2"), false)
+	b.Publish("o1", "message", Bytes([]byte("1")), false)
+	b.Publish("o1", "message", Bytes([]byte("2")), false)
 
 	backlog, sub := b.Subscribe("o1", 0)
 	if got := ids(backlog); got != "2:message " {
 		t.Fatalf("fresh backlog = %q, want the current state only", got)
 	}
-	b.Publish("o1", "message", []byte("3"), false)
-	if ev := <-sub.C; ev.ID != 3 || string(ev.Data) != "3" {
+	b.Publish("o1", "message", Bytes([]byte("3")), false)
+	if ev := <-sub.C; ev.ID != 3 || string(ev.Data()) != "3" {
 		t.Fatalf("live event %+v", ev)
 	}
-	b.Publish("o1", "message", []byte("4"), false)
-	b.Publish("o1", "stop", []byte("{}"), true)
+	b.Publish("o1", "message", Bytes([]byte("4")), false)
+	b.Publish("o1", "stop", Bytes([]byte("{}")), true)
 	if ev := <-sub.C; ev.ID != 4 {
 		t.Fatalf("got %+v", ev)
 	}
@@ -42,7 +44,7 @@ func TestBacklogAndLive(t *testing.T) {
 func TestResumeWithLastEventID(t *testing.T) {
 	b := New(3, 8)
 	for i := 1; i <= 5; i++ {
-		b.Publish("o", "message", []byte{byte('0' + i)}, false)
+		b.Publish("o", "message", Bytes([]byte{byte('0' + i)}), false)
 	}
 	// Ring holds 3,4,5.
 	cases := map[uint64]string{
@@ -125,9 +127,45 @@ func BenchmarkFanOut10k(b *testing.B) {
 	data := []byte(`{"order_state":"Done"}`)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		br.Publish("o", "message", data, false)
+		br.Publish("o", "message", Bytes(data), false)
 		for _, s := range subs {
 			<-s.C
 		}
+	}
+}
+
+// TestPayloadRenderedOnceWhenFirstNeeded: publishing does not render; the first reader does,
+// once, however many subscribers read the same event concurrently.
+func TestPayloadRenderedOnceWhenFirstNeeded(t *testing.T) {
+	b := New(4, 8)
+	var renders atomic.Int32
+	render := func(v string) func() []byte {
+		return func() []byte { renders.Add(1); return []byte(v) }
+	}
+	b.Publish("o", "message", render("first"), false)
+	b.Publish("o", "message", render("second"), false)
+	if n := renders.Load(); n != 0 {
+		t.Fatalf("publishing rendered %d payloads; nobody had asked", n)
+	}
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			backlog, sub := b.Subscribe("o", 1)
+			defer sub.Close()
+			if len(backlog) != 1 || string(backlog[0].Data()) != "second" {
+				t.Errorf("backlog after id 1 = %v", ids(backlog))
+			}
+		}()
+	}
+	wg.Wait()
+	if n := renders.Load(); n != 1 {
+		t.Fatalf("rendered %d times for 16 readers of one event, want once", n)
+	}
+	backlog, sub := b.Subscribe("o", 0)
+	sub.Close()
+	if string(backlog[0].Data()) != "second" || renders.Load() != 1 {
+		t.Fatalf("a later reader got %q after %d renders", backlog[0].Data(), renders.Load())
 	}
 }

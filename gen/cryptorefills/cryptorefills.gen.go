@@ -6870,6 +6870,7 @@ func (siw *ServerInterfaceWrapper) GetHomepage(w http.ResponseWriter, r *http.Re
 
 // SearchProducts operation middleware
 func (siw *ServerInterfaceWrapper) SearchProducts(w http.ResponseWriter, r *http.Request) {
+	query := r.URL.Query() // parsed once for every query parameter (gen/internal/queryonce)
 
 	var err error
 	_ = err
@@ -6888,7 +6889,7 @@ func (siw *ServerInterfaceWrapper) SearchProducts(w http.ResponseWriter, r *http
 
 	// ------------- Required query parameter "q" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "q", r.URL.Query(), &params.Q, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "q", query, &params.Q, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -6901,7 +6902,7 @@ func (siw *ServerInterfaceWrapper) SearchProducts(w http.ResponseWriter, r *http
 
 	// ------------- Optional query parameter "lang" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "lang", r.URL.Query(), &params.Lang, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "lang", query, &params.Lang, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -7306,6 +7307,7 @@ func (siw *ServerInterfaceWrapper) GetOrderQR(w http.ResponseWriter, r *http.Req
 
 // GetProductPrice operation middleware
 func (siw *ServerInterfaceWrapper) GetProductPrice(w http.ResponseWriter, r *http.Request) {
+	query := r.URL.Query() // parsed once for every query parameter (gen/internal/queryonce)
 
 	var err error
 	_ = err
@@ -7315,7 +7317,7 @@ func (siw *ServerInterfaceWrapper) GetProductPrice(w http.ResponseWriter, r *htt
 
 	// ------------- Required query parameter "brand_name" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "brand_name", r.URL.Query(), &params.BrandName, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "brand_name", query, &params.BrandName, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -7328,7 +7330,7 @@ func (siw *ServerInterfaceWrapper) GetProductPrice(w http.ResponseWriter, r *htt
 
 	// ------------- Required query parameter "country_code" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "country_code", r.URL.Query(), &params.CountryCode, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "country_code", query, &params.CountryCode, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -7341,7 +7343,7 @@ func (siw *ServerInterfaceWrapper) GetProductPrice(w http.ResponseWriter, r *htt
 
 	// ------------- Required query parameter "face_value" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "face_value", r.URL.Query(), &params.FaceValue, runtime.BindQueryParameterOptions{Type: "number", Format: "double"})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "face_value", query, &params.FaceValue, runtime.BindQueryParameterOptions{Type: "number", Format: "double"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -7354,7 +7356,7 @@ func (siw *ServerInterfaceWrapper) GetProductPrice(w http.ResponseWriter, r *htt
 
 	// ------------- Required query parameter "coin" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "coin", r.URL.Query(), &params.Coin, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "coin", query, &params.Coin, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -7367,7 +7369,7 @@ func (siw *ServerInterfaceWrapper) GetProductPrice(w http.ResponseWriter, r *htt
 
 	// ------------- Optional query parameter "promo_code" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "promo_code", r.URL.Query(), &params.PromoCode, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "promo_code", query, &params.PromoCode, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -8033,6 +8035,7 @@ func (siw *ServerInterfaceWrapper) SubscribeOrder(w http.ResponseWriter, r *http
 
 // ListProducts operation middleware
 func (siw *ServerInterfaceWrapper) ListProducts(w http.ResponseWriter, r *http.Request) {
+	query := r.URL.Query() // parsed once for every query parameter (gen/internal/queryonce)
 
 	var err error
 	_ = err
@@ -8051,7 +8054,7 @@ func (siw *ServerInterfaceWrapper) ListProducts(w http.ResponseWriter, r *http.R
 
 	// ------------- Required query parameter "family_name" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "family_name", r.URL.Query(), &params.FamilyName, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "family_name", query, &params.FamilyName, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -8064,7 +8067,7 @@ func (siw *ServerInterfaceWrapper) ListProducts(w http.ResponseWriter, r *http.R
 
 	// ------------- Optional query parameter "coin" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "coin", r.URL.Query(), &params.Coin, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "coin", query, &params.Coin, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -8077,7 +8080,7 @@ func (siw *ServerInterfaceWrapper) ListProducts(w http.ResponseWriter, r *http.R
 
 	// ------------- Optional query parameter "lang" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "lang", r.URL.Query(), &params.Lang, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "lang", query, &params.Lang, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -8090,7 +8093,7 @@ func (siw *ServerInterfaceWrapper) ListProducts(w http.ResponseWriter, r *http.R
 
 	// ------------- Optional query parameter "brand_name" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "brand_name", r.URL.Query(), &params.BrandName, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "brand_name", query, &params.BrandName, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -8103,7 +8106,7 @@ func (siw *ServerInterfaceWrapper) ListProducts(w http.ResponseWriter, r *http.R
 
 	// ------------- Optional query parameter "payment_method" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "payment_method", r.URL.Query(), &params.PaymentMethod, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "payment_method", query, &params.PaymentMethod, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -8116,7 +8119,7 @@ func (siw *ServerInterfaceWrapper) ListProducts(w http.ResponseWriter, r *http.R
 
 	// ------------- Optional query parameter "promo_code" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "promo_code", r.URL.Query(), &params.PromoCode, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "promo_code", query, &params.PromoCode, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {

@@ -6114,6 +6114,7 @@ type MiddlewareFunc func(http.Handler) http.Handler
 
 // GetClock operation middleware
 func (siw *ServerInterfaceWrapper) GetClock(w http.ResponseWriter, r *http.Request) {
+	query := r.URL.Query() // parsed once for every query parameter (gen/internal/queryonce)
 
 	var err error
 	_ = err
@@ -6123,7 +6124,7 @@ func (siw *ServerInterfaceWrapper) GetClock(w http.ResponseWriter, r *http.Reque
 
 	// ------------- Optional query parameter "partner" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "partner", r.URL.Query(), &params.Partner, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "partner", query, &params.Partner, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -6136,7 +6137,7 @@ func (siw *ServerInterfaceWrapper) GetClock(w http.ResponseWriter, r *http.Reque
 
 	// ------------- Optional query parameter "pg_wallet_id" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "pg_wallet_id", r.URL.Query(), &params.PgWalletId, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pg_wallet_id", query, &params.PgWalletId, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -6149,7 +6150,7 @@ func (siw *ServerInterfaceWrapper) GetClock(w http.ResponseWriter, r *http.Reque
 
 	// ------------- Optional query parameter "order_id" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "order_id", r.URL.Query(), &params.OrderId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "order_id", query, &params.OrderId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -6300,6 +6301,7 @@ func (siw *ServerInterfaceWrapper) AddCryptorefillsWebhook(w http.ResponseWriter
 
 // ListCryptorefillsWebhookDeliveries operation middleware
 func (siw *ServerInterfaceWrapper) ListCryptorefillsWebhookDeliveries(w http.ResponseWriter, r *http.Request) {
+	query := r.URL.Query() // parsed once for every query parameter (gen/internal/queryonce)
 
 	var err error
 	_ = err
@@ -6309,7 +6311,7 @@ func (siw *ServerInterfaceWrapper) ListCryptorefillsWebhookDeliveries(w http.Res
 
 	// ------------- Optional query parameter "order_id" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "order_id", r.URL.Query(), &params.OrderId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "order_id", query, &params.OrderId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -6322,7 +6324,7 @@ func (siw *ServerInterfaceWrapper) ListCryptorefillsWebhookDeliveries(w http.Res
 
 	// ------------- Optional query parameter "limit" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -6421,6 +6423,7 @@ func (siw *ServerInterfaceWrapper) GetHealth(w http.ResponseWriter, r *http.Requ
 
 // GetJournal operation middleware
 func (siw *ServerInterfaceWrapper) GetJournal(w http.ResponseWriter, r *http.Request) {
+	query := r.URL.Query() // parsed once for every query parameter (gen/internal/queryonce)
 
 	var err error
 	_ = err
@@ -6430,7 +6433,7 @@ func (siw *ServerInterfaceWrapper) GetJournal(w http.ResponseWriter, r *http.Req
 
 	// ------------- Optional query parameter "partner" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "partner", r.URL.Query(), &params.Partner, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "partner", query, &params.Partner, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -6443,7 +6446,7 @@ func (siw *ServerInterfaceWrapper) GetJournal(w http.ResponseWriter, r *http.Req
 
 	// ------------- Optional query parameter "path" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "path", r.URL.Query(), &params.Path, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "path", query, &params.Path, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -6456,7 +6459,7 @@ func (siw *ServerInterfaceWrapper) GetJournal(w http.ResponseWriter, r *http.Req
 
 	// ------------- Optional query parameter "limit" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -6645,6 +6648,7 @@ func (siw *ServerInterfaceWrapper) AddPayscryptWebhook(w http.ResponseWriter, r 
 
 // ListPayscryptWebhookDeliveries operation middleware
 func (siw *ServerInterfaceWrapper) ListPayscryptWebhookDeliveries(w http.ResponseWriter, r *http.Request) {
+	query := r.URL.Query() // parsed once for every query parameter (gen/internal/queryonce)
 
 	var err error
 	_ = err
@@ -6654,7 +6658,7 @@ func (siw *ServerInterfaceWrapper) ListPayscryptWebhookDeliveries(w http.Respons
 
 	// ------------- Optional query parameter "order_id" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "order_id", r.URL.Query(), &params.OrderId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "order_id", query, &params.OrderId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -6667,7 +6671,7 @@ func (siw *ServerInterfaceWrapper) ListPayscryptWebhookDeliveries(w http.Respons
 
 	// ------------- Optional query parameter "limit" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {

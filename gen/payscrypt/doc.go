@@ -4,3 +4,4 @@
 package payscrypt
 
 //go:generate go tool oapi-codegen -config cfg.yaml ../../openapi/payscrypt.yaml
+//go:generate go run ../internal/queryonce payscrypt.gen.go

@@ -707,3 +707,20 @@ func TestOrderWebhooks(t *testing.T) {
 		t.Fatalf("delivery log: %s", b)
 	}
 }
+
+// TestMemoizedValidationStillSeesHeaders: a body-less request that passed validation is
+// remembered, keyed on everything validation reads; a header the spec constrains is part of
+// that key whatever case the client spells it in, so a bad value after a good one is refused.
+func TestMemoizedValidationStillSeesHeaders(t *testing.T) {
+	h := start(t)
+	for range 2 { // the second time from the memo
+		if status, b := h.req("GET", "/v3/payment_vias", nil, "x-country-iso-code", "US"); status != 200 {
+			t.Fatalf("valid header: %d %.200s", status, b)
+		}
+	}
+	for _, name := range []string{"X-Country-ISO-Code", "x-country-iso-code"} {
+		if status, b := h.req("GET", "/v3/payment_vias", nil, name, "ZZ"); status != 400 || !strings.Contains(string(b), "X-Country-ISO-Code") {
+			t.Errorf("%s: ZZ after a memoized US: %d %.200s", name, status, b)
+		}
+	}
+}

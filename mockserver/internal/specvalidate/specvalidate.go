@@ -55,7 +55,7 @@ func New(doc *openapi3.T) *Validator {
 			v.routes[method+" "+path] = rt
 			for _, p := range append(append(openapi3.Parameters{}, item.Parameters...), op.Parameters...) {
 				if p.Value.In == openapi3.ParameterInHeader {
-					v.headers[rt] = append(v.headers[rt], p.Value.Name)
+					v.headers[rt] = append(v.headers[rt], http.CanonicalHeaderKey(p.Value.Name)) // once, not per request
 				}
 			}
 		}
@@ -193,15 +193,16 @@ func (v *Validator) memoKey(rt *routers.Route, r *http.Request) string {
 	b.WriteString(r.URL.Path)
 	b.WriteByte(0)
 	b.WriteString(r.URL.RawQuery)
-	for _, h := range v.headers[rt] {
+	for _, h := range v.headers[rt] { // canonical names: index the header map directly
 		b.WriteByte(0)
-		for i, val := range r.Header.Values(h) {
+		vals := r.Header[h]
+		for i, val := range vals {
 			if i > 0 {
 				b.WriteByte(1)
 			}
 			b.WriteString(val)
 		}
-		if len(r.Header.Values(h)) == 0 {
+		if len(vals) == 0 {
 			b.WriteByte(2) // absent differs from empty
 		}
 	}

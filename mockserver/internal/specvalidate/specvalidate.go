@@ -39,14 +39,17 @@ const (
 	memoMaxBytes = 2 << 20
 )
 
-// New indexes the operations of doc by method and path.
+// New indexes the operations of doc by method and path. doc becomes the validator's own: its
+// long string enums are rewritten into set lookups (enumset.go), so pass a copy nothing else
+// reads.
 func New(doc *openapi3.T) *Validator {
 	v := &Validator{
 		routes:  map[string]*routers.Route{},
 		headers: map[*routers.Route][]string{},
 		options: &openapi3filter.Options{
-			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, // credentials are the handlers' business
-			KeepValidatedValue: true,                                  // the decoded body, for checkKeyCase
+			AuthenticationFunc:      openapi3filter.NoopAuthenticationFunc, // credentials are the handlers' business
+			KeepValidatedValue:      true,                                  // the decoded body, for checkKeyCase
+			SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.WithStringFormatValidators(enumSets(doc))},
 		},
 	}
 	for path, item := range doc.Paths.Map() {
@@ -268,6 +271,10 @@ func Explain(err error) Problem {
 }
 
 func schemaReason(se *openapi3.SchemaError) string {
+	var miss *enumMiss
+	if se.SchemaField == "format" && errors.As(se.Origin, &miss) {
+		return miss.Error()
+	}
 	if se.SchemaField == "enum" && se.Schema != nil && len(se.Schema.Enum) > 12 {
 		return fmt.Sprintf("value %v is not one of the %d allowed values", se.Value, len(se.Schema.Enum))
 	}

@@ -36,12 +36,9 @@ type exchange struct {
 type exchangeKey struct{}
 
 // resolve puts the request's API and tenant into its context, once, for every layer after it,
-// and lets the API adjust the request before it is routed.
+// and lets the API adjust the request before it is routed (upstream.Registry.Resolve).
 func (s *Server) resolve(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if a := s.apis.ForPath(r.URL.Path); a.Before != nil {
-			a.Before(r)
-		}
 		next.ServeHTTP(w, r.WithContext(upstream.With(r.Context(), s.apis.Resolve(r))))
 	})
 }

@@ -164,10 +164,6 @@ func (p Policy) OriginAllowed(origin, host string) bool {
 	return false
 }
 
-// DeliveryHeader is set on every webhook delivery the mock sends (its value is the delivery
-// id). A control call carrying it is a webhook pointed back at the mock, and is refused.
-const DeliveryHeader = "Cryptomock-Delivery"
-
 // TokenRequired tells whether a control call on r must carry the token.
 func (p Policy) TokenRequired(r *http.Request) bool {
 	if p.Token == nil || p.Token() == "" {

@@ -93,9 +93,12 @@ type Request struct {
 
 type ctxKey struct{}
 
-// Resolve finds a request's API and tenant.
+// Resolve finds a request's API, lets it adjust the request (Before), then reads its tenant.
 func (r *Registry) Resolve(req *http.Request) Request {
 	a := r.ForPath(req.URL.Path)
+	if a.Before != nil {
+		a.Before(req)
+	}
 	out := Request{API: a}
 	if a.Tenant != nil {
 		out.Tenant = a.Tenant(req)

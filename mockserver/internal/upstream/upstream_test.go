@@ -32,4 +32,12 @@ func TestRegistry(t *testing.T) {
 	if r.Resolve(httptest.NewRequest("GET", "/apis/pg/x", nil)).Tenant != (Tenant{}) {
 		t.Fatal("an API without a tenant reader gave a tenant")
 	}
+	def.Before = func(r *http.Request) {
+		if r.Header.Get("X-Who") == "" {
+			r.Header.Set("X-Who", "anonymous")
+		}
+	}
+	if got := r.Resolve(httptest.NewRequest("GET", "/v5/orders", nil)).Tenant.Key; got != "anonymous" {
+		t.Fatalf("the tenant was read before Before adjusted the request: %q", got)
+	}
 }

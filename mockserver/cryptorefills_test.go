@@ -3,6 +3,7 @@ package mockserver_test
 import (
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -440,10 +441,7 @@ func TestProductCountIsAProblemNotAMalformedRequest(t *testing.T) {
 	h := start(t)
 	one := obj{"beneficiary_account": "jane@example.com", "brand_name": "Airbnb", "country_code": "US", "denomination": "100 USD"}
 	with := func(q int) obj {
-		d := obj{}
-		for k, v := range one {
-			d[k] = v
-		}
+		d := maps.Clone(one)
 		d["quantity"] = q
 		return d
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -124,6 +125,13 @@ func mustJSON(v any) string {
 var hoodie = obj{"merchant_order_id": "1234", "merchant_name": "Hoodie Shop", "description": "1 x Hoodie", "asset_name": "ETH",
 	"target_value": "1500000000000000000", "callback_url": "https://shop.example/thanks", "pg_wallet_id": 1}
 
+// withWallet is the hoodie invoice for another merchant.
+func withWallet(w int64) obj {
+	b := maps.Clone(hoodie)
+	b["pg_wallet_id"] = w
+	return b
+}
+
 // TestWooCommerceStyleFlow is the documents' integration: create with the apikey header, show
 // the address, receive a webhook on each status change, re-query get_public_order, act on it.
 func TestWooCommerceStyleFlow(t *testing.T) {
@@ -169,14 +177,6 @@ func TestPayscryptErrors(t *testing.T) {
 		PgWalletID int64  `json:"pg_wallet_id"`
 		APIKey     string `json:"apikey"`
 	}](t, func() []byte { _, b := h.admin("POST", "/__mock/payscrypt/merchants", obj{"name": "other"}); return b }())
-	withWallet := func(w int64) obj {
-		b := obj{}
-		for k, v := range hoodie {
-			b[k] = v
-		}
-		b["pg_wallet_id"] = w
-		return b
-	}
 	cases := []struct {
 		name, key string
 		body      obj

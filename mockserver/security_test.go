@@ -24,10 +24,12 @@ import (
 
 // call is one raw exchange, without the harness's conformance checks (several answers here are
 // refusals the specs describe only in words).
+// call is one raw request for tests that need the answer's headers or a hostile request: it
+// goes through a plain client, not the harness's spec-checking one.
 type call struct {
 	method, url, body string
 	host              string            // Host header, when not the URL's
-	headers           map[string]string // "" removes
+	headers           map[string]string // set on the request
 }
 
 func (c call) do(t *testing.T) (int, http.Header, string) {
@@ -44,7 +46,6 @@ func (c call) do(t *testing.T) (int, http.Header, string) {
 		r.Host = c.host
 	}
 	if c.body != "" && strings.HasPrefix(r.URL.Path, "/apis/") { // the upstream wants it; control calls assume JSON
-
 		r.Header.Set("Content-Type", "application/json")
 	}
 	for k, v := range c.headers {

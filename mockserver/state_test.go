@@ -78,15 +78,6 @@ func TestStateSurvivesARestart(t *testing.T) {
 	}
 }
 
-func withWallet(w int64) obj {
-	b := obj{}
-	for k, v := range hoodie {
-		b[k] = v
-	}
-	b["pg_wallet_id"] = w
-	return b
-}
-
 // TestStateFileIsWrittenAtomically: the file on disk is always a whole state (a crashed
 // write leaves only a temporary file beside it), and a file that is not a state is refused
 // with a clear error rather than overwritten.

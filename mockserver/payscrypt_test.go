@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cryptomock/cryptomock/mockserver"
+	"github.com/cryptomock/cryptomock/mockserver/internal/invoices"
 )
 
 // shop is a merchant's webhook receiver on loopback, written as the documents demand: it never
@@ -463,5 +465,40 @@ func TestGatewayStatusesAreDeclared(t *testing.T) {
 		if status != st || !strings.Contains(string(b), `"code":`) {
 			t.Errorf("fault %d: %d %s", st, status, b)
 		}
+	}
+}
+
+// certify removes the webhook URL it registered for a run; attempts carry their wall time so
+// re-checks can be matched to them.
+func TestRemoveWebhookAndAttemptWallTime(t *testing.T) {
+	h := start(t)
+	before := time.Now()
+	s, o, attempts := failingWebhook(t, h, 0)
+	_, b := h.admin("GET", "/__mock/payscrypt/webhooks/deliveries?order_id="+o.ID, nil)
+	log := decode[struct {
+		Attempts []struct {
+			SentAt time.Time `json:"sent_at"`
+		}
+	}](t, b)
+	if len(log.Attempts) != 1 || log.Attempts[0].SentAt.Before(before) || log.Attempts[0].SentAt.After(time.Now()) {
+		t.Fatalf("sent_at is not the wall time of the attempt: %s", b)
+	}
+	status, b := h.admin("DELETE", "/__mock/payscrypt/webhooks?pg_wallet_id=1&url="+url.QueryEscape(s.URL), nil)
+	if status != 200 || strings.Contains(string(b), s.URL) {
+		t.Fatalf("remove: %d %s", status, b)
+	}
+	if status, _ := h.admin("DELETE", "/__mock/payscrypt/webhooks?pg_wallet_id=1&url="+url.QueryEscape(s.URL), nil); status != 404 {
+		t.Errorf("removing it twice: %d, want 404", status)
+	}
+	h.admin("POST", "/__mock/payscrypt/orders/"+o.ID+"/webhooks", obj{"mode": "resend"})
+	time.Sleep(200 * time.Millisecond)
+	if n := attempts(); n != 1 {
+		t.Errorf("a removed URL still got %d attempts", n)
+	}
+	for i := 0; i < invoices.MaxWebhooks; i++ {
+		h.admin("POST", "/__mock/payscrypt/webhooks", obj{"pg_wallet_id": 1, "url": fmt.Sprintf("http://127.0.0.1:9/%d", i)})
+	}
+	if status, b := h.admin("POST", "/__mock/payscrypt/webhooks", obj{"pg_wallet_id": 1, "url": "http://127.0.0.1:9/one-more"}); status != 400 {
+		t.Errorf("webhook URLs are not bounded: %d %s", status, b)
 	}
 }

@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -55,7 +56,7 @@ func (s *Server) record(next http.Handler) http.Handler {
 		if control {
 			return
 		}
-		s.journal.Add(journal.Entry{Time: s.clock.For(req.Tenant.Clock).Now(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
+		s.journal.Add(journal.Entry{Time: s.clock.For(req.Tenant.Clock).Now(), Received: start, Stream: sw.stream, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
 			Status: status, Partner: partner, Operation: ex.operation, Duration: took, Headers: journal.Headers(r.Header),
 			RequestBody: reqBody.text(), ResponseBody: sw.body.text(), Refusal: refusal})
 	})
@@ -135,6 +136,7 @@ type statusWriter struct {
 	http.ResponseWriter
 	status int
 	body   capture
+	stream *journal.Stream // for an event stream: its events, counted as they are written
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -142,6 +144,9 @@ func (w *statusWriter) WriteHeader(code int) {
 		w.status = code
 		if ct := w.Header().Get("Content-Type"); !strings.Contains(ct, "json") {
 			w.body.off, w.body.what = true, ct
+			if strings.HasPrefix(ct, "text/event-stream") {
+				w.stream = &journal.Stream{}
+			}
 		}
 	}
 	w.ResponseWriter.WriteHeader(code)
@@ -152,7 +157,23 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 		w.WriteHeader(http.StatusOK)
 	}
 	w.body.add(b)
+	if w.stream != nil {
+		countEvents(w.stream, b)
+	}
 	return w.ResponseWriter.Write(b)
+}
+
+// countEvents counts the named events in what a stream writes. The mock writes each frame in
+// one Write, so a frame's "event:" line is never split across two calls.
+func countEvents(st *journal.Stream, b []byte) {
+	for len(b) > 0 {
+		line, rest, _ := bytes.Cut(b, []byte("\n"))
+		if name, ok := bytes.CutPrefix(line, []byte("event: ")); ok {
+			st.Events++
+			st.Stop = string(name) == "stop"
+		}
+		b = rest
+	}
 }
 
 func (w *statusWriter) Flush() {

@@ -312,3 +312,40 @@ func TestShutdownEndsStreams(t *testing.T) {
 		t.Fatalf("stream after shutdown: %v", err)
 	}
 }
+
+// The journal entry of a stream says what it sent and when it arrived (wall time), so certify
+// can tell a stream that ended with stop from one the client left.
+func TestJournalRecordsStreams(t *testing.T) {
+	h := start(t)
+	before := time.Now()
+	done := h.create(orderBody())
+	h.pay(done.OrderID, "")
+	h.advance(10)
+	if got, err := h.subscribe(done.OrderID, "").states(); err != nil || strings.Join(got, " ") != "Done stop" {
+		t.Fatalf("stream: %v %v", got, err)
+	}
+	open := h.create(orderBody())
+	s := h.subscribe(open.OrderID, "")
+	if _, err := s.next(false); err != nil {
+		t.Fatal(err)
+	}
+	s.close()
+	type entry struct {
+		ReceivedAt time.Time `json:"received_at"`
+		Stream     *struct {
+			Events int
+			Stop   bool
+		}
+	}
+	read := func(id string) []entry {
+		_, b := h.admin("GET", "/__mock/journal?path=/v5/orders/"+id+"/subscribe", nil)
+		return decode[struct{ Entries []entry }](t, b).Entries
+	}
+	waitUntil(t, "the left stream journaled", func() bool { return len(read(open.OrderID)) == 1 })
+	if e := read(done.OrderID); len(e) != 1 || e[0].Stream == nil || !e[0].Stream.Stop || e[0].Stream.Events != 2 || e[0].ReceivedAt.Before(before) {
+		t.Errorf("finished stream: %+v", e)
+	}
+	if e := read(open.OrderID); e[0].Stream == nil || e[0].Stream.Stop || e[0].Stream.Events != 1 {
+		t.Errorf("stream the client left: %+v", e[0].Stream)
+	}
+}

@@ -264,12 +264,17 @@ type DeliveryAttempt struct {
 	OrderId     string                 `json:"order_id"`
 	OrderStatus string                 `json:"order_status"`
 	Outcome     DeliveryAttemptOutcome `json:"outcome"`
-	Seq         int64                  `json:"seq"`
+
+	// SentAt Wall time the attempt was sent (absent when it was not)
+	SentAt *time.Time `json:"sent_at,omitempty"`
+	Seq    int64      `json:"seq"`
 
 	// Status HTTP status of the receiver; 0 when no answer came
-	Status int       `json:"status"`
-	Time   time.Time `json:"time"`
-	Url    string    `json:"url"`
+	Status int `json:"status"`
+
+	// Time Virtual time of the tenant
+	Time time.Time `json:"time"`
+	Url  string    `json:"url"`
 }
 
 // DeliveryAttemptKind defines model for DeliveryAttempt.Kind.
@@ -375,6 +380,9 @@ type JournalEntry struct {
 	Path      string            `json:"path"`
 	Query     *string           `json:"query,omitempty"`
 
+	// ReceivedAt Wall time (not the virtual clock) the request arrived; with duration_ms, when it ended
+	ReceivedAt time.Time `json:"received_at"`
+
 	// Refusal For an answer of 400 or more, the reason the mock gave
 	Refusal *string `json:"refusal,omitempty"`
 
@@ -386,8 +394,13 @@ type JournalEntry struct {
 	Seq          int64   `json:"seq"`
 
 	// Status HTTP status answered; 0 when the connection was dropped without an answer
-	Status int       `json:"status"`
-	Time   time.Time `json:"time"`
+	Status int `json:"status"`
+
+	// Stream For an event stream (its journal entry is written when the stream ends), what it sent
+	Stream *StreamSummary `json:"stream,omitempty"`
+
+	// Time Virtual time of the tenant when the request ended
+	Time time.Time `json:"time"`
 }
 
 // Merchant defines model for Merchant.
@@ -448,6 +461,15 @@ type ResetRequest struct {
 type ResetResult struct {
 	// Scope Example: all
 	Scope string `json:"scope"`
+}
+
+// StreamSummary For an event stream (its journal entry is written when the stream ends), what it sent
+type StreamSummary struct {
+	// Events Named events sent (message and stop)
+	Events int `json:"events"`
+
+	// Stop Whether the last event sent was `stop`
+	Stop bool `json:"stop"`
 }
 
 // TransitionRequest defines model for TransitionRequest.
@@ -525,6 +547,12 @@ type GetJournalParams struct {
 // ListPayscryptOrdersParams defines parameters for ListPayscryptOrders.
 type ListPayscryptOrdersParams struct {
 	PgWalletId *int64 `form:"pg_wallet_id,omitempty" json:"pg_wallet_id,omitempty"`
+}
+
+// RemovePayscryptWebhookParams defines parameters for RemovePayscryptWebhook.
+type RemovePayscryptWebhookParams struct {
+	PgWalletId int64  `form:"pg_wallet_id" json:"pg_wallet_id"`
+	Url        string `form:"url" json:"url"`
 }
 
 // ListPayscryptWebhookDeliveriesParams defines parameters for ListPayscryptWebhookDeliveries.
@@ -911,6 +939,11 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /__mock/payscrypt/orders/{orderId}/webhooks (the `ReplayPayscryptWebhook` operationId).
 	ReplayPayscryptWebhook(ctx context.Context, orderId OrderId, body ReplayPayscryptWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RemovePayscryptWebhook Remove a webhook URL from a merchant (deliveries already queued still run)
+	//
+	// Corresponds with DELETE /__mock/payscrypt/webhooks (the `RemovePayscryptWebhook` operationId).
+	RemovePayscryptWebhook(ctx context.Context, params *RemovePayscryptWebhookParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AddPayscryptWebhookWithBody Add a webhook URL to a merchant
 	//
@@ -1492,6 +1525,21 @@ func (c *Client) ReplayPayscryptWebhookWithBody(ctx context.Context, orderId Ord
 // Corresponds with POST /__mock/payscrypt/orders/{orderId}/webhooks (the `ReplayPayscryptWebhook` operationId).
 func (c *Client) ReplayPayscryptWebhook(ctx context.Context, orderId OrderId, body ReplayPayscryptWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewReplayPayscryptWebhookRequest(c.Server, orderId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RemovePayscryptWebhook Remove a webhook URL from a merchant (deliveries already queued still run)
+//
+// Corresponds with DELETE /__mock/payscrypt/webhooks (the `RemovePayscryptWebhook` operationId).
+func (c *Client) RemovePayscryptWebhook(ctx context.Context, params *RemovePayscryptWebhookParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRemovePayscryptWebhookRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2483,6 +2531,64 @@ func NewReplayPayscryptWebhookRequestWithBody(server string, orderId OrderId, co
 	return req, nil
 }
 
+// NewRemovePayscryptWebhookRequest constructs an http.Request for the RemovePayscryptWebhook method
+func NewRemovePayscryptWebhookRequest(server string, params *RemovePayscryptWebhookParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/__mock/payscrypt/webhooks")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pg_wallet_id", params.PgWalletId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "url", params.Url, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewAddPayscryptWebhookRequest calls the generic AddPayscryptWebhook builder with application/json body
 func NewAddPayscryptWebhookRequest(server string, body AddPayscryptWebhookJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -2964,6 +3070,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /__mock/payscrypt/orders/{orderId}/webhooks (the `ReplayPayscryptWebhook` operationId).
 	ReplayPayscryptWebhookWithResponse(ctx context.Context, orderId OrderId, body ReplayPayscryptWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*ReplayPayscryptWebhookResponse, error)
+
+	// RemovePayscryptWebhookWithResponse Remove a webhook URL from a merchant (deliveries already queued still run)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /__mock/payscrypt/webhooks (the `RemovePayscryptWebhook` operationId).
+	RemovePayscryptWebhookWithResponse(ctx context.Context, params *RemovePayscryptWebhookParams, reqEditors ...RequestEditorFn) (*RemovePayscryptWebhookResponse, error)
 
 	// AddPayscryptWebhookWithBodyWithResponse Add a webhook URL to a merchant
 	//
@@ -4234,6 +4347,75 @@ func (r ReplayPayscryptWebhookResponse) ContentType() string {
 	return ""
 }
 
+type RemovePayscryptWebhookResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Merchant
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RemovePayscryptWebhookResponse) GetJSON200() *Merchant {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RemovePayscryptWebhookResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RemovePayscryptWebhookResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RemovePayscryptWebhookResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RemovePayscryptWebhookResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r RemovePayscryptWebhookResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RemovePayscryptWebhookResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RemovePayscryptWebhookResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RemovePayscryptWebhookResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type AddPayscryptWebhookResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4885,6 +5067,19 @@ func (c *ClientWithResponses) ReplayPayscryptWebhookWithResponse(ctx context.Con
 		return nil, err
 	}
 	return ParseReplayPayscryptWebhookResponse(rsp)
+}
+
+// RemovePayscryptWebhookWithResponse Remove a webhook URL from a merchant (deliveries already queued still run)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /__mock/payscrypt/webhooks (the `RemovePayscryptWebhook` operationId).
+func (c *ClientWithResponses) RemovePayscryptWebhookWithResponse(ctx context.Context, params *RemovePayscryptWebhookParams, reqEditors ...RequestEditorFn) (*RemovePayscryptWebhookResponse, error) {
+	rsp, err := c.RemovePayscryptWebhook(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRemovePayscryptWebhookResponse(rsp)
 }
 
 // AddPayscryptWebhookWithBodyWithResponse Add a webhook URL to a merchant
@@ -5885,6 +6080,60 @@ func ParseReplayPayscryptWebhookResponse(rsp *http.Response) (*ReplayPayscryptWe
 	return response, nil
 }
 
+// ParseRemovePayscryptWebhookResponse parses an HTTP response from a RemovePayscryptWebhookWithResponse call
+func ParseRemovePayscryptWebhookResponse(rsp *http.Response) (*RemovePayscryptWebhookResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RemovePayscryptWebhookResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Merchant
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseAddPayscryptWebhookResponse parses an HTTP response from a AddPayscryptWebhookWithResponse call
 func ParseAddPayscryptWebhookResponse(rsp *http.Response) (*AddPayscryptWebhookResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -6092,6 +6341,9 @@ type ServerInterface interface {
 	// ReplayPayscryptWebhook Send webhooks on demand
 	// (POST /__mock/payscrypt/orders/{orderId}/webhooks)
 	ReplayPayscryptWebhook(w http.ResponseWriter, r *http.Request, orderId OrderId)
+	// RemovePayscryptWebhook Remove a webhook URL from a merchant (deliveries already queued still run)
+	// (DELETE /__mock/payscrypt/webhooks)
+	RemovePayscryptWebhook(w http.ResponseWriter, r *http.Request, params RemovePayscryptWebhookParams)
 	// AddPayscryptWebhook Add a webhook URL to a merchant
 	// (POST /__mock/payscrypt/webhooks)
 	AddPayscryptWebhook(w http.ResponseWriter, r *http.Request)
@@ -6632,6 +6884,53 @@ func (siw *ServerInterfaceWrapper) ReplayPayscryptWebhook(w http.ResponseWriter,
 	handler.ServeHTTP(w, r)
 }
 
+// RemovePayscryptWebhook operation middleware
+func (siw *ServerInterfaceWrapper) RemovePayscryptWebhook(w http.ResponseWriter, r *http.Request) {
+	query := r.URL.Query() // parsed once for every query parameter (gen/internal/queryonce)
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RemovePayscryptWebhookParams
+
+	// ------------- Required query parameter "pg_wallet_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "pg_wallet_id", query, &params.PgWalletId, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "pg_wallet_id"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pg_wallet_id", Err: err})
+		}
+		return
+	}
+
+	// ------------- Required query parameter "url" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "url", query, &params.Url, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "url"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "url", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RemovePayscryptWebhook(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // AddPayscryptWebhook operation middleware
 func (siw *ServerInterfaceWrapper) AddPayscryptWebhook(w http.ResponseWriter, r *http.Request) {
 
@@ -6843,6 +7142,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/__mock/cryptorefills/orders/{orderId}/transitions", wrapper.TransitionCryptorefillsOrder)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/__mock/payscrypt/merchants", wrapper.CreatePayscryptMerchant)
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/__mock/payscrypt/apikeys/{apikey}", wrapper.InvalidatePayscryptAPIKey)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/__mock/payscrypt/webhooks", wrapper.RemovePayscryptWebhook)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/__mock/payscrypt/webhooks", wrapper.AddPayscryptWebhook)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/__mock/payscrypt/webhooks/deliveries", wrapper.ListPayscryptWebhookDeliveries)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/__mock/payscrypt/orders", wrapper.ListPayscryptOrders)
@@ -8138,6 +8438,84 @@ func (response ReplayPayscryptWebhook404JSONResponse) VisitReplayPayscryptWebhoo
 	return err
 }
 
+type RemovePayscryptWebhookRequestObject struct {
+	Params RemovePayscryptWebhookParams
+}
+
+type RemovePayscryptWebhookResponseObject interface {
+	VisitRemovePayscryptWebhookResponse(w http.ResponseWriter) error
+}
+
+type RemovePayscryptWebhook200JSONResponse Merchant
+
+func (response RemovePayscryptWebhook200JSONResponse) VisitRemovePayscryptWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemovePayscryptWebhook400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response RemovePayscryptWebhook400JSONResponse) VisitRemovePayscryptWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemovePayscryptWebhook401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response RemovePayscryptWebhook401JSONResponse) VisitRemovePayscryptWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemovePayscryptWebhook403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response RemovePayscryptWebhook403JSONResponse) VisitRemovePayscryptWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemovePayscryptWebhook404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response RemovePayscryptWebhook404JSONResponse) VisitRemovePayscryptWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type AddPayscryptWebhookRequestObject struct {
 	Body *AddPayscryptWebhookJSONRequestBody
 }
@@ -8403,6 +8781,9 @@ type StrictServerInterface interface {
 	// ReplayPayscryptWebhook Send webhooks on demand
 	// (POST /__mock/payscrypt/orders/{orderId}/webhooks)
 	ReplayPayscryptWebhook(ctx context.Context, request ReplayPayscryptWebhookRequestObject) (ReplayPayscryptWebhookResponseObject, error)
+	// RemovePayscryptWebhook Remove a webhook URL from a merchant (deliveries already queued still run)
+	// (DELETE /__mock/payscrypt/webhooks)
+	RemovePayscryptWebhook(ctx context.Context, request RemovePayscryptWebhookRequestObject) (RemovePayscryptWebhookResponseObject, error)
 	// AddPayscryptWebhook Add a webhook URL to a merchant
 	// (POST /__mock/payscrypt/webhooks)
 	AddPayscryptWebhook(ctx context.Context, request AddPayscryptWebhookRequestObject) (AddPayscryptWebhookResponseObject, error)
@@ -8998,6 +9379,32 @@ func (sh *strictHandler) ReplayPayscryptWebhook(w http.ResponseWriter, r *http.R
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(ReplayPayscryptWebhookResponseObject); ok {
 		if err := validResponse.VisitReplayPayscryptWebhookResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RemovePayscryptWebhook operation middleware
+func (sh *strictHandler) RemovePayscryptWebhook(w http.ResponseWriter, r *http.Request, params RemovePayscryptWebhookParams) {
+	var request RemovePayscryptWebhookRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RemovePayscryptWebhook(ctx, request.(RemovePayscryptWebhookRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RemovePayscryptWebhook")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RemovePayscryptWebhookResponseObject); ok {
+		if err := validResponse.VisitRemovePayscryptWebhookResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {

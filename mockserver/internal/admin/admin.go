@@ -90,10 +90,13 @@ func (h *Handlers) GetJournal(_ context.Context, req gen.GetJournalRequestObject
 	limit, partner, prefix := or(req.Params.Limit, 100), or(req.Params.Partner, ""), or(req.Params.Path, "")
 	out := gen.Journal{Capacity: h.d.Journal.Capacity(), Entries: []gen.JournalEntry{}}
 	for _, e := range h.d.Journal.Query(partner, prefix, limit) {
-		je := gen.JournalEntry{Seq: e.Seq, Time: e.Time.UTC(), Method: e.Method, Path: e.Path, Status: e.Status,
+		je := gen.JournalEntry{Seq: e.Seq, Time: e.Time.UTC(), ReceivedAt: e.Received.UTC(), Method: e.Method, Path: e.Path, Status: e.Status,
 			Partner: e.Partner, Headers: e.Headers, DurationMs: float64(e.Duration.Microseconds()) / 1000}
 		je.Query, je.Operation = optional(e.Query), optional(e.Operation)
 		je.RequestBody, je.ResponseBody, je.Refusal = optional(e.RequestBody), optional(e.ResponseBody), optional(e.Refusal)
+		if e.Stream != nil {
+			je.Stream = &gen.StreamSummary{Events: e.Stream.Events, Stop: e.Stream.Stop}
+		}
 		out.Entries = append(out.Entries, je)
 	}
 	return gen.GetJournal200JSONResponse(out), nil

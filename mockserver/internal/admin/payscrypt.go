@@ -67,6 +67,15 @@ func (h *Handlers) AddPayscryptWebhook(_ context.Context, req gen.AddPayscryptWe
 	return gen.AddPayscryptWebhook201JSONResponse(merchant(m)), nil
 }
 
+// RemovePayscryptWebhook removes a webhook URL from a merchant.
+func (h *Handlers) RemovePayscryptWebhook(_ context.Context, req gen.RemovePayscryptWebhookRequestObject) (gen.RemovePayscryptWebhookResponseObject, error) {
+	if err := h.d.Invoices.RemoveWebhook(req.Params.PgWalletId, req.Params.Url); err != nil {
+		return gen.RemovePayscryptWebhook404JSONResponse{NotFoundJSONResponse: gen.NotFoundJSONResponse(errBody("not_found", "%v", err))}, nil
+	}
+	m, _ := h.d.Invoices.Merchant(req.Params.PgWalletId)
+	return gen.RemovePayscryptWebhook200JSONResponse(merchant(m)), nil
+}
+
 // ListPayscryptWebhookDeliveries answers the delivery log.
 func (h *Handlers) ListPayscryptWebhookDeliveries(_ context.Context, req gen.ListPayscryptWebhookDeliveriesRequestObject) (gen.ListPayscryptWebhookDeliveriesResponseObject, error) {
 	id, _ := orderID(or(req.Params.OrderId, "0")) // the spec limits it to digits
@@ -86,6 +95,9 @@ func (h *Handlers) deliveryLog(match func(webhook.Attempt) bool, limit int) gen.
 		da := gen.DeliveryAttempt{Seq: a.Seq, DeliveryId: a.DeliveryID, Url: a.URL, Attempt: a.Attempt, Status: a.Status,
 			LatencyMs: float64(a.Latency.Microseconds()) / 1000, Outcome: gen.DeliveryAttemptOutcome(a.Outcome), Time: a.At.UTC(),
 			OrderId: order, OrderStatus: a.OrderStatus, Kind: gen.DeliveryAttemptKind(a.Kind), Error: optional(a.Error)}
+		if !a.SentAt.IsZero() {
+			da.SentAt = ptr(a.SentAt.UTC())
+		}
 		out.Attempts = append(out.Attempts, da)
 	}
 	return out

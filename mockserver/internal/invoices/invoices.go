@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math/big"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -272,12 +273,32 @@ func (b *Book) AddWebhook(walletID int64, url string) error {
 	if !ok {
 		return fmt.Errorf("%w: no merchant with wallet %d", ErrNotFound, walletID)
 	}
-	for _, u := range m.Webhooks {
-		if u == url {
-			return nil
-		}
+	if slices.Contains(m.Webhooks, url) {
+		return nil
+	}
+	if len(m.Webhooks) >= MaxWebhooks {
+		return fmt.Errorf("%w: merchant %d has %d webhook URLs already, the most the mock keeps", ErrInvalid, walletID, MaxWebhooks)
 	}
 	m.Webhooks = append(m.Webhooks, url)
+	return nil
+}
+
+// MaxWebhooks bounds the webhook URLs of one merchant.
+const MaxWebhooks = 32
+
+// RemoveWebhook removes a webhook URL from a merchant.
+func (b *Book) RemoveWebhook(walletID int64, url string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	m, ok := b.merchants[walletID]
+	if !ok {
+		return fmt.Errorf("%w: no merchant with wallet %d", ErrNotFound, walletID)
+	}
+	i := slices.Index(m.Webhooks, url)
+	if i < 0 {
+		return fmt.Errorf("%w: merchant %d has no webhook %q", ErrNotFound, walletID, url)
+	}
+	m.Webhooks = slices.Delete(m.Webhooks, i, i+1)
 	return nil
 }
 

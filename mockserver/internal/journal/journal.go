@@ -29,7 +29,8 @@ var secretHeaders = map[string]bool{"Apikey": true, "Authorization": true, "Cook
 // Entry is one served request.
 type Entry struct {
 	Seq       int64
-	Time      time.Time
+	Time      time.Time // virtual time of the tenant when the request ended
+	Received  time.Time // wall time the request arrived (Received+Duration: when it ended)
 	Method    string
 	Path      string
 	Query     string
@@ -40,6 +41,14 @@ type Entry struct {
 	Headers   map[string]string
 	// The start of the bodies (the recorder bounds them), and the reason of a refusal.
 	RequestBody, ResponseBody, Refusal string
+	// For an event stream: how many named events it sent, and whether the last was `stop`.
+	Stream *Stream
+}
+
+// Stream is what an event-stream answer carried.
+type Stream struct {
+	Events int
+	Stop   bool
 }
 
 // size is what an entry costs, roughly, in bytes.

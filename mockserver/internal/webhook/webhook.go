@@ -89,6 +89,7 @@ type Attempt struct {
 	Latency    time.Duration
 	Error      string
 	At         time.Time // virtual time
+	SentAt     time.Time // wall time the attempt was sent (zero when it was not)
 	Outcome    string    // delivered, retrying, gave_up, stopped
 	Meta
 }
@@ -254,10 +255,14 @@ func (d *Dispatcher) post(del *delivery) (int, time.Duration, string) {
 
 func (d *Dispatcher) record(del *delivery, status int, latency time.Duration, errText, outcome string) {
 	at := d.clk.For(del.meta.Tenant).Now()
+	var sent time.Time
+	if outcome != "stopped" {
+		sent = time.Now().Add(-latency)
+	}
 	d.mu.Lock()
 	d.seq++
 	a := Attempt{Seq: d.seq, DeliveryID: del.id, URL: del.url, Attempt: del.n, Status: status, Latency: latency,
-		Error: errText, At: at, Outcome: outcome, Meta: del.meta}
+		Error: errText, At: at, SentAt: sent, Outcome: outcome, Meta: del.meta}
 	d.log[d.next] = a
 	d.next = (d.next + 1) % len(d.log)
 	if d.next == 0 {

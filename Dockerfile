@@ -1,12 +1,14 @@
-# The mock, and the contract suite as a standalone binary, as small static images.
-#   docker build -t cryptomock .                      # the mock
+# The mock, the contract suite as a standalone binary, and certify, as small static images.
+#   docker build -t cryptomock .                      # the mock (with /certify beside it)
 #   docker build --target contract -t cryptomock-contract .
+#   docker build --target certify -t cryptomock-certify .
 FROM golang:1.26 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/mockserver ./cmd/mockserver \
+ && CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/certify ./cmd/certify \
  && CGO_ENABLED=0 go test -c -trimpath -o /out/contract ./contract \
  && mkdir -p /out/run/cryptomock
 
@@ -15,8 +17,15 @@ COPY --from=build /out/contract /contract
 # Target and credentials come from the environment (README: "Run the contract suite...").
 ENTRYPOINT ["/contract", "-test.run", "^TestContract$", "-ginkgo.junit-report=/reports/contract-junit.xml", "-ginkgo.json-report=/reports/contract.json"]
 
+# certify's active checks and -observe (a command after -- needs its own tools: run certify
+# where your e2e tests run instead). Reports go to /reports.
+FROM gcr.io/distroless/static-debian12:nonroot AS certify
+COPY --from=build /out/certify /certify
+ENTRYPOINT ["/certify", "-report-dir", "/reports"]
+
 FROM gcr.io/distroless/static-debian12:nonroot AS mock
 COPY --from=build /out/mockserver /mockserver
+COPY --from=build /out/certify /certify
 # Where compose's shared volume receives the control token (owned by the image's user, so a
 # fresh named volume is writable by it).
 COPY --from=build --chown=65532:65532 /out/run/cryptomock /run/cryptomock

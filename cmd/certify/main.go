@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -35,8 +36,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("certify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var cfg certify.Config
-	fs.StringVar(&cfg.Mock, "mock", "http://127.0.0.1:8080", "the running mock your app uses as its upstream (`URL`)")
-	fs.StringVar(&cfg.ControlToken, "control-token", os.Getenv("CRYPTOMOCK_CONTROL_TOKEN"), "the mock's control `token`, when it needs one (env CRYPTOMOCK_CONTROL_TOKEN)")
+	fs.StringVar(&cfg.Mock, "mock", or(os.Getenv("CERTIFY_MOCK_URL"), "http://127.0.0.1:8080"), "the running mock your app uses as its upstream (`URL`; env CERTIFY_MOCK_URL)")
+	fs.StringVar(&cfg.ControlToken, "control-token", os.Getenv("CRYPTOMOCK_CONTROL_TOKEN"), "the mock's control `token`, when it needs one (env CRYPTOMOCK_CONTROL_TOKEN, or a file named by CRYPTOMOCK_CONTROL_TOKEN_FILE)")
 	fs.StringVar(&cfg.Partner, "partner", "", "the X-Cr-Application your app sends (`ID`)")
 	fs.StringVar(&cfg.SSERoute, "sse-route", "", "your app's stream route with {orderId}, e.g. http://127.0.0.1:3000/api/orders/{orderId}/subscribe (`TEMPLATE`)")
 	fs.StringVar(&cfg.WebhookURL, "webhook-url", "", "your Payscrypt webhook receiver (`URL`)")
@@ -52,6 +53,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 		return 2
+	}
+	if cfg.ControlToken == "" {
+		if f := os.Getenv("CRYPTOMOCK_CONTROL_TOKEN_FILE"); f != "" {
+			if b, err := os.ReadFile(f); err == nil { // absent: the mock may need no token
+				cfg.ControlToken = strings.TrimSpace(string(b))
+			}
+		}
 	}
 	cfg.Command = fs.Args()
 	if len(cfg.Command) > 0 && !dashDash(args) {
@@ -82,6 +90,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // dashDash reports whether the command was given after "--" (flag stops at the first
 // non-flag argument too, which would silently run a typo as a command).
+func or(v, fallback string) string {
+	if v != "" {
+		return v
+	}
+	return fallback
+}
+
 func dashDash(args []string) bool {
 	for _, a := range args {
 		if a == "--" {

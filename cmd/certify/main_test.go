@@ -40,10 +40,13 @@ func needNode(t *testing.T) string {
 
 // startMock starts a mock of the test's own, so parallel certifications never see each
 // other's traffic.
-func startMock(t *testing.T) string {
+func startMock(t *testing.T, mutate ...func(*mockserver.Config)) string {
 	t.Helper()
 	cfg := mockserver.Defaults()
 	cfg.Addr = "127.0.0.1:0"
+	for _, m := range mutate {
+		m(&cfg)
+	}
 	srv, err := mockserver.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -366,5 +369,34 @@ func TestUsageAndUnreachableMock(t *testing.T) {
 	}
 	if len(certify.Requirements) != len(active)+len(passive) {
 		t.Errorf("the tests know %d requirements, certify has %d", len(active)+len(passive), len(certify.Requirements))
+	}
+}
+
+// A mock whose control API needs a token: without -control-token certify says so (exit 2);
+// with it, it works.
+func TestControlToken(t *testing.T) {
+	t.Parallel()
+	mock := startMock(t, func(c *mockserver.Config) { c.Control.Token = "certify-test-token" })
+	code, _, stderr := certifyRun(t, "-mock", mock, "-observe", "50ms")
+	if code != 2 || !strings.Contains(stderr, "-control-token") {
+		t.Errorf("without the token: exit %d, %q", code, stderr)
+	}
+	code, r, stderr := certifyRun(t, "-mock", mock, "-control-token", "certify-test-token", "-partner", "p", "-observe", "50ms")
+	if code != 0 || r.status()["CR-API-1"] != "not_exercised" {
+		t.Errorf("with the token: exit %d %v\n%s", code, r.status(), stderr)
+	}
+}
+
+// README's requirements table is the one in the code: every requirement, with its title.
+func TestReadmeListsEveryRequirement(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range certify.Requirements {
+		row := fmt.Sprintf("| `%s` | %s |", r.ID, strings.ReplaceAll(r.Title, "|", `\|`))
+		if !bytes.Contains(b, []byte(row)) {
+			t.Errorf("README lacks the row %q", row)
+		}
 	}
 }

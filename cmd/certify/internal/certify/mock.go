@@ -87,6 +87,9 @@ func (m *mock) describe(ctx context.Context) (MockInfo, error) {
 		Specs []string `json:"specs"`
 	}
 	if err := m.getJSON(ctx, "/__mock/", &index); err != nil {
+		if strings.Contains(err.Error(), ": 401 ") {
+			return info, fmt.Errorf("%w: the mock's control API needs its token: give -control-token (or CRYPTOMOCK_CONTROL_TOKEN)", ErrUsage)
+		}
 		return info, fmt.Errorf("%w: %v", errUnreachable, err)
 	}
 	m.psBase = m.base

@@ -51,26 +51,34 @@ code{background:#f3f4f6;padding:.1rem .3rem;border-radius:.2rem}td{padding:.2rem
 {{end}}</tbody></table></body></html>`))
 
 // serveControlIndex answers GET /__mock/: JSON for tools, HTML for browsers.
-func (s *Server) serveControlIndex(calls []controlCall) http.HandlerFunc {
+func (s *Server) serveControlIndex(w http.ResponseWriter, r *http.Request) {
+	if strings.Contains(r.Header.Get("Accept"), "text/html") {
+		nonce := guard.SecureHTML(w)
+		_ = indexPage.Execute(w, map[string]any{"Nonce": nonce, "Version": Version, "Calls": s.calls, "Specs": specList()})
+		return
+	}
+	s.writeIndex(w, r)
+}
+
+// writeIndex answers the JSON index of what the mock serves: both APIs, the control API's
+// calls, the specs (GET /__mock/ and GET / for clients that are not browsers).
+func (s *Server) writeIndex(w http.ResponseWriter, _ *http.Request) {
+	apierror.WriteJSON(w, http.StatusOK, map[string]any{
+		"name": "cryptomock", "version": Version,
+		"apis": []map[string]string{
+			{"name": "cryptorefills", "base_url": s.URL(), "spec": "/__mock/openapi/" + openapi.Cryptorefills},
+			{"name": "payscrypt", "base_url": s.PayscryptURL(), "spec": "/__mock/openapi/" + openapi.Payscrypt},
+		},
+		"control": s.calls, "specs": specList(), "dashboard": "/",
+	})
+}
+
+func specList() []string {
 	specs := []string{}
 	for _, name := range openapi.Names {
 		specs = append(specs, "/__mock/openapi/"+name)
 	}
-	return func(w http.ResponseWriter, r *http.Request) {
-		if strings.Contains(r.Header.Get("Accept"), "text/html") {
-			nonce := guard.SecureHTML(w)
-			_ = indexPage.Execute(w, map[string]any{"Nonce": nonce, "Version": Version, "Calls": calls, "Specs": specs})
-			return
-		}
-		apierror.WriteJSON(w, http.StatusOK, map[string]any{
-			"name": "cryptomock", "version": Version,
-			"apis": []map[string]string{
-				{"name": "cryptorefills", "base_url": s.URL(), "spec": "/__mock/openapi/" + openapi.Cryptorefills},
-				{"name": "payscrypt", "base_url": s.PayscryptURL(), "spec": "/__mock/openapi/" + openapi.Payscrypt},
-			},
-			"control": calls, "specs": specs,
-		})
-	}
+	return specs
 }
 
 // serveSpec answers GET /__mock/openapi/{name}: the embedded spec, byte for byte.

@@ -271,7 +271,7 @@ func failingWebhook(t *testing.T, h *harness, fail int) (s *shop, o invoice, att
 	h.admin("POST", "/__mock/payscrypt/orders/"+o.ID+"/cancel", nil)
 	attempts = func() int {
 		_, b := h.admin("GET", "/__mock/payscrypt/webhooks/deliveries?order_id="+o.ID, nil)
-		return strings.Count(string(b), `"delivery_id"`)
+		return len(decode[struct{ Attempts []any }](t, b).Attempts) // pending retries are listed apart
 	}
 	waitUntil(t, "first attempt", func() bool { return attempts() == 1 })
 	return s, o, attempts
@@ -280,11 +280,15 @@ func failingWebhook(t *testing.T, h *harness, fail int) (s *shop, o invoice, att
 func TestWebhooksRetryUntil2xxAndReplays(t *testing.T) {
 	h := start(t)
 	s, o, attempts := failingWebhook(t, h, 2)
+	_, b := h.admin("GET", "/__mock/payscrypt/webhooks/deliveries?order_id="+o.ID, nil)
+	if p := decode[struct{ Pending []struct{ Attempts int } }](t, b).Pending; len(p) != 1 || p[0].Attempts != 1 {
+		t.Fatalf("the retry is not listed as scheduled: %s", b)
+	}
 	h.advance(10) // default schedule: 10 s, then 30 s
 	waitUntil(t, "second attempt", func() bool { return attempts() == 2 })
 	h.advance(30)
 	waitUntil(t, "third attempt", func() bool { return attempts() == 3 })
-	_, b := h.admin("GET", "/__mock/payscrypt/webhooks/deliveries?order_id="+o.ID, nil)
+	_, b = h.admin("GET", "/__mock/payscrypt/webhooks/deliveries?order_id="+o.ID, nil)
 	log := decode[struct {
 		Attempts []struct {
 			Attempt int

@@ -7,9 +7,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/cryptomock/cryptomock/mockserver/internal/feed"
 	"github.com/cryptomock/cryptomock/mockserver/internal/journal"
 	"github.com/cryptomock/cryptomock/mockserver/internal/upstream"
 )
@@ -56,9 +58,10 @@ func (s *Server) record(next http.Handler) http.Handler {
 		if control {
 			return
 		}
-		s.journal.Add(journal.Entry{Time: s.clock.For(req.Tenant.Clock).Now(), Received: start, Stream: sw.stream, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
+		seq := s.journal.Add(journal.Entry{Time: s.clock.For(req.Tenant.Clock).Now(), Received: start, Stream: sw.stream, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
 			Status: status, Partner: partner, Operation: ex.operation, Duration: took, Headers: journal.Headers(r.Header),
 			RequestBody: reqBody.text(), ResponseBody: sw.body.text(), Refusal: refusal})
+		s.feed.Publish(feed.Change{Kind: "request", ID: strconv.FormatInt(seq, 10), Tenant: partner, State: strconv.Itoa(status)})
 	})
 }
 

@@ -14,21 +14,25 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/getkin/kin-openapi/openapi3"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/cryptomock/cryptomock/mockserver/internal/admin"
 	"github.com/cryptomock/cryptomock/mockserver/internal/catalog"
 	"github.com/cryptomock/cryptomock/mockserver/internal/clock"
 	"github.com/cryptomock/cryptomock/mockserver/internal/cryptorefills"
+	"github.com/cryptomock/cryptomock/mockserver/internal/dashboard"
 	"github.com/cryptomock/cryptomock/mockserver/internal/events"
 	"github.com/cryptomock/cryptomock/mockserver/internal/faults"
+	"github.com/cryptomock/cryptomock/mockserver/internal/feed"
 	"github.com/cryptomock/cryptomock/mockserver/internal/guard"
 	"github.com/cryptomock/cryptomock/mockserver/internal/invoices"
 	"github.com/cryptomock/cryptomock/mockserver/internal/journal"
@@ -53,6 +57,8 @@ type Server struct {
 	broker  *events.Broker
 	faults  *faults.Registry
 	journal *journal.Journal
+	feed    *feed.Feed    // the dashboard's stream of changes
+	calls   []controlCall // the control API's index
 	cr      *cryptorefills.Handlers
 	book    *invoices.Book
 	ps      *payscrypt.Handlers
@@ -86,7 +92,7 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: slog.New(slog.DiscardHandler), clock: clock.New(), faults: faults.New(),
-		journal: journal.New(cfg.Journal.Capacity, cfg.Journal.MaxBytes), token: cfg.Control.Token}
+		journal: journal.New(cfg.Journal.Capacity, cfg.Journal.MaxBytes), feed: feed.New(), token: cfg.Control.Token}
 	s.policy = guard.Policy{AllowedHosts: cfg.AllowedHosts, AllowedOrigins: cfg.Control.AllowedOrigins,
 		PublicURL: s.URL, Token: s.ControlToken, Configured: cfg.Control.Token != ""}
 	for _, o := range opts {
@@ -133,9 +139,15 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 			MaxPerPartner: cc.Stream.MaxPerPartner},
 		Variants: cryptorefills.Variants{Epoch: cc.Variants.Epoch, RangeBounds: cc.Variants.RangeBounds}, Seed: cfg.Seed,
 		OrderWebhooks: cc.OrderWebhooks, Webhooks: s.hooks,
+		Changed: func(o lifecycle.Order) {
+			s.feed.Publish(feed.Change{Kind: "order", ID: o.ID, Tenant: tenant.Partner(o.Partner), State: o.State})
+		},
 	})
 	s.book = invoices.New(s.clock, time.Duration(pc.InvoiceWindow), cfg.Limits.MaxInvoices, invoices.Hooks{
-		Changed: func(o invoices.Order, urls []string) { s.ps.Changed(o, urls) }})
+		Changed: func(o invoices.Order, urls []string) {
+			s.ps.Changed(o, urls)
+			s.feed.Publish(feed.Change{Kind: "invoice", ID: strconv.FormatInt(o.ID, 10), Tenant: tenant.Merchant(o.WalletID), State: o.Status})
+		}})
 	s.ps = payscrypt.New(s.book, s.hooks, pc.OmitDefaults, s.PayscryptURL)
 	if err := s.addMerchants(); err != nil {
 		return nil, err
@@ -147,9 +159,10 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 	}
 	adminHandlers := admin.New(admin.Deps{Version: Version, Clock: s.clock, Orders: s.cr.Engine(), Faults: s.faults,
 		Journal: s.journal, Reset: s.Reset, Invoices: s.book, Webhooks: s.hooks, Replay: s.ps.Replay,
-		OrderWebhooks: s.cr.AddOrderWebhook})
+		OrderWebhooks: s.cr.AddOrderWebhook, Feed: s.feed, Frames: s.broker.Recent, RenderOrder: s.cr.Render})
 
-	s.apis = upstream.New(adminHandlers.API(), s.ps.API(s.policy.TokenRequired), s.ps.GRPCAPI(), s.cr.API(cfg.Cryptorefills.LenientHeaders))
+	dash := dashboard.New(dashboard.Deps{Version: Version, Index: s.writeIndex})
+	s.apis = upstream.New(adminHandlers.API(), s.ps.API(s.policy.TokenRequired), s.ps.GRPCAPI(), s.cr.API(cfg.Cryptorefills.LenientHeaders), dash.API())
 	mux := http.NewServeMux()
 	for _, a := range s.apis.All() {
 		if a.Spec == "" { // a flavour without an OpenAPI document (gRPC) mounts itself
@@ -163,7 +176,8 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 			}
 		}
 		if a.Control {
-			mux.HandleFunc("GET /__mock/{$}", s.serveControlIndex(controlIndex(doc)))
+			s.calls = controlIndex(doc)
+			mux.HandleFunc("GET /__mock/{$}", s.serveControlIndex)
 			mux.HandleFunc("GET /__mock/openapi/{name}", serveSpec)
 		} else {
 			s.faults.Operations(a.Name, openapi.OperationIDs(doc)) // faults may name only these
@@ -179,6 +193,7 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 
 // logAttempt logs a webhook attempt: delivered at info, anything else at warn.
 func (s *Server) logAttempt(a webhook.Attempt) {
+	s.feed.Publish(feed.Change{Kind: "webhook", ID: a.DeliveryID, Tenant: a.Tenant, State: a.Outcome})
 	level := slog.LevelInfo
 	if a.Outcome != "delivered" {
 		level = slog.LevelWarn
@@ -215,6 +230,7 @@ func (s *Server) Open() error {
 	}
 	s.srv = s.httpServer(ln)
 	s.srv.RegisterOnShutdown(s.broker.Close) // end event streams, or Shutdown would wait on them
+	s.srv.RegisterOnShutdown(s.feed.Close)   // and the dashboard's change streams
 	s.served = make(chan struct{})
 	srv, served := s.srv, s.served
 	s.psURL = s.publicURL
@@ -350,6 +366,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	defer s.hooks.Close(ctx) // pending webhook deliveries get until ctx ends
 	if srv == nil {
 		s.broker.Close()
+		s.feed.Close()
 		return nil
 	}
 	if extra != nil {

@@ -173,6 +173,24 @@ func (e ReplayRequestStatus) Valid() bool {
 	}
 }
 
+// Defines values for TenantKind.
+const (
+	TenantKindMerchant TenantKind = "merchant"
+	TenantKindPartner  TenantKind = "partner"
+)
+
+// Valid indicates whether the value is a known member of the TenantKind enum.
+func (e TenantKind) Valid() bool {
+	switch e {
+	case TenantKindMerchant:
+		return true
+	case TenantKindPartner:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TransitionRequestAction.
 const (
 	Cancel                TransitionRequestAction = "cancel"
@@ -287,6 +305,9 @@ type DeliveryAttemptOutcome string
 type DeliveryLog struct {
 	Attempts []DeliveryAttempt `json:"attempts"`
 	Capacity int               `json:"capacity"`
+
+	// Pending Retries scheduled, each due on its tenant's clock
+	Pending *[]PendingDelivery `json:"pending,omitempty"`
 }
 
 // Error defines model for Error.
@@ -329,6 +350,19 @@ type FaultRequest struct {
 	Status    *int    `json:"status,omitempty"`
 }
 
+// FrameRecord defines model for FrameRecord.
+type FrameRecord struct {
+	Data  string `json:"data"`
+	Event string `json:"event"`
+	Id    int64  `json:"id"`
+
+	// SentAt Wall time the mock published it
+	SentAt time.Time `json:"sent_at"`
+
+	// Subscribers Streams open on the order when it was published
+	Subscribers int `json:"subscribers"`
+}
+
 // Health defines model for Health.
 type Health struct {
 	// Now Virtual time, Unix seconds
@@ -359,6 +393,15 @@ type InvoiceSummary struct {
 	TargetConfirmations int64   `json:"target_confirmations"`
 	TargetValue         string  `json:"target_value"`
 	Value               string  `json:"value"`
+}
+
+// InvoiceTimeline defines model for InvoiceTimeline.
+type InvoiceTimeline struct {
+	Invoice    InvoiceSummary    `json:"invoice"`
+	Next       []Scheduled       `json:"next"`
+	Requests   []JournalEntry    `json:"requests"`
+	TenantTime time.Time         `json:"tenant_time"`
+	Webhooks   []DeliveryAttempt `json:"webhooks"`
 }
 
 // Journal defines model for Journal.
@@ -433,10 +476,38 @@ type OrderSummary struct {
 	WalletAddress  *string `json:"wallet_address,omitempty"`
 }
 
+// OrderTimeline defines model for OrderTimeline.
+type OrderTimeline struct {
+	// Frames The stream's last frames (the replay the mock keeps)
+	Frames []FrameRecord `json:"frames"`
+	Next   []Scheduled   `json:"next"`
+
+	// Order The order as the public API renders it (GET /v5/orders/{orderId})
+	Order interface{} `json:"order"`
+
+	// Requests Journal entries about the order (its id in the path or as a JSON string in a body)
+	Requests   []JournalEntry    `json:"requests"`
+	Summary    *OrderSummary     `json:"summary,omitempty"`
+	TenantTime time.Time         `json:"tenant_time"`
+	Webhooks   []DeliveryAttempt `json:"webhooks"`
+}
+
 // PaymentRequest defines model for PaymentRequest.
 type PaymentRequest struct {
 	// CoinAmount Amount sent in coin units (default - what is still due).
 	CoinAmount *string `json:"coin_amount,omitempty"`
+}
+
+// PendingDelivery defines model for PendingDelivery.
+type PendingDelivery struct {
+	// Attempts Attempts made so far
+	Attempts   int    `json:"attempts"`
+	DeliveryId string `json:"delivery_id"`
+
+	// Due When the next attempt is due, on the tenant's clock
+	Due     time.Time `json:"due"`
+	OrderId string    `json:"order_id"`
+	Url     string    `json:"url"`
 }
 
 // ReplayRequest defines model for ReplayRequest.
@@ -463,6 +534,13 @@ type ResetResult struct {
 	Scope string `json:"scope"`
 }
 
+// Scheduled defines model for Scheduled.
+type Scheduled struct {
+	// At On the tenant's clock
+	At   time.Time `json:"at"`
+	What string    `json:"what"`
+}
+
 // StreamSummary For an event stream (its journal entry is written when the stream ends), what it sent
 type StreamSummary struct {
 	// Events Named events sent (message and stop)
@@ -471,6 +549,35 @@ type StreamSummary struct {
 	// Stop Whether the last event sent was `stop`
 	Stop bool `json:"stop"`
 }
+
+// Tenant defines model for Tenant.
+type Tenant struct {
+	ByState *map[string]int `json:"by_state,omitempty"`
+	Clock   Clock           `json:"clock"`
+
+	// Faults Faults armed for it
+	Faults int `json:"faults"`
+
+	// Id The partner (`X-Cr-Application`) or the wallet id
+	Id   string     `json:"id"`
+	Kind TenantKind `json:"kind"`
+
+	// Name A merchant's name
+	Name *string `json:"name,omitempty"`
+
+	// Orders Orders or invoices the mock holds for it
+	Orders int `json:"orders"`
+
+	// Problems Problem codes armed for its next validations
+	Problems []string `json:"problems"`
+
+	// Tenant `cryptorefills:<partner>` or `payscrypt:<wallet>`
+	Tenant   string    `json:"tenant"`
+	Webhooks *[]string `json:"webhooks,omitempty"`
+}
+
+// TenantKind defines model for Tenant.Kind.
+type TenantKind string
 
 // TransitionRequest defines model for TransitionRequest.
 type TransitionRequest struct {
@@ -536,7 +643,7 @@ type ClearFaultsParams struct {
 
 // GetJournalParams defines parameters for GetJournal.
 type GetJournalParams struct {
-	// Partner Only requests of this partner (`X-Cr-Application`) or Payscrypt wallet (`pg:<id>`).
+	// Partner Only requests of this partner (`X-Cr-Application`) or Payscrypt merchant (`pg_wallet_id:<id>`).
 	Partner *string `form:"partner,omitempty" json:"partner,omitempty"`
 
 	// Path Only requests whose path starts with this prefix.
@@ -698,6 +805,11 @@ type ClientInterface interface {
 	// Corresponds with GET /__mock/cryptorefills/orders (the `ListCryptorefillsOrders` operationId).
 	ListCryptorefillsOrders(ctx context.Context, params *ListCryptorefillsOrdersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetCryptorefillsOrderTimeline An order with its timeline - requests about it, stream frames, webhook attempts, what is scheduled next
+	//
+	// Corresponds with GET /__mock/cryptorefills/orders/{orderId} (the `GetCryptorefillsOrderTimeline` operationId).
+	GetCryptorefillsOrderTimeline(ctx context.Context, orderId OrderId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// PayCryptorefillsOrderWithBody Simulate a payment to the order's wallet address
 	//
 	// Omit `coin_amount` to pay exactly what is still due. Less than due: the order stays
@@ -799,6 +911,17 @@ type ClientInterface interface {
 	// Corresponds with GET /__mock/cryptorefills/webhooks/deliveries (the `ListCryptorefillsWebhookDeliveries` operationId).
 	ListCryptorefillsWebhookDeliveries(ctx context.Context, params *ListCryptorefillsWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// StreamChanges A stream of the mock's own changes (for the dashboard), as Server-Sent Events
+	//
+	// One `change` event per thing that changed, its data `{kind, id, tenant, state}`:
+	// `request` (a journal entry: id is its seq), `order`, `invoice`, `webhook` (an
+	// attempt), `clock`, `reset`. A comment every 15 s keeps the connection open. A reader too
+	// slow to keep up is sent `resync` and the stream ends (read the lists again and
+	// reconnect). At most 32 readers at once; more get 503.
+	//
+	// Corresponds with GET /__mock/events (the `StreamChanges` operationId).
+	StreamChanges(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ClearFaults Disarm faults (all, or one partner's)
 	//
 	// Corresponds with DELETE /__mock/faults (the `ClearFaults` operationId).
@@ -886,6 +1009,11 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /__mock/payscrypt/orders (the `ListPayscryptOrders` operationId).
 	ListPayscryptOrders(ctx context.Context, params *ListPayscryptOrdersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPayscryptOrderTimeline An invoice with its timeline - requests about it, webhook attempts, what is scheduled next
+	//
+	// Corresponds with GET /__mock/payscrypt/orders/{orderId} (the `GetPayscryptOrderTimeline` operationId).
+	GetPayscryptOrderTimeline(ctx context.Context, orderId OrderId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CancelPayscryptOrder Cancel an invoice that is not final
 	//
@@ -981,6 +1109,11 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /__mock/reset (the `Reset` operationId).
 	Reset(ctx context.Context, body ResetJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListTenants Every Cryptorefills partner and Payscrypt merchant seen or configured, with its clock, counts, armed problems and faults
+	//
+	// Corresponds with GET /__mock/tenants (the `ListTenants` operationId).
+	ListTenants(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // GetClock The virtual clock, everyone's or one tenant's
@@ -1043,6 +1176,21 @@ func (c *Client) AdvanceClock(ctx context.Context, body AdvanceClockJSONRequestB
 // Corresponds with GET /__mock/cryptorefills/orders (the `ListCryptorefillsOrders` operationId).
 func (c *Client) ListCryptorefillsOrders(ctx context.Context, params *ListCryptorefillsOrdersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListCryptorefillsOrdersRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCryptorefillsOrderTimeline An order with its timeline - requests about it, stream frames, webhook attempts, what is scheduled next
+//
+// Corresponds with GET /__mock/cryptorefills/orders/{orderId} (the `GetCryptorefillsOrderTimeline` operationId).
+func (c *Client) GetCryptorefillsOrderTimeline(ctx context.Context, orderId OrderId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCryptorefillsOrderTimelineRequest(c.Server, orderId)
 	if err != nil {
 		return nil, err
 	}
@@ -1244,6 +1392,27 @@ func (c *Client) ListCryptorefillsWebhookDeliveries(ctx context.Context, params 
 	return c.Client.Do(req)
 }
 
+// StreamChanges A stream of the mock's own changes (for the dashboard), as Server-Sent Events
+//
+// One `change` event per thing that changed, its data `{kind, id, tenant, state}`:
+// `request` (a journal entry: id is its seq), `order`, `invoice`, `webhook` (an
+// attempt), `clock`, `reset`. A comment every 15 s keeps the connection open. A reader too
+// slow to keep up is sent `resync` and the stream ends (read the lists again and
+// reconnect). At most 32 readers at once; more get 503.
+//
+// Corresponds with GET /__mock/events (the `StreamChanges` operationId).
+func (c *Client) StreamChanges(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStreamChangesRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ClearFaults Disarm faults (all, or one partner's)
 //
 // Corresponds with DELETE /__mock/faults (the `ClearFaults` operationId).
@@ -1422,6 +1591,21 @@ func (c *Client) CreatePayscryptMerchant(ctx context.Context, body CreatePayscry
 // Corresponds with GET /__mock/payscrypt/orders (the `ListPayscryptOrders` operationId).
 func (c *Client) ListPayscryptOrders(ctx context.Context, params *ListPayscryptOrdersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListPayscryptOrdersRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPayscryptOrderTimeline An invoice with its timeline - requests about it, webhook attempts, what is scheduled next
+//
+// Corresponds with GET /__mock/payscrypt/orders/{orderId} (the `GetPayscryptOrderTimeline` operationId).
+func (c *Client) GetPayscryptOrderTimeline(ctx context.Context, orderId OrderId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPayscryptOrderTimelineRequest(c.Server, orderId)
 	if err != nil {
 		return nil, err
 	}
@@ -1637,6 +1821,21 @@ func (c *Client) Reset(ctx context.Context, body ResetJSONRequestBody, reqEditor
 	return c.Client.Do(req)
 }
 
+// ListTenants Every Cryptorefills partner and Payscrypt merchant seen or configured, with its clock, counts, armed problems and faults
+//
+// Corresponds with GET /__mock/tenants (the `ListTenants` operationId).
+func (c *Client) ListTenants(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListTenantsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // NewGetClockRequest constructs an http.Request for the GetClock method
 func NewGetClockRequest(server string, params *GetClockParams) (*http.Request, error) {
 	var err error
@@ -1799,6 +1998,40 @@ func NewListCryptorefillsOrdersRequest(server string, params *ListCryptorefillsO
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
 		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetCryptorefillsOrderTimelineRequest constructs an http.Request for the GetCryptorefillsOrderTimeline method
+func NewGetCryptorefillsOrderTimelineRequest(server string, orderId OrderId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orderId", orderId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/__mock/cryptorefills/orders/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -2039,6 +2272,33 @@ func NewListCryptorefillsWebhookDeliveriesRequest(server string, params *ListCry
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
 		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewStreamChangesRequest constructs an http.Request for the StreamChanges method
+func NewStreamChangesRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/__mock/events")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -2403,6 +2663,40 @@ func NewListPayscryptOrdersRequest(server string, params *ListPayscryptOrdersPar
 	return req, nil
 }
 
+// NewGetPayscryptOrderTimelineRequest constructs an http.Request for the GetPayscryptOrderTimeline method
+func NewGetPayscryptOrderTimelineRequest(server string, orderId OrderId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orderId", orderId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/__mock/payscrypt/orders/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewCancelPayscryptOrderRequest constructs an http.Request for the CancelPayscryptOrder method
 func NewCancelPayscryptOrderRequest(server string, orderId OrderId) (*http.Request, error) {
 	var err error
@@ -2735,6 +3029,33 @@ func NewResetRequestWithBody(server string, contentType string, body io.Reader) 
 	return req, nil
 }
 
+// NewListTenantsRequest constructs an http.Request for the ListTenants method
+func NewListTenantsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/__mock/tenants")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -2812,6 +3133,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /__mock/cryptorefills/orders (the `ListCryptorefillsOrders` operationId).
 	ListCryptorefillsOrdersWithResponse(ctx context.Context, params *ListCryptorefillsOrdersParams, reqEditors ...RequestEditorFn) (*ListCryptorefillsOrdersResponse, error)
+
+	// GetCryptorefillsOrderTimelineWithResponse An order with its timeline - requests about it, stream frames, webhook attempts, what is scheduled next
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /__mock/cryptorefills/orders/{orderId} (the `GetCryptorefillsOrderTimeline` operationId).
+	GetCryptorefillsOrderTimelineWithResponse(ctx context.Context, orderId OrderId, reqEditors ...RequestEditorFn) (*GetCryptorefillsOrderTimelineResponse, error)
 
 	// PayCryptorefillsOrderWithBodyWithResponse Simulate a payment to the order's wallet address
 	//
@@ -2916,6 +3244,19 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /__mock/cryptorefills/webhooks/deliveries (the `ListCryptorefillsWebhookDeliveries` operationId).
 	ListCryptorefillsWebhookDeliveriesWithResponse(ctx context.Context, params *ListCryptorefillsWebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*ListCryptorefillsWebhookDeliveriesResponse, error)
 
+	// StreamChangesWithResponse A stream of the mock's own changes (for the dashboard), as Server-Sent Events
+	//
+	// One `change` event per thing that changed, its data `{kind, id, tenant, state}`:
+	// `request` (a journal entry: id is its seq), `order`, `invoice`, `webhook` (an
+	// attempt), `clock`, `reset`. A comment every 15 s keeps the connection open. A reader too
+	// slow to keep up is sent `resync` and the stream ends (read the lists again and
+	// reconnect). At most 32 readers at once; more get 503.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /__mock/events (the `StreamChanges` operationId).
+	StreamChangesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*StreamChangesResponse, error)
+
 	// ClearFaultsWithResponse Disarm faults (all, or one partner's)
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -3015,6 +3356,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /__mock/payscrypt/orders (the `ListPayscryptOrders` operationId).
 	ListPayscryptOrdersWithResponse(ctx context.Context, params *ListPayscryptOrdersParams, reqEditors ...RequestEditorFn) (*ListPayscryptOrdersResponse, error)
+
+	// GetPayscryptOrderTimelineWithResponse An invoice with its timeline - requests about it, webhook attempts, what is scheduled next
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /__mock/payscrypt/orders/{orderId} (the `GetPayscryptOrderTimeline` operationId).
+	GetPayscryptOrderTimelineWithResponse(ctx context.Context, orderId OrderId, reqEditors ...RequestEditorFn) (*GetPayscryptOrderTimelineResponse, error)
 
 	// CancelPayscryptOrderWithResponse Cancel an invoice that is not final
 	//
@@ -3116,6 +3464,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /__mock/reset (the `Reset` operationId).
 	ResetWithResponse(ctx context.Context, body ResetJSONRequestBody, reqEditors ...RequestEditorFn) (*ResetResponse, error)
+
+	// ListTenantsWithResponse Every Cryptorefills partner and Payscrypt merchant seen or configured, with its clock, counts, armed problems and faults
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /__mock/tenants (the `ListTenants` operationId).
+	ListTenantsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListTenantsResponse, error)
 }
 
 type GetClockResponse struct {
@@ -3309,6 +3664,68 @@ func (r ListCryptorefillsOrdersResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListCryptorefillsOrdersResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetCryptorefillsOrderTimelineResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OrderTimeline
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCryptorefillsOrderTimelineResponse) GetJSON200() *OrderTimeline {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetCryptorefillsOrderTimelineResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetCryptorefillsOrderTimelineResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetCryptorefillsOrderTimelineResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCryptorefillsOrderTimelineResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCryptorefillsOrderTimelineResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCryptorefillsOrderTimelineResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCryptorefillsOrderTimelineResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -3653,6 +4070,61 @@ func (r ListCryptorefillsWebhookDeliveriesResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListCryptorefillsWebhookDeliveriesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type StreamChangesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r StreamChangesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r StreamChangesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r StreamChangesResponse) GetJSON503() *Error {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r StreamChangesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r StreamChangesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r StreamChangesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r StreamChangesResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -4136,6 +4608,75 @@ func (r ListPayscryptOrdersResponse) ContentType() string {
 	return ""
 }
 
+type GetPayscryptOrderTimelineResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *InvoiceTimeline
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPayscryptOrderTimelineResponse) GetJSON200() *InvoiceTimeline {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetPayscryptOrderTimelineResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetPayscryptOrderTimelineResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetPayscryptOrderTimelineResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetPayscryptOrderTimelineResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPayscryptOrderTimelineResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPayscryptOrderTimelineResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPayscryptOrderTimelineResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPayscryptOrderTimelineResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type CancelPayscryptOrderResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4609,6 +5150,65 @@ func (r ResetResponse) ContentType() string {
 	return ""
 }
 
+type ListTenantsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Tenants []Tenant `json:"tenants"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListTenantsResponse) GetJSON200() *struct {
+	Tenants []Tenant `json:"tenants"`
+} {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListTenantsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListTenantsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r ListTenantsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListTenantsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListTenantsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListTenantsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetClockWithResponse The virtual clock, everyone's or one tenant's
 //
 // Every Cryptorefills partner and Payscrypt merchant has its own time: the global virtual time plus its own offset. Name at most one tenant (a partner, a merchant's wallet, or the owner of an order) to read its time; none reads the global time.
@@ -4665,6 +5265,19 @@ func (c *ClientWithResponses) ListCryptorefillsOrdersWithResponse(ctx context.Co
 		return nil, err
 	}
 	return ParseListCryptorefillsOrdersResponse(rsp)
+}
+
+// GetCryptorefillsOrderTimelineWithResponse An order with its timeline - requests about it, stream frames, webhook attempts, what is scheduled next
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /__mock/cryptorefills/orders/{orderId} (the `GetCryptorefillsOrderTimeline` operationId).
+func (c *ClientWithResponses) GetCryptorefillsOrderTimelineWithResponse(ctx context.Context, orderId OrderId, reqEditors ...RequestEditorFn) (*GetCryptorefillsOrderTimelineResponse, error) {
+	rsp, err := c.GetCryptorefillsOrderTimeline(ctx, orderId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCryptorefillsOrderTimelineResponse(rsp)
 }
 
 // PayCryptorefillsOrderWithBodyWithResponse Simulate a payment to the order's wallet address
@@ -4822,6 +5435,25 @@ func (c *ClientWithResponses) ListCryptorefillsWebhookDeliveriesWithResponse(ctx
 		return nil, err
 	}
 	return ParseListCryptorefillsWebhookDeliveriesResponse(rsp)
+}
+
+// StreamChangesWithResponse A stream of the mock's own changes (for the dashboard), as Server-Sent Events
+//
+// One `change` event per thing that changed, its data `{kind, id, tenant, state}`:
+// `request` (a journal entry: id is its seq), `order`, `invoice`, `webhook` (an
+// attempt), `clock`, `reset`. A comment every 15 s keeps the connection open. A reader too
+// slow to keep up is sent `resync` and the stream ends (read the lists again and
+// reconnect). At most 32 readers at once; more get 503.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /__mock/events (the `StreamChanges` operationId).
+func (c *ClientWithResponses) StreamChangesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*StreamChangesResponse, error) {
+	rsp, err := c.StreamChanges(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStreamChangesResponse(rsp)
 }
 
 // ClearFaultsWithResponse Disarm faults (all, or one partner's)
@@ -4982,6 +5614,19 @@ func (c *ClientWithResponses) ListPayscryptOrdersWithResponse(ctx context.Contex
 		return nil, err
 	}
 	return ParseListPayscryptOrdersResponse(rsp)
+}
+
+// GetPayscryptOrderTimelineWithResponse An invoice with its timeline - requests about it, webhook attempts, what is scheduled next
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /__mock/payscrypt/orders/{orderId} (the `GetPayscryptOrderTimeline` operationId).
+func (c *ClientWithResponses) GetPayscryptOrderTimelineWithResponse(ctx context.Context, orderId OrderId, reqEditors ...RequestEditorFn) (*GetPayscryptOrderTimelineResponse, error) {
+	rsp, err := c.GetPayscryptOrderTimeline(ctx, orderId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPayscryptOrderTimelineResponse(rsp)
 }
 
 // CancelPayscryptOrderWithResponse Cancel an invoice that is not final
@@ -5151,6 +5796,19 @@ func (c *ClientWithResponses) ResetWithResponse(ctx context.Context, body ResetJ
 	return ParseResetResponse(rsp)
 }
 
+// ListTenantsWithResponse Every Cryptorefills partner and Payscrypt merchant seen or configured, with its clock, counts, armed problems and faults
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /__mock/tenants (the `ListTenants` operationId).
+func (c *ClientWithResponses) ListTenantsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListTenantsResponse, error) {
+	rsp, err := c.ListTenants(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListTenantsResponse(rsp)
+}
+
 // ParseGetClockResponse parses an HTTP response from a GetClockWithResponse call
 func ParseGetClockResponse(rsp *http.Response) (*GetClockResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -5295,6 +5953,53 @@ func ParseListCryptorefillsOrdersResponse(rsp *http.Response) (*ListCryptorefill
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetCryptorefillsOrderTimelineResponse parses an HTTP response from a GetCryptorefillsOrderTimelineWithResponse call
+func ParseGetCryptorefillsOrderTimelineResponse(rsp *http.Response) (*GetCryptorefillsOrderTimelineResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCryptorefillsOrderTimelineResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OrderTimeline
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	}
 
@@ -5561,6 +6266,46 @@ func ParseListCryptorefillsWebhookDeliveriesResponse(rsp *http.Response) (*ListC
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseStreamChangesResponse parses an HTTP response from a StreamChangesWithResponse call
+func ParseStreamChangesResponse(rsp *http.Response) (*StreamChangesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &StreamChangesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 
@@ -5910,6 +6655,60 @@ func ParseListPayscryptOrdersResponse(rsp *http.Response) (*ListPayscryptOrdersR
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetPayscryptOrderTimelineResponse parses an HTTP response from a GetPayscryptOrderTimelineWithResponse call
+func ParseGetPayscryptOrderTimelineResponse(rsp *http.Response) (*GetPayscryptOrderTimelineResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPayscryptOrderTimelineResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest InvoiceTimeline
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	}
 
@@ -6282,6 +7081,48 @@ func ParseResetResponse(rsp *http.Response) (*ResetResponse, error) {
 	return response, nil
 }
 
+// ParseListTenantsResponse parses an HTTP response from a ListTenantsWithResponse call
+func ParseListTenantsResponse(rsp *http.Response) (*ListTenantsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListTenantsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Tenants []Tenant `json:"tenants"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
 	// GetClock The virtual clock, everyone's or one tenant's
@@ -6293,6 +7134,9 @@ type ServerInterface interface {
 	// ListCryptorefillsOrders Orders, newest first
 	// (GET /__mock/cryptorefills/orders)
 	ListCryptorefillsOrders(w http.ResponseWriter, r *http.Request, params ListCryptorefillsOrdersParams)
+	// GetCryptorefillsOrderTimeline An order with its timeline - requests about it, stream frames, webhook attempts, what is scheduled next
+	// (GET /__mock/cryptorefills/orders/{orderId})
+	GetCryptorefillsOrderTimeline(w http.ResponseWriter, r *http.Request, orderId OrderId)
 	// PayCryptorefillsOrder Simulate a payment to the order's wallet address
 	// (POST /__mock/cryptorefills/orders/{orderId}/payments)
 	PayCryptorefillsOrder(w http.ResponseWriter, r *http.Request, orderId OrderId)
@@ -6308,6 +7152,9 @@ type ServerInterface interface {
 	// ListCryptorefillsWebhookDeliveries The order webhook delivery log (every attempt), oldest first
 	// (GET /__mock/cryptorefills/webhooks/deliveries)
 	ListCryptorefillsWebhookDeliveries(w http.ResponseWriter, r *http.Request, params ListCryptorefillsWebhookDeliveriesParams)
+	// StreamChanges A stream of the mock's own changes (for the dashboard), as Server-Sent Events
+	// (GET /__mock/events)
+	StreamChanges(w http.ResponseWriter, r *http.Request)
 	// ClearFaults Disarm faults (all, or one partner's)
 	// (DELETE /__mock/faults)
 	ClearFaults(w http.ResponseWriter, r *http.Request, params ClearFaultsParams)
@@ -6332,6 +7179,9 @@ type ServerInterface interface {
 	// ListPayscryptOrders Payscrypt orders, newest first
 	// (GET /__mock/payscrypt/orders)
 	ListPayscryptOrders(w http.ResponseWriter, r *http.Request, params ListPayscryptOrdersParams)
+	// GetPayscryptOrderTimeline An invoice with its timeline - requests about it, webhook attempts, what is scheduled next
+	// (GET /__mock/payscrypt/orders/{orderId})
+	GetPayscryptOrderTimeline(w http.ResponseWriter, r *http.Request, orderId OrderId)
 	// CancelPayscryptOrder Cancel an invoice that is not final
 	// (POST /__mock/payscrypt/orders/{orderId}/cancel)
 	CancelPayscryptOrder(w http.ResponseWriter, r *http.Request, orderId OrderId)
@@ -6353,6 +7203,9 @@ type ServerInterface interface {
 	// Reset Forget state - everything, or one partner's
 	// (POST /__mock/reset)
 	Reset(w http.ResponseWriter, r *http.Request)
+	// ListTenants Every Cryptorefills partner and Payscrypt merchant seen or configured, with its clock, counts, armed problems and faults
+	// (GET /__mock/tenants)
+	ListTenants(w http.ResponseWriter, r *http.Request)
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -6462,6 +7315,32 @@ func (siw *ServerInterfaceWrapper) ListCryptorefillsOrders(w http.ResponseWriter
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListCryptorefillsOrders(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetCryptorefillsOrderTimeline operation middleware
+func (siw *ServerInterfaceWrapper) GetCryptorefillsOrderTimeline(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orderId" -------------
+	var orderId OrderId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orderId", r.PathValue("orderId"), &orderId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orderId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetCryptorefillsOrderTimeline(w, r, orderId)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -6589,6 +7468,20 @@ func (siw *ServerInterfaceWrapper) ListCryptorefillsWebhookDeliveries(w http.Res
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListCryptorefillsWebhookDeliveries(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// StreamChanges operation middleware
+func (siw *ServerInterfaceWrapper) StreamChanges(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.StreamChanges(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -6806,6 +7699,32 @@ func (siw *ServerInterfaceWrapper) ListPayscryptOrders(w http.ResponseWriter, r 
 	handler.ServeHTTP(w, r)
 }
 
+// GetPayscryptOrderTimeline operation middleware
+func (siw *ServerInterfaceWrapper) GetPayscryptOrderTimeline(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "orderId" -------------
+	var orderId OrderId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orderId", r.PathValue("orderId"), &orderId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "orderId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetPayscryptOrderTimeline(w, r, orderId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // CancelPayscryptOrder operation middleware
 func (siw *ServerInterfaceWrapper) CancelPayscryptOrder(w http.ResponseWriter, r *http.Request) {
 
@@ -7006,6 +7925,20 @@ func (siw *ServerInterfaceWrapper) Reset(w http.ResponseWriter, r *http.Request)
 	handler.ServeHTTP(w, r)
 }
 
+// ListTenants operation middleware
+func (siw *ServerInterfaceWrapper) ListTenants(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListTenants(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 type UnescapedCookieParamError struct {
 	ParamName string
 	Err       error
@@ -7131,6 +8064,8 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/__mock/clock", wrapper.GetClock)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/__mock/clock/advance", wrapper.AdvanceClock)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/__mock/journal", wrapper.GetJournal)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/__mock/events", wrapper.StreamChanges)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/__mock/tenants", wrapper.ListTenants)
 	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/__mock/faults", wrapper.ClearFaults)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/__mock/faults", wrapper.ListFaults)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/__mock/faults", wrapper.ArmFault)
@@ -7138,6 +8073,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/__mock/cryptorefills/webhooks/deliveries", wrapper.ListCryptorefillsWebhookDeliveries)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/__mock/cryptorefills/problems", wrapper.ArmProblems)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/__mock/cryptorefills/orders", wrapper.ListCryptorefillsOrders)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/__mock/cryptorefills/orders/{orderId}", wrapper.GetCryptorefillsOrderTimeline)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/__mock/cryptorefills/orders/{orderId}/payments", wrapper.PayCryptorefillsOrder)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/__mock/cryptorefills/orders/{orderId}/transitions", wrapper.TransitionCryptorefillsOrder)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/__mock/payscrypt/merchants", wrapper.CreatePayscryptMerchant)
@@ -7146,6 +8082,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/__mock/payscrypt/webhooks", wrapper.AddPayscryptWebhook)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/__mock/payscrypt/webhooks/deliveries", wrapper.ListPayscryptWebhookDeliveries)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/__mock/payscrypt/orders", wrapper.ListPayscryptOrders)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/__mock/payscrypt/orders/{orderId}", wrapper.GetPayscryptOrderTimeline)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/__mock/payscrypt/orders/{orderId}/payments", wrapper.PayPayscryptOrder)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/__mock/payscrypt/orders/{orderId}/cancel", wrapper.CancelPayscryptOrder)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/__mock/payscrypt/orders/{orderId}/webhooks", wrapper.ReplayPayscryptWebhook)
@@ -7367,6 +8304,70 @@ func (response ListCryptorefillsOrders403JSONResponse) VisitListCryptorefillsOrd
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCryptorefillsOrderTimelineRequestObject struct {
+	OrderId OrderId `json:"orderId"`
+}
+
+type GetCryptorefillsOrderTimelineResponseObject interface {
+	VisitGetCryptorefillsOrderTimelineResponse(w http.ResponseWriter) error
+}
+
+type GetCryptorefillsOrderTimeline200JSONResponse OrderTimeline
+
+func (response GetCryptorefillsOrderTimeline200JSONResponse) VisitGetCryptorefillsOrderTimelineResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCryptorefillsOrderTimeline401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetCryptorefillsOrderTimeline401JSONResponse) VisitGetCryptorefillsOrderTimelineResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCryptorefillsOrderTimeline403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetCryptorefillsOrderTimeline403JSONResponse) VisitGetCryptorefillsOrderTimelineResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCryptorefillsOrderTimeline404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetCryptorefillsOrderTimeline404JSONResponse) VisitGetCryptorefillsOrderTimelineResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7748,6 +8749,98 @@ func (response ListCryptorefillsWebhookDeliveries403JSONResponse) VisitListCrypt
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StreamChangesRequestObject struct {
+}
+
+type StreamChangesResponseObject interface {
+	VisitStreamChangesResponse(w http.ResponseWriter) error
+}
+
+type StreamChanges200TexteventStreamResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response StreamChanges200TexteventStreamResponse) VisitStreamChangesResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/event-stream")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		// If w doesn't support flushing, fall back to io.Copy.
+		_, err := io.Copy(w, response.Body)
+		return err
+	}
+	// text/event-stream messages are typically small; use a
+	// modest buffer and flush after each chunk so clients see
+	// events immediately instead of waiting on OS buffering.
+	buf := make([]byte, 4096)
+	for {
+		n, err := response.Body.Read(buf)
+		if n > 0 {
+			if _, writeErr := w.Write(buf[:n]); writeErr != nil {
+				return writeErr
+			}
+			flusher.Flush()
+		}
+		if err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+type StreamChanges401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response StreamChanges401JSONResponse) VisitStreamChangesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StreamChanges403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response StreamChanges403JSONResponse) VisitStreamChangesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StreamChanges503JSONResponse Error
+
+func (response StreamChanges503JSONResponse) VisitStreamChangesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8196,6 +9289,84 @@ func (response ListPayscryptOrders403JSONResponse) VisitListPayscryptOrdersRespo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPayscryptOrderTimelineRequestObject struct {
+	OrderId OrderId `json:"orderId"`
+}
+
+type GetPayscryptOrderTimelineResponseObject interface {
+	VisitGetPayscryptOrderTimelineResponse(w http.ResponseWriter) error
+}
+
+type GetPayscryptOrderTimeline200JSONResponse InvoiceTimeline
+
+func (response GetPayscryptOrderTimeline200JSONResponse) VisitGetPayscryptOrderTimelineResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPayscryptOrderTimeline400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetPayscryptOrderTimeline400JSONResponse) VisitGetPayscryptOrderTimelineResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPayscryptOrderTimeline401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetPayscryptOrderTimeline401JSONResponse) VisitGetPayscryptOrderTimelineResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPayscryptOrderTimeline403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetPayscryptOrderTimeline403JSONResponse) VisitGetPayscryptOrderTimelineResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPayscryptOrderTimeline404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetPayscryptOrderTimeline404JSONResponse) VisitGetPayscryptOrderTimelineResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8722,6 +9893,57 @@ func (response Reset403JSONResponse) VisitResetResponse(w http.ResponseWriter) e
 	return err
 }
 
+type ListTenantsRequestObject struct {
+}
+
+type ListTenantsResponseObject interface {
+	VisitListTenantsResponse(w http.ResponseWriter) error
+}
+
+type ListTenants200JSONResponse struct {
+	Tenants []Tenant `json:"tenants"`
+}
+
+func (response ListTenants200JSONResponse) VisitListTenantsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTenants401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListTenants401JSONResponse) VisitListTenantsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTenants403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListTenants403JSONResponse) VisitListTenantsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// GetClock The virtual clock, everyone's or one tenant's
@@ -8733,6 +9955,9 @@ type StrictServerInterface interface {
 	// ListCryptorefillsOrders Orders, newest first
 	// (GET /__mock/cryptorefills/orders)
 	ListCryptorefillsOrders(ctx context.Context, request ListCryptorefillsOrdersRequestObject) (ListCryptorefillsOrdersResponseObject, error)
+	// GetCryptorefillsOrderTimeline An order with its timeline - requests about it, stream frames, webhook attempts, what is scheduled next
+	// (GET /__mock/cryptorefills/orders/{orderId})
+	GetCryptorefillsOrderTimeline(ctx context.Context, request GetCryptorefillsOrderTimelineRequestObject) (GetCryptorefillsOrderTimelineResponseObject, error)
 	// PayCryptorefillsOrder Simulate a payment to the order's wallet address
 	// (POST /__mock/cryptorefills/orders/{orderId}/payments)
 	PayCryptorefillsOrder(ctx context.Context, request PayCryptorefillsOrderRequestObject) (PayCryptorefillsOrderResponseObject, error)
@@ -8748,6 +9973,9 @@ type StrictServerInterface interface {
 	// ListCryptorefillsWebhookDeliveries The order webhook delivery log (every attempt), oldest first
 	// (GET /__mock/cryptorefills/webhooks/deliveries)
 	ListCryptorefillsWebhookDeliveries(ctx context.Context, request ListCryptorefillsWebhookDeliveriesRequestObject) (ListCryptorefillsWebhookDeliveriesResponseObject, error)
+	// StreamChanges A stream of the mock's own changes (for the dashboard), as Server-Sent Events
+	// (GET /__mock/events)
+	StreamChanges(ctx context.Context, request StreamChangesRequestObject) (StreamChangesResponseObject, error)
 	// ClearFaults Disarm faults (all, or one partner's)
 	// (DELETE /__mock/faults)
 	ClearFaults(ctx context.Context, request ClearFaultsRequestObject) (ClearFaultsResponseObject, error)
@@ -8772,6 +10000,9 @@ type StrictServerInterface interface {
 	// ListPayscryptOrders Payscrypt orders, newest first
 	// (GET /__mock/payscrypt/orders)
 	ListPayscryptOrders(ctx context.Context, request ListPayscryptOrdersRequestObject) (ListPayscryptOrdersResponseObject, error)
+	// GetPayscryptOrderTimeline An invoice with its timeline - requests about it, webhook attempts, what is scheduled next
+	// (GET /__mock/payscrypt/orders/{orderId})
+	GetPayscryptOrderTimeline(ctx context.Context, request GetPayscryptOrderTimelineRequestObject) (GetPayscryptOrderTimelineResponseObject, error)
 	// CancelPayscryptOrder Cancel an invoice that is not final
 	// (POST /__mock/payscrypt/orders/{orderId}/cancel)
 	CancelPayscryptOrder(ctx context.Context, request CancelPayscryptOrderRequestObject) (CancelPayscryptOrderResponseObject, error)
@@ -8793,6 +10024,9 @@ type StrictServerInterface interface {
 	// Reset Forget state - everything, or one partner's
 	// (POST /__mock/reset)
 	Reset(ctx context.Context, request ResetRequestObject) (ResetResponseObject, error)
+	// ListTenants Every Cryptorefills partner and Payscrypt merchant seen or configured, with its clock, counts, armed problems and faults
+	// (GET /__mock/tenants)
+	ListTenants(ctx context.Context, request ListTenantsRequestObject) (ListTenantsResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error)
@@ -8910,6 +10144,32 @@ func (sh *strictHandler) ListCryptorefillsOrders(w http.ResponseWriter, r *http.
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(ListCryptorefillsOrdersResponseObject); ok {
 		if err := validResponse.VisitListCryptorefillsOrdersResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetCryptorefillsOrderTimeline operation middleware
+func (sh *strictHandler) GetCryptorefillsOrderTimeline(w http.ResponseWriter, r *http.Request, orderId OrderId) {
+	var request GetCryptorefillsOrderTimelineRequestObject
+
+	request.OrderId = orderId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCryptorefillsOrderTimeline(ctx, request.(GetCryptorefillsOrderTimelineRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCryptorefillsOrderTimeline")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetCryptorefillsOrderTimelineResponseObject); ok {
+		if err := validResponse.VisitGetCryptorefillsOrderTimelineResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -9067,6 +10327,30 @@ func (sh *strictHandler) ListCryptorefillsWebhookDeliveries(w http.ResponseWrite
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(ListCryptorefillsWebhookDeliveriesResponseObject); ok {
 		if err := validResponse.VisitListCryptorefillsWebhookDeliveriesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// StreamChanges operation middleware
+func (sh *strictHandler) StreamChanges(w http.ResponseWriter, r *http.Request) {
+	var request StreamChangesRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.StreamChanges(ctx, request.(StreamChangesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "StreamChanges")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(StreamChangesResponseObject); ok {
+		if err := validResponse.VisitStreamChangesResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -9291,6 +10575,32 @@ func (sh *strictHandler) ListPayscryptOrders(w http.ResponseWriter, r *http.Requ
 	}
 }
 
+// GetPayscryptOrderTimeline operation middleware
+func (sh *strictHandler) GetPayscryptOrderTimeline(w http.ResponseWriter, r *http.Request, orderId OrderId) {
+	var request GetPayscryptOrderTimelineRequestObject
+
+	request.OrderId = orderId
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetPayscryptOrderTimeline(ctx, request.(GetPayscryptOrderTimelineRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetPayscryptOrderTimeline")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetPayscryptOrderTimelineResponseObject); ok {
+		if err := validResponse.VisitGetPayscryptOrderTimelineResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // CancelPayscryptOrder operation middleware
 func (sh *strictHandler) CancelPayscryptOrder(w http.ResponseWriter, r *http.Request, orderId OrderId) {
 	var request CancelPayscryptOrderRequestObject
@@ -9496,6 +10806,30 @@ func (sh *strictHandler) Reset(w http.ResponseWriter, r *http.Request) {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(ResetResponseObject); ok {
 		if err := validResponse.VisitResetResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListTenants operation middleware
+func (sh *strictHandler) ListTenants(w http.ResponseWriter, r *http.Request) {
+	var request ListTenantsRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListTenants(ctx, request.(ListTenantsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListTenants")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListTenantsResponseObject); ok {
+		if err := validResponse.VisitListTenantsResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {

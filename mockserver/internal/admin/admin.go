@@ -12,7 +12,9 @@ import (
 	crgen "github.com/cryptomock/cryptomock/gen/cryptorefills"
 	gen "github.com/cryptomock/cryptomock/gen/mockadmin"
 	"github.com/cryptomock/cryptomock/mockserver/internal/clock"
+	"github.com/cryptomock/cryptomock/mockserver/internal/events"
 	"github.com/cryptomock/cryptomock/mockserver/internal/faults"
+	"github.com/cryptomock/cryptomock/mockserver/internal/feed"
 	"github.com/cryptomock/cryptomock/mockserver/internal/invoices"
 	"github.com/cryptomock/cryptomock/mockserver/internal/journal"
 	"github.com/cryptomock/cryptomock/mockserver/internal/lifecycle"
@@ -36,6 +38,12 @@ type Deps struct {
 	// OrderWebhooks registers a Cryptorefills partner's webhook URL (behind a switch).
 	OrderWebhooks func(partner, url string) ([]string, error)
 	Replay        func(orderID int64, mode, status string) ([]string, error)
+
+	// For the dashboard: the change feed, an order's stream frames, and an order as the public
+	// API renders it.
+	Feed        *feed.Feed
+	Frames      func(orderID string) []events.Event
+	RenderOrder func(lifecycle.Order) any
 }
 
 // Handlers implements the control API.
@@ -78,6 +86,7 @@ func (h *Handlers) Reset(_ context.Context, req gen.ResetRequestObject) (gen.Res
 		partner = or(req.Body.Partner, "")
 	}
 	h.d.Reset(partner)
+	h.d.Feed.Publish(feed.Change{Kind: "reset", Tenant: partner})
 	scope := "all"
 	if partner != "" {
 		scope = "partner " + partner
@@ -90,14 +99,7 @@ func (h *Handlers) GetJournal(_ context.Context, req gen.GetJournalRequestObject
 	limit, partner, prefix := or(req.Params.Limit, 100), or(req.Params.Partner, ""), or(req.Params.Path, "")
 	out := gen.Journal{Capacity: h.d.Journal.Capacity(), Entries: []gen.JournalEntry{}}
 	for _, e := range h.d.Journal.Query(partner, prefix, limit) {
-		je := gen.JournalEntry{Seq: e.Seq, Time: e.Time.UTC(), ReceivedAt: e.Received.UTC(), Method: e.Method, Path: e.Path, Status: e.Status,
-			Partner: e.Partner, Headers: e.Headers, DurationMs: float64(e.Duration.Microseconds()) / 1000}
-		je.Query, je.Operation = optional(e.Query), optional(e.Operation)
-		je.RequestBody, je.ResponseBody, je.Refusal = optional(e.RequestBody), optional(e.ResponseBody), optional(e.Refusal)
-		if e.Stream != nil {
-			je.Stream = &gen.StreamSummary{Events: e.Stream.Events, Stop: e.Stream.Stop}
-		}
-		out.Entries = append(out.Entries, je)
+		out.Entries = append(out.Entries, journalEntry(e))
 	}
 	return gen.GetJournal200JSONResponse(out), nil
 }

@@ -9,6 +9,7 @@ import (
 
 	gen "github.com/cryptomock/cryptomock/gen/mockadmin"
 	"github.com/cryptomock/cryptomock/mockserver/internal/clock"
+	"github.com/cryptomock/cryptomock/mockserver/internal/feed"
 	"github.com/cryptomock/cryptomock/mockserver/internal/tenant"
 )
 
@@ -91,5 +92,6 @@ func (h *Handlers) AdvanceClock(_ context.Context, req gen.AdvanceClockRequestOb
 	if _, err := h.d.Clock.AdvanceTenant(name, time.Duration(b.Seconds*float64(time.Second))); err != nil {
 		return bad("%v: it is already %.0f s ahead; reset the mock (POST /__mock/reset) to start again", err, h.d.Clock.OffsetOf(name).Seconds())
 	}
+	h.d.Feed.Publish(feed.Change{Kind: "clock", Tenant: name})
 	return gen.AdvanceClock200JSONResponse(h.clock(name)), nil
 }

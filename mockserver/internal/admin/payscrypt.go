@@ -88,18 +88,19 @@ func (h *Handlers) ListPayscryptWebhookDeliveries(_ context.Context, req gen.Lis
 func (h *Handlers) deliveryLog(match func(webhook.Attempt) bool, limit int) gen.DeliveryLog {
 	out := gen.DeliveryLog{Capacity: h.d.Webhooks.Capacity(), Attempts: []gen.DeliveryAttempt{}}
 	for _, a := range h.d.Webhooks.LogWhere(match, limit) {
-		order := a.Order
-		if order == "" {
-			order = strconv.FormatInt(a.OrderID, 10)
-		}
-		da := gen.DeliveryAttempt{Seq: a.Seq, DeliveryId: a.DeliveryID, Url: a.URL, Attempt: a.Attempt, Status: a.Status,
-			LatencyMs: float64(a.Latency.Microseconds()) / 1000, Outcome: gen.DeliveryAttemptOutcome(a.Outcome), Time: a.At.UTC(),
-			OrderId: order, OrderStatus: a.OrderStatus, Kind: gen.DeliveryAttemptKind(a.Kind), Error: optional(a.Error)}
-		if !a.SentAt.IsZero() {
-			da.SentAt = ptr(a.SentAt.UTC())
-		}
-		out.Attempts = append(out.Attempts, da)
+		out.Attempts = append(out.Attempts, attempt(a))
 	}
+	pending := []gen.PendingDelivery{}
+	for _, p := range h.d.Webhooks.PendingDeliveries() {
+		if match(webhook.Attempt{Meta: p.Meta}) {
+			order := p.Meta.Order
+			if order == "" {
+				order = strconv.FormatInt(p.Meta.OrderID, 10)
+			}
+			pending = append(pending, gen.PendingDelivery{DeliveryId: p.ID, Url: p.URL, OrderId: order, Attempts: p.Attempts, Due: p.Due.UTC()})
+		}
+	}
+	out.Pending = &pending
 	return out
 }
 

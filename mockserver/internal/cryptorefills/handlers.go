@@ -45,6 +45,8 @@ type Deps struct {
 	// Webhooks.
 	OrderWebhooks bool
 	Webhooks      *webhook.Dispatcher
+	// Changed, when set, hears of every order change (the dashboard's feed); it must not block.
+	Changed func(lifecycle.Order)
 }
 
 // Handlers implements gen.StrictServerInterface.
@@ -62,14 +64,16 @@ type Handlers struct {
 	cache     *responseCache
 	seams     seams
 	hooks     orderHooks
+	changed   func(lifecycle.Order)
 }
 
 // New wires the handlers and the order engine, whose changes are published to the broker.
 func New(d Deps) *Handlers {
 	h := &Handlers{catalog: d.Catalog, clock: d.Clock, broker: d.Broker, faults: d.Faults, rules: d.Rules,
 		publicURL: d.PublicURL, stream: d.Stream.withDefaults(), cache: newResponseCache(4096, 32<<20),
-		seams: seams{v: d.Variants, seed: d.Seed},
-		hooks: orderHooks{enabled: d.OrderWebhooks && d.Webhooks != nil, send: d.Webhooks, urls: map[string][]string{}}}
+		seams:   seams{v: d.Variants, seed: d.Seed},
+		hooks:   orderHooks{enabled: d.OrderWebhooks && d.Webhooks != nil, send: d.Webhooks, urls: map[string][]string{}},
+		changed: d.Changed}
 	if h.seams.v == (Variants{}) {
 		h.seams.v = DefaultVariants
 	}
@@ -82,6 +86,9 @@ func New(d Deps) *Handlers {
 	}
 	return h
 }
+
+// Render is an order as the public API answers it (the dashboard shows it so).
+func (h *Handlers) Render(o lifecycle.Order) any { return h.order(o) }
 
 // Engine exposes the order engine to the control API.
 func (h *Handlers) Engine() *lifecycle.Engine { return h.engine }
@@ -96,6 +103,9 @@ func (h *Handlers) publish(o lifecycle.Order) {
 		return data
 	}, false)
 	h.notifyHooks(o)
+	if h.changed != nil {
+		h.changed(o)
+	}
 	if lifecycle.Terminal(o.State) {
 		h.broker.Publish(o.ID, "stop", func() []byte {
 			stop, _ := json.Marshal(gen.StreamStop{OrderId: ptr(o.ID), OrderState: ptr(gen.OrderState(o.State))})

@@ -9,13 +9,16 @@ package events
 
 import (
 	"sync"
+	"time"
 )
 
 // Event is one frame of a topic.
 type Event struct {
-	ID      uint64
-	Name    string // "message", "stop"
-	payload *payload
+	ID          uint64
+	Name        string    // "message", "stop"
+	At          time.Time // wall time it was published
+	Subscribers int       // streams open on the topic when it was published
+	payload     *payload
 }
 
 // Data is the event's payload, rendered the first time anyone asks and then shared by every
@@ -94,7 +97,7 @@ func (b *Broker) Publish(name, eventName string, render func() []byte, terminal 
 	defer b.mu.Unlock()
 	t := b.topic(name)
 	t.lastID++
-	ev := Event{ID: t.lastID, Name: eventName, payload: &payload{render: render}}
+	ev := Event{ID: t.lastID, Name: eventName, At: time.Now(), Subscribers: len(t.subs), payload: &payload{render: render}}
 	t.events = append(t.events, ev)
 	if len(t.events) > b.replay {
 		copy(t.events, t.events[len(t.events)-b.replay:])
@@ -117,6 +120,16 @@ func (b *Broker) Publish(name, eventName string, render func() []byte, terminal 
 		}
 	}
 	return ev
+}
+
+// Recent returns the events a topic keeps (its replay), oldest first.
+func (b *Broker) Recent(name string) []Event {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if t, ok := b.topics[name]; ok {
+		return append([]Event(nil), t.events...)
+	}
+	return nil
 }
 
 func (b *Broker) topic(name string) *topic {

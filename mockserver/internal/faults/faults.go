@@ -175,6 +175,17 @@ func (r *Registry) ArmProblems(partner string, codes []string, count int) {
 	r.problems[partner] = &armed{codes: append([]string(nil), codes...), left: count}
 }
 
+// ArmedProblems lists the problem codes armed per partner.
+func (r *Registry) ArmedProblems() map[string][]string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[string][]string, len(r.problems))
+	for p, a := range r.problems {
+		out[p] = append([]string(nil), a.codes...)
+	}
+	return out
+}
+
 // TakeProblems consumes one firing of the problems armed for a partner.
 func (r *Registry) TakeProblems(partner string) []string {
 	r.mu.Lock()

@@ -7,6 +7,7 @@ package journal
 
 import (
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -192,6 +193,37 @@ func (j *Journal) Query(partner, prefix string, limit int) []Entry {
 		out[a], out[b] = out[b], out[a]
 	}
 	return out
+}
+
+// About returns the newest limit entries about an id, oldest first: its id is a segment of
+// the path, or a JSON string in a body ("order_id":"<id>", "id":"1001").
+func (j *Journal) About(id string, limit int) []Entry {
+	if id == "" {
+		return nil
+	}
+	quoted := `"` + id + `"`
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	var out []Entry
+	for i := j.count - 1; i >= 0 && len(out) < limit; i-- {
+		e := j.at(i)
+		if hasSegment(e.Path, id) || strings.Contains(e.RequestBody, quoted) || strings.Contains(e.ResponseBody, quoted) {
+			out = append(out, *e)
+		}
+	}
+	slices.Reverse(out)
+	return out
+}
+
+func hasSegment(path, seg string) bool {
+	for path != "" {
+		var s string
+		s, path, _ = strings.Cut(strings.TrimPrefix(path, "/"), "/")
+		if s == seg {
+			return true
+		}
+	}
+	return false
 }
 
 // Reset forgets every entry, or those of one partner. It cannot fail.

@@ -101,3 +101,21 @@ func TestResetOfDisabledJournal(t *testing.T) {
 		t.Fatalf("after a partner reset of a full ring: %+v", got)
 	}
 }
+
+func TestAbout(t *testing.T) {
+	j := New(10, 0)
+	j.Add(Entry{Path: "/v5/orders", ResponseBody: `{"order_id":"abc-1","x":1}`})
+	j.Add(Entry{Path: "/v5/orders/abc-1/subscribe"})
+	j.Add(Entry{Path: "/v5/orders/abc-10"})
+	j.Add(Entry{Path: "/apis/pg/get_public_order", RequestBody: `{"id":"1001"}`})
+	j.Add(Entry{Path: "/apis/pg/create_order", RequestBody: `{"target_value":"10010"}`})
+	if got := j.About("abc-1", 10); len(got) != 2 || got[0].Path != "/v5/orders" || got[1].Path != "/v5/orders/abc-1/subscribe" {
+		t.Errorf("about abc-1: %+v", got)
+	}
+	if got := j.About("1001", 10); len(got) != 1 || got[0].Path != "/apis/pg/get_public_order" {
+		t.Errorf("about 1001: %+v", got)
+	}
+	if got := j.About("", 10); got != nil {
+		t.Errorf("about nothing: %+v", got)
+	}
+}

@@ -31,6 +31,7 @@ type API struct {
 	Name     string
 	Spec     string   // the embedded spec (openapi.Cryptorefills, ...)
 	Prefixes []string // path prefixes it owns; the API with none owns every other path
+	Paths    []string // exact paths it owns besides
 	Control  bool     // the mock's own control API: not journaled, guarded from browsers
 	// Tenant reads who a request belongs to; nil: nobody in particular.
 	Tenant func(*http.Request) Tenant
@@ -75,6 +76,13 @@ func (r *Registry) All() []*API { return r.apis }
 
 // ForPath returns the API a path belongs to.
 func (r *Registry) ForPath(path string) *API {
+	for _, a := range r.apis {
+		for _, p := range a.Paths {
+			if path == p {
+				return a
+			}
+		}
+	}
 	for _, a := range r.apis {
 		for _, p := range a.Prefixes {
 			if strings.HasPrefix(path, p) {

@@ -1,0 +1,108 @@
+// Package feed broadcasts the mock's own changes (a request journaled, an order or invoice
+// changed, a webhook attempted, a clock moved, a reset) to the dashboard's readers. Publishing
+// never blocks and never allocates per reader: a change is encoded once and offered to each
+// reader's bounded buffer; a reader that falls behind is cut off (told to resync), so a slow
+// browser costs the mock nothing but its buffer. Readers are capped.
+package feed
+
+import (
+	"encoding/json"
+	"sync"
+)
+
+// Change is one thing that changed.
+type Change struct {
+	Kind   string `json:"kind"` // request, order, invoice, webhook, clock, reset
+	ID     string `json:"id,omitempty"`
+	Tenant string `json:"tenant,omitempty"`
+	State  string `json:"state,omitempty"`
+}
+
+// Bounds.
+const (
+	MaxReaders = 32
+	buffer     = 256 // changes a reader may lag behind before it is cut off
+)
+
+// Feed is safe for concurrent use; the zero value is not: use New.
+type Feed struct {
+	mu      sync.Mutex
+	readers map[*Reader]struct{}
+	closed  bool
+}
+
+// Reader receives encoded changes on C until it is closed; Lagged reports whether it was cut
+// off for falling behind.
+type Reader struct {
+	C      <-chan []byte
+	c      chan []byte
+	lagged bool
+	f      *Feed
+	once   sync.Once
+}
+
+// New returns an empty feed.
+func New() *Feed { return &Feed{readers: map[*Reader]struct{}{}} }
+
+// Publish offers a change to every reader.
+func (f *Feed) Publish(c Change) {
+	if f == nil {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.readers) == 0 {
+		return
+	}
+	b, _ := json.Marshal(c) // strings only: cannot fail
+	for r := range f.readers {
+		select {
+		case r.c <- b:
+		default:
+			r.lagged = true
+			delete(f.readers, r)
+			r.close()
+		}
+	}
+}
+
+// Subscribe adds a reader; ok is false when MaxReaders are reading already.
+func (f *Feed) Subscribe() (r *Reader, ok bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.readers) >= MaxReaders || f.closed {
+		return nil, false
+	}
+	c := make(chan []byte, buffer)
+	r = &Reader{C: c, c: c, f: f}
+	f.readers[r] = struct{}{}
+	return r, true
+}
+
+// Lagged reports whether the reader was cut off for falling behind (read after C closed).
+func (r *Reader) Lagged() bool {
+	r.f.mu.Lock()
+	defer r.f.mu.Unlock()
+	return r.lagged
+}
+
+// Close removes the reader.
+func (r *Reader) Close() {
+	r.f.mu.Lock()
+	delete(r.f.readers, r)
+	r.f.mu.Unlock()
+	r.close()
+}
+
+func (r *Reader) close() { r.once.Do(func() { close(r.c) }) }
+
+// Close ends every reader (the server is stopping).
+func (f *Feed) Close() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.closed = true
+	for r := range f.readers {
+		delete(f.readers, r)
+		r.close()
+	}
+}

@@ -2,6 +2,8 @@
 GO ?= go
 ADDR ?= 127.0.0.1:8080
 
+
+.PHONY: dashboard-screenshot
 .PHONY: run test generate generate-check lint lint-specs fmt-check vet staticcheck build bench bench-compare contract contract-mock contract-live contract-build
 
 ## run: build and start the mock on its embedded defaults. The recipe execs the binary, so
@@ -66,6 +68,16 @@ vet:
 # (it does cover the generators under gen/internal).
 staticcheck:
 	$(GO) tool staticcheck $$($(GO) list ./... | grep -Ev '/gen/(cryptorefills|mockadmin|payscrypt|payscryptpb)$$')
+
+## dashboard-screenshot: regenerate README's picture of an order's dashboard page (headless
+## Chromium: Debian's chromium and the npm packages of mockserver/testdata/sseclients)
+SHOT_ADDR ?= 127.0.0.1:18999
+dashboard-screenshot:
+	@test -d mockserver/testdata/sseclients/node_modules || npm ci --prefix mockserver/testdata/sseclients --no-audit --no-fund
+	$(GO) build -o bin/mockserver ./cmd/mockserver
+	@bin/mockserver -addr $(SHOT_ADDR) -log-level warn & pid=$$!; trap 'kill $$pid' EXIT; \
+	for i in $$(seq 50); do bin/mockserver -probe http://$(SHOT_ADDR)/__mock/health 2>/dev/null && break; sleep 0.1; done; \
+	node mockserver/testdata/sseclients/dashboard.mjs http://$(SHOT_ADDR) $(CURDIR)/mockserver/internal/dashboard/order-page.png readme
 
 ## bench: the benchmarks (figures go to BENCHMARKS.md)
 bench:

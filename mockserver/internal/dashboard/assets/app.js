@@ -169,7 +169,7 @@ async function follow() {
 // --- views -----------------------------------------------------------------------------------
 function render(...nodes) {
   const y = window.scrollY;
-  main.replaceChildren(notice, ...nodes);
+  main.replaceChildren(notice, ...nodes.flat().filter((n) => n !== null && n !== undefined && n !== false));
   window.scrollTo(0, y);
 }
 

@@ -62,6 +62,15 @@ func TestDashboardPagesAndIndex(t *testing.T) {
 	if status, _, _ := (call{method: "GET", url: h.url + "/__mock/tenants"}).do(t); status != 401 {
 		t.Errorf("tenants without the token: %d", status)
 	}
+	// A link from another site opens the dashboard (a navigation reads nothing); a script of
+	// that site cannot fetch it, nor its data.
+	nav := map[string]string{"Accept": "text/html", "Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
+	if status, _, _ := (call{method: "GET", url: h.url + "/", headers: nav}).do(t); status != 200 {
+		t.Errorf("a link from another site to the dashboard: %d", status)
+	}
+	if status, hdr, _ := (call{method: "GET", url: h.url + "/", headers: map[string]string{"Origin": "http://evil.test", "Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "cors"}}).do(t); status != 403 || hdr.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("a cross-site fetch of the index: %d %v", status, hdr)
+	}
 	// Foreign origins reach the dashboard's data no more than the rest of the control API.
 	if status, _, _ := (call{method: "GET", url: h.url + "/__mock/events", headers: map[string]string{
 		"Authorization": "Bearer dash-secret-token", "Origin": "http://evil.test", "Sec-Fetch-Site": "cross-site"}}).do(t); status != 403 {

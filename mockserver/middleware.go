@@ -236,7 +236,8 @@ func (s *Server) hosts(next http.Handler) http.Handler {
 // (403, no CORS), preflights included.
 func (s *Server) browsers(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !upstream.From(r.Context()).API.Control {
+		a := upstream.From(r.Context()).API
+		if !a.Control || (a.Pages && r.Method == http.MethodGet && r.Header.Get("Sec-Fetch-Mode") == "navigate") {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -61,7 +61,9 @@ func (s *Server) record(next http.Handler) http.Handler {
 		seq := s.journal.Add(journal.Entry{Time: s.clock.For(req.Tenant.Clock).Now(), Received: start, Stream: sw.stream, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
 			Status: status, Partner: partner, Operation: ex.operation, Duration: took, Headers: journal.Headers(r.Header),
 			RequestBody: reqBody.text(), ResponseBody: sw.body.text(), Refusal: refusal})
-		s.feed.Publish(feed.Change{Kind: "request", ID: strconv.FormatInt(seq, 10), Tenant: partner, State: strconv.Itoa(status)})
+		if s.feed.Listening() {
+			s.feed.Publish(feed.Change{Kind: "request", ID: strconv.FormatInt(seq, 10), Tenant: partner, State: strconv.Itoa(status)})
+		}
 	})
 }
 

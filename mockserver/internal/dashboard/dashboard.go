@@ -41,11 +41,11 @@ type Dashboard struct {
 func New(d Deps) *Dashboard { return &Dashboard{d: d} }
 
 // API is the dashboard's definition for the registry: "/" and /ui/*. It counts as the mock's
-// own (not journaled, guarded from foreign origins); its pages hold no data, so they need no
-// token: the control calls they make do.
+// own (not journaled, guarded from foreign origins, but a link from another site may open a
+// page); its pages hold no data, so they need no token: the control calls they make do.
 func (s *Dashboard) API() *upstream.API {
 	return &upstream.API{
-		Name: "dashboard", Prefixes: []string{"/ui/"}, Paths: []string{"/"}, Control: true, Error: apierror.WriteAdmin,
+		Name: "dashboard", Prefixes: []string{"/ui/"}, Paths: []string{"/"}, Control: true, Pages: true, Error: apierror.WriteAdmin,
 		Mount: func(o upstream.MountOptions) {
 			o.Mux.HandleFunc("GET /{$}", s.root)
 			o.Mux.HandleFunc("GET /ui/{$}", s.shell)

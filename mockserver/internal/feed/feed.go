@@ -8,6 +8,7 @@ package feed
 import (
 	"encoding/json"
 	"sync"
+	"sync/atomic"
 )
 
 // Change is one thing that changed.
@@ -26,10 +27,18 @@ const (
 
 // Feed is safe for concurrent use; the zero value is not: use New.
 type Feed struct {
-	mu      sync.Mutex
-	readers map[*Reader]struct{}
-	closed  bool
+	mu        sync.Mutex
+	readers   map[*Reader]struct{}
+	closed    bool
+	listening atomic.Bool // whether anyone reads: publishers skip building a change when not
 }
+
+// Listening reports whether any reader follows the feed: the one check a publisher on a hot
+// path makes (no lock) before building a change.
+func (f *Feed) Listening() bool { return f != nil && f.listening.Load() }
+
+// count keeps listening in step with the readers (called with mu held).
+func (f *Feed) count() { f.listening.Store(len(f.readers) > 0) }
 
 // Reader receives encoded changes on C until it is closed; Lagged reports whether it was cut
 // off for falling behind.
@@ -64,6 +73,7 @@ func (f *Feed) Publish(c Change) {
 			r.close()
 		}
 	}
+	f.count()
 }
 
 // Subscribe adds a reader; ok is false when MaxReaders are reading already.
@@ -76,6 +86,7 @@ func (f *Feed) Subscribe() (r *Reader, ok bool) {
 	c := make(chan []byte, buffer)
 	r = &Reader{C: c, c: c, f: f}
 	f.readers[r] = struct{}{}
+	f.count()
 	return r, true
 }
 
@@ -90,6 +101,7 @@ func (r *Reader) Lagged() bool {
 func (r *Reader) Close() {
 	r.f.mu.Lock()
 	delete(r.f.readers, r)
+	r.f.count()
 	r.f.mu.Unlock()
 	r.close()
 }
@@ -105,4 +117,5 @@ func (f *Feed) Close() {
 		delete(f.readers, r)
 		r.close()
 	}
+	f.count()
 }

@@ -7,6 +7,9 @@ import (
 
 func TestReadersGetChangesAndSlowOnesAreCutOff(t *testing.T) {
 	f := New()
+	if f.Listening() {
+		t.Fatal("listening with no reader")
+	}
 	fast, _ := f.Subscribe()
 	slow, _ := f.Subscribe()
 	f.Publish(Change{Kind: "order", ID: "o1", State: "Done"})
@@ -26,6 +29,9 @@ func TestReadersGetChangesAndSlowOnesAreCutOff(t *testing.T) {
 	fast.Close()
 	if _, ok := <-fast.C; ok {
 		t.Fatal("a closed reader still receives")
+	}
+	if f.Listening() {
+		t.Fatal("still listening after the last reader left")
 	}
 }
 

@@ -33,6 +33,9 @@ type API struct {
 	Prefixes []string // path prefixes it owns; the API with none owns every other path
 	Paths    []string // exact paths it owns besides
 	Control  bool     // the mock's own control API: not journaled, guarded from browsers
+	// Pages: it serves pages without data (the dashboard's shell): a browser may navigate to
+	// them from any site, which lets it read nothing (framing is refused by the pages' headers).
+	Pages bool
 	// Tenant reads who a request belongs to; nil: nobody in particular.
 	Tenant func(*http.Request) Tenant
 	// Error answers a generic error (a status and a reason) in the API's own shape.

@@ -94,14 +94,7 @@ func (r *Report) set(id string, s Status, evidence ...string) {
 }
 
 // Failed reports whether any requirement that ran failed.
-func (r *Report) Failed() bool {
-	for _, res := range r.Results {
-		if res.Status == Failed {
-			return true
-		}
-	}
-	return false
-}
+func (r *Report) Failed() bool { return len(r.with(Failed)) > 0 }
 
 // Write writes certification.json, certification-junit.xml and certification.md into dir.
 func (r *Report) Write(dir string) error {
@@ -207,13 +200,7 @@ func (r *Report) markdown() string {
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", res.ID, md(res.Title), md(res.Source), md(word))
 	}
-	var failed []Result
-	for _, res := range r.Results {
-		if res.Status == Failed {
-			failed = append(failed, res)
-		}
-	}
-	if len(failed) > 0 {
+	if failed := r.with(Failed); len(failed) > 0 {
 		b.WriteString("\n## What to change\n")
 		for _, res := range failed {
 			fmt.Fprintf(&b, "\n### %s\n\n%s\n\nEvidence:\n\n", res.ID, res.Fix)
@@ -222,19 +209,24 @@ func (r *Report) markdown() string {
 			}
 		}
 	}
-	var quiet []Result
-	for _, res := range r.Results {
-		if res.Status == NotExercised {
-			quiet = append(quiet, res)
-		}
-	}
-	if len(quiet) > 0 {
+	if quiet := r.with(NotExercised); len(quiet) > 0 {
 		b.WriteString("\n## Not exercised\n\nThese ran, but your app sent nothing they could judge; exercise the flow (e.g. in the command after `--`) and certify again.\n\n")
 		for _, res := range quiet {
 			fmt.Fprintf(&b, "- %s: %s\n", res.ID, md(strings.Join(res.Evidence, "; ")))
 		}
 	}
 	return b.String()
+}
+
+// with lists the results of one status.
+func (r *Report) with(s Status) []Result {
+	var out []Result
+	for _, res := range r.Results {
+		if res.Status == s {
+			out = append(out, res)
+		}
+	}
+	return out
 }
 
 // md keeps a value from breaking a Markdown table.

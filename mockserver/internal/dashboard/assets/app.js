@@ -137,6 +137,26 @@ function soon() {
   refreshTimer = setTimeout(() => { refresh().catch(() => {}); }, 150);
 }
 
+// frames reads an event stream from a fetch response, calling onFrame({event, id, data}) per
+// frame (comments and retry hints come with no event).
+async function frames(res, onFrame) {
+  const reader = res.body.getReader();
+  const dec = new TextDecoder();
+  let buf = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buf += dec.decode(value, { stream: true });
+    let i;
+    while ((i = buf.indexOf('\n\n')) >= 0) {
+      const raw = buf.slice(0, i);
+      buf = buf.slice(i + 2);
+      const field = (name) => new RegExp('^' + name + ': ?(.*)$', 'm').exec(raw)?.[1];
+      onFrame({ event: field('event'), id: field('id'), data: field('data') || '' });
+    }
+  }
+}
+
 // follow reads the mock's change stream (fetch, not EventSource: it carries the token).
 async function follow() {
   for (let wait = 500; ; wait = Math.min(wait * 2, 10000)) {
@@ -146,20 +166,7 @@ async function follow() {
       if (!res.ok || !res.body) throw new Error('status ' + res.status);
       live.textContent = 'live'; live.classList.remove('down');
       wait = 500;
-      const reader = res.body.getReader();
-      const dec = new TextDecoder();
-      let buf = '';
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buf += dec.decode(value, { stream: true });
-        let i;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const frame = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          if (/^event: (change|resync)$/m.test(frame)) soon();
-        }
-      }
+      await frames(res, (f) => { if (f.event === 'change' || f.event === 'resync') soon(); });
     } catch { /* reconnect below */ }
     live.textContent = 'reconnecting…'; live.classList.add('down');
     await new Promise((r) => setTimeout(r, wait));
@@ -328,23 +335,14 @@ async function watch(id, partner) {
   try {
     const res = await fetch(`${base}/v5/orders/${encodeURIComponent(id)}/subscribe`, { signal: streamView.abort.signal,
       headers: { ...DASH, 'X-Cr-Application': partner, Accept: 'text/event-stream' } });
-    const reader = res.body.getReader(); const dec = new TextDecoder(); let buf = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buf += dec.decode(value, { stream: true });
-      let i;
-      while ((i = buf.indexOf('\n\n')) >= 0) {
-        const raw = buf.slice(0, i); buf = buf.slice(i + 2);
-        const ev = /^event: (.*)$/m.exec(raw)?.[1];
-        if (!ev) continue;
-        let st = '';
-        try { st = JSON.parse(/^data: (.*)$/m.exec(raw)?.[1] || '').order_state || ''; } catch { /* not JSON */ }
-        const f = { at: new Date().toISOString().slice(11, 23), id: /^id: (.*)$/m.exec(raw)?.[1], event: ev, state: st };
-        streamView.frames.push(f);
-        (document.getElementById('live-frames') || list).append(frameNode(f));
-      }
-    }
+    await frames(res, (raw) => {
+      if (!raw.event) return;
+      let st = '';
+      try { st = JSON.parse(raw.data).order_state || ''; } catch { /* not JSON */ }
+      const f = { at: new Date().toISOString().slice(11, 23), id: raw.id, event: raw.event, state: st };
+      streamView.frames.push(f);
+      (document.getElementById('live-frames') || list).append(frameNode(f));
+    });
   } catch { /* left or dropped */ }
   streamView.abort = null;
 }

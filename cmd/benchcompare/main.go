@@ -21,11 +21,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
 )
 
+// endpoint is one request under load. A body naming EMAIL gets a distinct end-user email per
+// request (so no spending limit changes the answer of an order creation).
 type endpoint struct {
 	name, method, path, body string
 }
@@ -33,6 +36,13 @@ type endpoint struct {
 type result struct {
 	rps      float64
 	p50, p99 string
+	statuses string // the status mix of the run, e.g. "201 100%"
+}
+
+// answer is what the bare handler serves for an endpoint: the mock's own status and bytes.
+type answer struct {
+	status int
+	body   []byte
 }
 
 func main() {
@@ -81,20 +91,26 @@ func headers() map[string]string {
 }
 
 func fetch(base string, e endpoint) ([]byte, string, error) {
-	req, _ := http.NewRequest(e.method, base+e.path, strings.NewReader(e.body))
+	b, _, ct, err := fetchStatus(base, e)
+	return b, ct, err
+}
+
+func fetchStatus(base string, e endpoint) ([]byte, int, string, error) {
+	body := strings.ReplaceAll(e.body, "EMAIL", fmt.Sprintf("sample-%d@example.com", time.Now().UnixNano()))
+	req, _ := http.NewRequest(e.method, base+e.path, strings.NewReader(body))
 	for k, v := range headers() {
 		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, "", err
+		return nil, 0, "", err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if resp.StatusCode/100 != 2 {
-		return nil, "", fmt.Errorf("%s %s: %d %s", e.method, e.path, resp.StatusCode, b)
+		return nil, 0, "", fmt.Errorf("%s %s: %d %s", e.method, e.path, resp.StatusCode, b)
 	}
-	return b, resp.Header.Get("Content-Type"), err
+	return b, resp.StatusCode, resp.Header.Get("Content-Type"), err
 }
 
 func run(mockBin, prism, spec, wrkBin string, duration time.Duration, threads, conns int, soak, hostile time.Duration) error {
@@ -141,21 +157,29 @@ func run(mockBin, prism, spec, wrkBin string, duration time.Duration, threads, c
 		{"validation POST (`/v5/orders/validations`)", "POST", "/v5/orders/validations",
 			`{"email":"jane@example.com","payment":{"type":"via","payment_via":"USER_WALLET","coin":"USDC"},"deliveries":[{"beneficiary_account":"jane@example.com","brand_name":"Airbnb","country_code":"US","denomination":"100 USD","localized_denomination":"$100"}],"lang":"en"}`},
 		{"order GET (`/v5/orders/{id}`)", "GET", "/v5/orders/" + created.OrderID, ""},
+		// The documents' creation body, a distinct end user per request.
+		{"order creation POST (`/v5/orders`)", "POST", "/v5/orders",
+			`{"email":"EMAIL","payment":{"type":"via","payment_via":"USER_WALLET","coin":"USDC","network":"Solana"},"deliveries":[{"beneficiary_account":"EMAIL","brand_name":"Airbnb","country_code":"US","denomination":"100 USD","localized_denomination":"$100"}],"lang":"en"}`},
 	}
 
-	// The bare handler: the mock's very bytes, by method and path.
-	bodies := map[string][]byte{}
+	// The bare handler: the mock's very status and bytes, by method and path.
+	answers := map[string]answer{}
 	for _, e := range endpoints {
-		b, _, err := fetch(mockURL, e)
+		b, status, _, err := fetchStatus(mockURL, e)
 		if err != nil {
 			return err
 		}
-		bodies[e.method+" "+strings.SplitN(e.path, "?", 2)[0]] = b
+		answers[e.method+" "+strings.SplitN(e.path, "?", 2)[0]] = answer{status, b}
 	}
 	bareAddr := freeAddr()
 	bare := &http.Server{Addr: bareAddr, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a, ok := answers[r.Method+" "+r.URL.Path]
+		if !ok {
+			a.status = http.StatusOK // waitUp's probe
+		}
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(bodies[r.Method+" "+r.URL.Path])
+		w.WriteHeader(a.status)
+		_, _ = w.Write(a.body)
 	})}
 	go func() { _ = bare.ListenAndServe() }()
 	defer bare.Close()
@@ -198,8 +222,8 @@ func run(mockBin, prism, spec, wrkBin string, duration time.Duration, threads, c
 
 	fmt.Printf("Measured %s with `wrk -t%d -c%d -d%s --latency`, the same requests and headers for every target.\n\n",
 		time.Now().UTC().Format("2006-01-02"), threads, conns, duration)
-	fmt.Println("| endpoint | target | requests/s | p50 | p99 | vs bare handler | vs Prism |")
-	fmt.Println("|---|---|---|---|---|---|---|")
+	fmt.Println("| endpoint | target | requests/s | p50 | p99 | statuses | vs bare handler | vs Prism |")
+	fmt.Println("|---|---|---|---|---|---|---|---|")
 	for _, e := range endpoints {
 		r := results[e.name]
 		for _, t := range targets {
@@ -209,7 +233,7 @@ func run(mockBin, prism, spec, wrkBin string, duration time.Duration, threads, c
 			if p, ok := r["Prism"]; ok && p.rps > 0 {
 				vsPrism = fmt.Sprintf("%.1fx", x.rps/p.rps)
 			}
-			fmt.Printf("| %s | %s | %.0f | %s | %s | %s | %s |\n", e.name, t.name, x.rps, x.p50, x.p99, vsBare, vsPrism)
+			fmt.Printf("| %s | %s | %.0f | %s | %s | %s | %s | %s |\n", e.name, t.name, x.rps, x.p50, x.p99, x.statuses, vsBare, vsPrism)
 		}
 	}
 	fmt.Printf("\nStart-up, exec to the first 200 from /__mock/health (5 runs): %v\n", startups)
@@ -291,6 +315,37 @@ var (
 	p99RE = regexp.MustCompile(`\n\s+99%\s+(\S+)`)
 )
 
+// statusLua counts the answers' statuses in every wrk thread and prints the mix at the end,
+// so a run that answered errors cannot pass for a fast one. A body naming EMAIL gets a
+// distinct email per request.
+const statusLua = `
+local threads = {}
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("tid", #threads)
+end
+function init(args)
+  statuses, n = {}, 0
+end
+function request()
+  if not string.find(wrk.body or "", "EMAIL", 1, true) then
+    return wrk.format()
+  end
+  n = n + 1
+  return wrk.format(nil, nil, nil, string.gsub(wrk.body, "EMAIL", "bench-" .. tid .. "-" .. n .. "@example.com"))
+end
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+function done(summary, latency, requests)
+  local total = {}
+  for _, t in ipairs(threads) do
+    for k, v in pairs(t:get("statuses")) do total[k] = (total[k] or 0) + v end
+  end
+  for k, v in pairs(total) do io.write(string.format("status %d %d\n", k, v)) end
+end
+`
+
 func wrk(bin, dir, base string, e endpoint, d time.Duration, threads, conns int) (result, error) {
 	var lua bytes.Buffer
 	fmt.Fprintf(&lua, "wrk.method = %q\n", e.method)
@@ -300,6 +355,7 @@ func wrk(bin, dir, base string, e endpoint, d time.Duration, threads, conns int)
 	for k, v := range headers() {
 		fmt.Fprintf(&lua, "wrk.headers[%q] = %q\n", k, v)
 	}
+	lua.WriteString(statusLua)
 	script := filepath.Join(dir, "req.lua")
 	if err := os.WriteFile(script, lua.Bytes(), 0o600); err != nil {
 		return result{}, err
@@ -317,7 +373,32 @@ func wrk(bin, dir, base string, e endpoint, d time.Duration, threads, conns int)
 		return result{}, errors.New("cannot read wrk's output:\n" + string(out))
 	}
 	rps, _ := strconv.ParseFloat(string(m[1]), 64)
-	return result{rps: rps, p50: string(p50[1]), p99: string(p99[1])}, nil
+	return result{rps: rps, p50: string(p50[1]), p99: string(p99[1]), statuses: statusMix(out)}, nil
+}
+
+var statusRE = regexp.MustCompile(`(?m)^status (\d+) (\d+)$`)
+
+// statusMix reads the lines statusLua printed: "201 100%", or "200 97.1%, 429 2.9%".
+func statusMix(out []byte) string {
+	counts, total := map[string]float64{}, 0.0
+	var codes []string
+	for _, m := range statusRE.FindAllSubmatch(out, -1) {
+		n, _ := strconv.ParseFloat(string(m[2]), 64)
+		if _, seen := counts[string(m[1])]; !seen {
+			codes = append(codes, string(m[1]))
+		}
+		counts[string(m[1])] += n
+		total += n
+	}
+	sort.Strings(codes)
+	var parts []string
+	for _, c := range codes {
+		parts = append(parts, fmt.Sprintf("%s %.4g%%", c, 100*counts[c]/total))
+	}
+	if len(parts) == 0 {
+		return "?"
+	}
+	return strings.Join(parts, ", ")
 }
 
 // soakRun loads the mock with every endpoint in turn for the soak's length, sampling the

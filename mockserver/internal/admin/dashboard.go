@@ -12,7 +12,6 @@ import (
 	gen "github.com/cryptomock/cryptomock/gen/mockadmin"
 	"github.com/cryptomock/cryptomock/mockserver/internal/feed"
 	"github.com/cryptomock/cryptomock/mockserver/internal/journal"
-	"github.com/cryptomock/cryptomock/mockserver/internal/lifecycle"
 	"github.com/cryptomock/cryptomock/mockserver/internal/tenant"
 	"github.com/cryptomock/cryptomock/mockserver/internal/webhook"
 )
@@ -81,8 +80,8 @@ func (h *Handlers) GetCryptorefillsOrderTimeline(_ context.Context, req gen.GetC
 	for _, a := range h.d.Webhooks.LogWhere(func(a webhook.Attempt) bool { return a.Order == o.ID }, 100) {
 		out.Webhooks = append(out.Webhooks, attempt(a))
 	}
-	if o.State == lifecycle.StateWaitingForPayment {
-		out.Next = append(out.Next, gen.Scheduled{At: o.ExpiresAt.UTC(), What: "expires (Expired) unless paid"})
+	for _, d := range h.d.Orders.Next(o.ID) {
+		out.Next = append(out.Next, gen.Scheduled{At: d.At.UTC(), What: d.What})
 	}
 	out.Next = append(out.Next, h.retries(func(m webhook.Meta) bool { return m.Order == o.ID })...)
 	return gen.GetCryptorefillsOrderTimeline200JSONResponse(out), nil

@@ -68,6 +68,13 @@ func buyerKey(partner, email string) string { return partner + "\x00" + strings.
 type entry struct {
 	o     Order
 	tasks []clock.Task
+	due   []Due // what the tasks will do, for whoever asks what comes next
+}
+
+// Due is a timed transition scheduled for an order, on its partner's clock.
+type Due struct {
+	At   time.Time
+	What string
 }
 
 // New returns an engine.
@@ -130,9 +137,10 @@ func (e *Engine) CreateWithin(o Order, limits []Limit) (Order, int) {
 	bk := buyerKey(o.Partner, o.Email)
 	e.byBuyer[bk] = append(e.byBuyer[bk], o.ID)
 	id := o.ID
-	en.tasks = append(en.tasks, clk.At(o.ExpiresAt, func() { e.expire(id) }))
+	e.expiryLocked(en)
 	if e.cfg.Mode == ModeAuto {
 		en.tasks = append(en.tasks, clk.After(e.cfg.AutoPayAfter, func() { _, _ = e.Pay(id, nil) }))
+		en.due = append(en.due, Due{At: clk.Now().Add(e.cfg.AutoPayAfter), What: "paid in full (lifecycle.mode auto)"})
 	}
 	e.hooks.Changed(en.o.clone())
 	return en.o.clone(), -1
@@ -231,7 +239,7 @@ func (e *Engine) Pay(id string, amount *big.Rat) (Order, error) {
 		} else {
 			e.cancelTasksLocked(en)
 			o.State, o.PaymentState = StatePaymentReceived, PaymentReceived
-			e.scheduleLocked(en, e.cfg.ProcessingDelay, e.process)
+			e.scheduleLocked(en, e.cfg.ProcessingDelay, "moves to WaitingForDelivery", e.process)
 		}
 	case o.State == StateExpired:
 		// Late payment: the order stays expired; support refunds on request (api-facts A4.7).
@@ -425,7 +433,7 @@ func (e *Engine) process(en *entry) {
 	o.State, o.PaymentState = StateWaitingForDelivery, PaymentCompleted
 	e.setDeliveriesLocked(o, DeliveryWaitingForDelivery)
 	e.changedLocked(en)
-	e.scheduleLocked(en, e.cfg.DeliveryDelay, func(en *entry) {
+	e.scheduleLocked(en, e.cfg.DeliveryDelay, "delivered (Done)", func(en *entry) {
 		if en.o.State == StateWaitingForDelivery {
 			e.deliverLocked(en)
 		}
@@ -458,9 +466,36 @@ func (e *Engine) clockOf(partner string) clock.View { return e.clk.For(tenant.Pa
 // Now is a partner's time.
 func (e *Engine) Now(partner string) time.Time { return e.clockOf(partner).Now() }
 
-// scheduleLocked runs f on the entry after d, under the engine lock, if the order still exists.
-func (e *Engine) scheduleLocked(en *entry, d time.Duration, f func(*entry)) {
+// expiryLocked schedules an unpaid order's expiry.
+func (e *Engine) expiryLocked(en *entry) {
 	id := en.o.ID
+	en.tasks = append(en.tasks, e.clockOf(en.o.Partner).At(en.o.ExpiresAt, func() { e.expire(id) }))
+	en.due = append(en.due, Due{At: en.o.ExpiresAt, What: "expires (Expired) unless paid"})
+}
+
+// Next lists what is scheduled for an order and not yet due, on its partner's clock.
+func (e *Engine) Next(id string) []Due {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	en, ok := e.orders[id]
+	if !ok {
+		return nil
+	}
+	now := e.clockOf(en.o.Partner).Now()
+	var out []Due
+	for _, d := range en.due {
+		if d.At.After(now) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// scheduleLocked runs f on the entry after d, under the engine lock, if the order still
+// exists; what says what it will do.
+func (e *Engine) scheduleLocked(en *entry, d time.Duration, what string, f func(*entry)) {
+	id := en.o.ID
+	en.due = append(en.due, Due{At: e.clockOf(en.o.Partner).Now().Add(d), What: what})
 	en.tasks = append(en.tasks, e.clockOf(en.o.Partner).After(d, func() {
 		e.mu.Lock()
 		defer e.mu.Unlock()
@@ -474,7 +509,7 @@ func (e *Engine) cancelTasksLocked(en *entry) {
 	for _, t := range en.tasks {
 		t.Cancel()
 	}
-	en.tasks = nil
+	en.tasks, en.due = nil, nil
 }
 
 func (e *Engine) changedLocked(en *entry) {
@@ -556,14 +591,13 @@ func (e *Engine) Restore(orders []Order) {
 		e.fifo = append(e.fifo, o.ID)
 		bk := buyerKey(o.Partner, o.Email)
 		e.byBuyer[bk] = append(e.byBuyer[bk], o.ID)
-		id := o.ID
 		switch o.State {
 		case StateWaitingForPayment:
-			en.tasks = append(en.tasks, e.clockOf(o.Partner).At(o.ExpiresAt, func() { e.expire(id) }))
+			e.expiryLocked(en)
 		case StatePaymentReceived:
-			e.scheduleLocked(en, e.cfg.ProcessingDelay, e.process)
+			e.scheduleLocked(en, e.cfg.ProcessingDelay, "moves to WaitingForDelivery", e.process)
 		case StateWaitingForDelivery:
-			e.scheduleLocked(en, e.cfg.DeliveryDelay, func(en *entry) {
+			e.scheduleLocked(en, e.cfg.DeliveryDelay, "delivered (Done)", func(en *entry) {
 				if en.o.State == StateWaitingForDelivery {
 					e.deliverLocked(en)
 				}

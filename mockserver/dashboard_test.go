@@ -127,25 +127,30 @@ func TestTenantsAndTimelines(t *testing.T) {
 	h := start(t)
 	o := h.create(orderBody())
 	h.admin("POST", "/__mock/cryptorefills/problems", obj{"partner": h.partner, "problems": []string{"OUT_OF_STOCK"}})
+	h.admin("POST", "/__mock/faults", obj{"kind": "status", "status": 503, "partner": "test-apikey", "operation": "createPaymentOrder"})
 	_, b := h.admin("GET", "/__mock/tenants", nil)
 	var tenants struct {
 		Tenants []struct {
-			Tenant   string
-			Orders   int
-			Problems []string
-			ByState  map[string]int `json:"by_state"`
+			Tenant, Apikey string
+			Orders, Faults int
+			Problems       []string
+			ByState        map[string]int `json:"by_state"`
 		}
 	}
 	_ = json.Unmarshal(b, &tenants)
-	found := false
+	partnerOK, merchantOK := false, false
 	for _, tn := range tenants.Tenants {
-		if tn.Tenant == "cryptorefills:"+h.partner {
-			found = tn.Orders == 1 && tn.ByState["WaitingForPayment"] == 1 && len(tn.Problems) == 1
+		switch tn.Tenant {
+		case "cryptorefills:" + h.partner:
+			partnerOK = tn.Orders == 1 && tn.ByState["WaitingForPayment"] == 1 && len(tn.Problems) == 1
+		case "payscrypt:1":
+			merchantOK = tn.Apikey == "test-apikey" && tn.Faults == 1
 		}
 	}
-	if !found {
-		t.Fatalf("tenants: %s", b)
+	if !partnerOK || !merchantOK {
+		t.Fatalf("tenants (partner %v, merchant %v): %s", partnerOK, merchantOK, b)
 	}
+	h.admin("DELETE", "/__mock/faults", nil)
 	h.pay(o.OrderID, "")
 	status, b := h.admin("GET", "/__mock/cryptorefills/orders/"+o.OrderID, nil)
 	var tl struct {

@@ -552,6 +552,8 @@ type StreamSummary struct {
 
 // Tenant defines model for Tenant.
 type Tenant struct {
+	// Apikey A merchant's api key (the mock's own test key): faults name a merchant by it (`partner`)
+	Apikey  *string         `json:"apikey,omitempty"`
 	ByState *map[string]int `json:"by_state,omitempty"`
 	Clock   Clock           `json:"clock"`
 

@@ -158,6 +158,10 @@ func (h *Handlers) ListTenants(context.Context, gen.ListTenantsRequestObject) (g
 		}
 		counts[o.WalletID][o.Status]++
 	}
+	faultsByKey := map[string]int{}
+	for _, f := range h.d.Faults.List() {
+		faultsByKey[f.Partner]++
+	}
 	for _, m := range merchants {
 		name := tenant.Merchant(m.WalletID)
 		by := counts[m.WalletID]
@@ -168,8 +172,15 @@ func (h *Handlers) ListTenants(context.Context, gen.ListTenantsRequestObject) (g
 		for _, c := range by {
 			n += c
 		}
-		out.Tenants = append(out.Tenants, gen.Tenant{Tenant: name, Kind: gen.TenantKindMerchant, Id: strconv.FormatInt(m.WalletID, 10),
-			Name: optional(m.Name), Clock: h.clock(name), Orders: n, ByState: &by, Problems: []string{}, Webhooks: ptr(append([]string{}, m.Webhooks...))})
+		t := gen.Tenant{Tenant: name, Kind: gen.TenantKindMerchant, Id: strconv.FormatInt(m.WalletID, 10),
+			Name: optional(m.Name), Clock: h.clock(name), Orders: n, ByState: &by, Problems: []string{}, Webhooks: ptr(append([]string{}, m.Webhooks...))}
+		for _, k := range m.APIKeys {
+			t.Faults += faultsByKey[k]
+		}
+		if len(m.APIKeys) > 0 {
+			t.Apikey = ptr(m.APIKeys[0])
+		}
+		out.Tenants = append(out.Tenants, t)
 	}
 	sort.Slice(out.Tenants, func(i, j int) bool { return out.Tenants[i].Tenant < out.Tenants[j].Tenant })
 	return out, nil

@@ -216,7 +216,7 @@ function tenantRow(t) {
   const status = field('Status', { type: 'number', value: '503', size: '4' });
   const faultBody = () => {
     const b = { kind: kind.input.value, operation: op.input.value || undefined, count: 1 };
-    if (t.kind === 'partner') b.partner = t.id;
+    b.partner = t.kind === 'partner' ? t.id : t.apikey; // faults name a merchant by its api key
     if (['status', 'sse_http_error'].includes(b.kind)) b.status = Number(status.input.value);
     return b;
   };
@@ -225,6 +225,9 @@ function tenantRow(t) {
     manage.push(action('Arm problem', 'POST', '/__mock/cryptorefills/problems', () => ({ partner: t.id, problems: [codes.input.value], count: 1 }), [codes]),
       action('Arm fault', 'POST', '/__mock/faults', faultBody, [kind, op, status]),
       action('Reset partner', 'POST', '/__mock/reset', { partner: t.id }));
+  } else if (t.apikey) {
+    op.input.value = 'createPaymentOrder';
+    manage.push(action('Arm fault', 'POST', '/__mock/faults', faultBody, [kind, op, status]));
   }
   const counts = Object.entries(t.by_state || {}).map(([s, n]) => `${n} ${s}`).join(', ');
   return h('tr', {}, h('td', {}, h('strong', {}, t.tenant), t.name ? h('div', { class: 'muted' }, t.name) : null),

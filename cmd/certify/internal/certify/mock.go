@@ -137,11 +137,8 @@ func (m *mock) getJSON(ctx context.Context, path string, v any) error {
 	return json.Unmarshal(b, v)
 }
 
-// expect turns a control call's answer into an error unless it has the wanted status.
-func expect(what string, status int, body []byte, err error, want int) error {
-	if err != nil {
-		return fmt.Errorf("%s: %v", what, err)
-	}
+// expect turns a call's answer into an error unless it has the wanted status.
+func expect(what string, status int, body []byte, want int) error {
 	if status != want {
 		return fmt.Errorf("%s: the mock answered %d %s", what, status, cut(string(body), 300))
 	}
@@ -173,7 +170,10 @@ func cart() []byte {
 func (m *mock) createOrder(ctx context.Context) (string, error) {
 	body := cart()
 	v, err := m.cr.ValidateOrderWithBodyWithResponse(ctx, &crgen.ValidateOrderParams{}, "application/json", bytes.NewReader(body))
-	if err := expect("validate the order", statusOf(v), bodyOf(v), err, http.StatusOK); err != nil {
+	if err != nil {
+		return "", fmt.Errorf("validate the order: %v", err)
+	}
+	if err := expect("validate the order", v.StatusCode(), v.Body, http.StatusOK); err != nil {
 		return "", err
 	}
 	resp, err := m.cr.CreateOrderWithBodyWithResponse(ctx, &crgen.CreateOrderParams{}, "application/json", bytes.NewReader(body))
@@ -190,24 +190,6 @@ func (m *mock) createOrder(ctx context.Context) (string, error) {
 	return o.OrderId, nil
 }
 
-type answer interface {
-	StatusCode() int
-}
-
-func statusOf(a answer) int {
-	if a == nil {
-		return 0
-	}
-	return a.StatusCode()
-}
-
-func bodyOf(v *crgen.ValidateOrderResponse) []byte {
-	if v == nil {
-		return nil
-	}
-	return v.Body
-}
-
 func (m *mock) payOrder(ctx context.Context, id, amount string) error {
 	body := admingen.PaymentRequest{}
 	if amount != "" {
@@ -217,7 +199,7 @@ func (m *mock) payOrder(ctx context.Context, id, amount string) error {
 	if err != nil {
 		return fmt.Errorf("pay order %s: %v", id, err)
 	}
-	return expect("pay order "+id, resp.StatusCode(), resp.Body, nil, http.StatusOK)
+	return expect("pay order "+id, resp.StatusCode(), resp.Body, http.StatusOK)
 }
 
 func (m *mock) transition(ctx context.Context, id string, action admingen.TransitionRequestAction) error {
@@ -225,7 +207,7 @@ func (m *mock) transition(ctx context.Context, id string, action admingen.Transi
 	if err != nil {
 		return fmt.Errorf("%s order %s: %v", action, id, err)
 	}
-	return expect(string(action)+" order "+id, resp.StatusCode(), resp.Body, nil, http.StatusOK)
+	return expect(string(action)+" order "+id, resp.StatusCode(), resp.Body, http.StatusOK)
 }
 
 // armFault arms a one-shot fault on certify's own order only.
@@ -236,7 +218,7 @@ func (m *mock) armFault(ctx context.Context, f admingen.FaultRequest) error {
 	if err != nil {
 		return fmt.Errorf("arm a %s fault: %v", f.Kind, err)
 	}
-	return expect("arm a "+string(f.Kind)+" fault", resp.StatusCode(), resp.Body, nil, http.StatusCreated)
+	return expect("arm a "+string(f.Kind)+" fault", resp.StatusCode(), resp.Body, http.StatusCreated)
 }
 
 // journal returns the entries whose path starts with prefix, oldest first (at most 10,000:
@@ -300,7 +282,7 @@ func (m *mock) addWebhook(ctx context.Context, wallet int64, u string) error {
 	if err != nil {
 		return fmt.Errorf("register the webhook URL: %v", err)
 	}
-	return expect("register the webhook URL", resp.StatusCode(), resp.Body, nil, http.StatusCreated)
+	return expect("register the webhook URL", resp.StatusCode(), resp.Body, http.StatusCreated)
 }
 
 func (m *mock) removeWebhook(ctx context.Context, wallet int64, u string) error {
@@ -308,7 +290,7 @@ func (m *mock) removeWebhook(ctx context.Context, wallet int64, u string) error 
 	if err != nil {
 		return fmt.Errorf("remove the webhook URL: %v", err)
 	}
-	return expect("remove the webhook URL", resp.StatusCode(), resp.Body, nil, http.StatusOK)
+	return expect("remove the webhook URL", resp.StatusCode(), resp.Body, http.StatusOK)
 }
 
 func (m *mock) payInvoice(ctx context.Context, id string) error {
@@ -316,7 +298,7 @@ func (m *mock) payInvoice(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("pay invoice %s: %v", id, err)
 	}
-	return expect("pay invoice "+id, resp.StatusCode(), resp.Body, nil, http.StatusOK)
+	return expect("pay invoice "+id, resp.StatusCode(), resp.Body, http.StatusOK)
 }
 
 func (m *mock) replay(ctx context.Context, id string, mode admingen.ReplayRequestMode) error {
@@ -329,7 +311,7 @@ func (m *mock) replay(ctx context.Context, id string, mode admingen.ReplayReques
 	if err != nil {
 		return fmt.Errorf("send a %s webhook: %v", mode, err)
 	}
-	return expect("send a "+string(mode)+" webhook", resp.StatusCode(), resp.Body, nil, http.StatusAccepted)
+	return expect("send a "+string(mode)+" webhook", resp.StatusCode(), resp.Body, http.StatusAccepted)
 }
 
 // deliveries lists the attempts of an invoice's webhooks to one URL.

@@ -200,28 +200,61 @@ func (c *run) validationRules(cr []admingen.JournalEntry, window string) {
 	}
 }
 
-var orderPath = regexp.MustCompile(`^/v5/orders/([^/]+)$`)
+var (
+	orderPath     = regexp.MustCompile(`^/v5/orders/([^/]+)$`)
+	subscribePath = regexp.MustCompile(`^/v5/orders/([^/]+)/subscribe$`)
+)
+
+// orderGroup is one order's requests of a kind, in arrival order.
+type orderGroup struct {
+	id      string
+	entries []admingen.JournalEntry
+}
+
+// perOrder groups the entries that idOf names an order for ("" for none), in the order the
+// orders were first seen, and counts them.
+func perOrder(entries []admingen.JournalEntry, idOf func(admingen.JournalEntry) string) ([]orderGroup, int) {
+	index := map[string]int{}
+	var groups []orderGroup
+	n := 0
+	for _, e := range entries {
+		id := idOf(e)
+		if id == "" {
+			continue
+		}
+		i, ok := index[id]
+		if !ok {
+			i = len(groups)
+			index[id] = i
+			groups = append(groups, orderGroup{id: id})
+		}
+		groups[i].entries = append(groups[i].entries, e)
+		n++
+	}
+	for _, g := range groups {
+		sort.SliceStable(g.entries, func(i, j int) bool { return g.entries[i].ReceivedAt.Before(g.entries[j].ReceivedAt) })
+	}
+	return groups, n
+}
+
+// endOf is when a journaled request ended (wall time).
+func endOf(e admingen.JournalEntry) time.Time {
+	return e.ReceivedAt.Add(time.Duration(e.DurationMs * float64(time.Millisecond)))
+}
 
 var terminal = map[string]bool{"Done": true, "Expired": true, "Canceled": true, "PaymentFailed": true, "PaymentSetupFailed": true, "Refunded": true}
 
 // CR-API-4
 func (c *run) pollingRule(cr []admingen.JournalEntry, window string) {
-	byOrder := map[string][]admingen.JournalEntry{}
-	var ids []string
-	for _, e := range cr {
+	groups, polls := perOrder(cr, func(e admingen.JournalEntry) string {
 		if m := orderPath.FindStringSubmatch(e.Path); m != nil && e.Method == "GET" && m[1] != "validations" {
-			if byOrder[m[1]] == nil {
-				ids = append(ids, m[1])
-			}
-			byOrder[m[1]] = append(byOrder[m[1]], e)
+			return m[1]
 		}
-	}
+		return ""
+	})
 	var bad []string
-	polls := 0
-	for _, id := range ids {
-		list := byOrder[id]
-		sort.Slice(list, func(i, j int) bool { return list[i].ReceivedAt.Before(list[j].ReceivedAt) })
-		polls += len(list)
+	for _, g := range groups {
+		id, list := g.id, g.entries
 		final := ""
 		for i, e := range list {
 			if final != "" {
@@ -314,36 +347,25 @@ func (c *run) recipientsRule(cr []admingen.JournalEntry, window string) {
 
 // CR-API-6
 func (c *run) subscriptionRule(cr []admingen.JournalEntry, window string) {
-	byOrder := map[string][]admingen.JournalEntry{}
-	var ids []string
-	for _, e := range cr {
-		if strings.HasSuffix(e.Path, "/subscribe") && e.Method == "GET" {
-			id := strings.TrimSuffix(strings.TrimPrefix(e.Path, "/v5/orders/"), "/subscribe")
-			if byOrder[id] == nil {
-				ids = append(ids, id)
-			}
-			byOrder[id] = append(byOrder[id], e)
+	groups, subs := perOrder(cr, func(e admingen.JournalEntry) string {
+		if m := subscribePath.FindStringSubmatch(e.Path); m != nil && e.Method == "GET" {
+			return m[1]
 		}
-	}
-	end := func(e admingen.JournalEntry) time.Time {
-		return e.ReceivedAt.Add(time.Duration(e.DurationMs * float64(time.Millisecond)))
-	}
+		return ""
+	})
 	var bad []string
-	subs := 0
-	for _, id := range ids {
-		list := byOrder[id]
-		sort.Slice(list, func(i, j int) bool { return list[i].ReceivedAt.Before(list[j].ReceivedAt) })
-		subs += len(list)
+	for _, g := range groups {
+		id, list := g.id, g.entries
 		var stopped *admingen.JournalEntry
 		for i, e := range list {
-			if stopped != nil && e.ReceivedAt.After(end(*stopped)) {
-				bad = append(bad, fmt.Sprintf("%s: the stream of order %s sent stop at %s (#%d)", exchange(e), id, clock(end(*stopped)), stopped.Seq))
+			if stopped != nil && e.ReceivedAt.After(endOf(*stopped)) {
+				bad = append(bad, fmt.Sprintf("%s: the stream of order %s sent stop at %s (#%d)", exchange(e), id, clock(endOf(*stopped)), stopped.Seq))
 				continue
 			}
 			if i > 0 {
 				prev := list[i-1]
 				dropped := prev.Stream == nil || !prev.Stream.Stop
-				if gap := e.ReceivedAt.Sub(end(prev)); dropped && gap >= 0 && gap < time.Second {
+				if gap := e.ReceivedAt.Sub(endOf(prev)); dropped && gap >= 0 && gap < time.Second {
 					bad = append(bad, fmt.Sprintf("%s: reconnected %s after the previous stream of order %s ended without stop (want 1 s or more)", exchange(e), gap.Round(time.Millisecond), id))
 				}
 			}

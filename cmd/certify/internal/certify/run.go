@@ -28,6 +28,8 @@ type Config struct {
 // ErrUsage is a run that cannot start: certify exits 2.
 var ErrUsage = errors.New("usage")
 
+var errNoInputs = errors.New("nothing to certify")
+
 // check validates the inputs: at least one group of checks must be enabled.
 func (cfg Config) check() error {
 	if cfg.SSERoute == "" && cfg.WebhookURL == "" && cfg.Observe <= 0 && len(cfg.Command) == 0 {

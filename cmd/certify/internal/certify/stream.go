@@ -3,7 +3,6 @@ package certify
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -323,18 +322,10 @@ func clock(t time.Time) string { return t.Format("15:04:05.000") }
 // journalHeaders is CR-SSE-2: what the route sent upstream, from the mock's journal.
 func (c *run) journalHeaders(ctx context.Context, id string) {
 	path := "/v5/orders/" + id + "/subscribe"
-	var seen []admingen.JournalEntry
-	deadline := time.Now().Add(3 * time.Second)
-	for len(seen) == 0 && time.Now().Before(deadline) {
-		entries, err := c.mock.journal(ctx, path)
-		if err != nil {
-			c.report.set("CR-SSE-2", Failed, err.Error())
-			return
-		}
-		seen = theirs(entries)
-		if len(seen) == 0 {
-			time.Sleep(100 * time.Millisecond)
-		}
+	seen, err := c.theirSubscription(ctx, path, 3*time.Second)
+	if err != nil {
+		c.report.set("CR-SSE-2", Failed, err.Error())
+		return
 	}
 	if len(seen) == 0 {
 		c.report.set("CR-SSE-2", Failed, fmt.Sprintf("the mock saw no subscription to %s from the route (only certify's own)", path))
@@ -478,20 +469,32 @@ func (c *run) browserLeaves(ctx context.Context) error {
 	c.progress("CR-SSE-7", "left at %s; waiting up to %s for the mock to see the upstream subscription end", clock(left), endWithin)
 	// The mock journals a stream when it ends, so the entry's appearance (on certify's clock:
 	// the mock may run on another machine) is when the route let go of the upstream.
-	path := "/v5/orders/" + id + "/subscribe"
-	for time.Since(left) < endWithin+500*time.Millisecond {
-		entries, err := c.mock.journal(ctx, path)
-		if err != nil {
-			return err
-		}
-		if took := time.Since(left); len(theirs(entries)) > 0 && took <= endWithin+100*time.Millisecond {
-			c.report.set("CR-SSE-7", Passed, fmt.Sprintf("the mock saw the route's upstream subscription end within %s of the browser leaving", took.Round(100*time.Millisecond)))
-			return nil
-		}
-		time.Sleep(100 * time.Millisecond)
+	seen, err := c.theirSubscription(ctx, "/v5/orders/"+id+"/subscribe", endWithin+500*time.Millisecond)
+	if err != nil {
+		return err
+	}
+	if took := time.Since(left); len(seen) > 0 && took <= endWithin+100*time.Millisecond {
+		c.report.set("CR-SSE-7", Passed, fmt.Sprintf("the mock saw the route's upstream subscription end within %s of the browser leaving", took.Round(100*time.Millisecond)))
+		return nil
 	}
 	c.report.set("CR-SSE-7", Failed, fmt.Sprintf("the browser left the route for order %s at %s; %s later the mock still served the route's upstream subscription", id, clock(left), endWithin))
 	return nil
+}
+
+// theirSubscription polls the journal for up to within until it holds a subscription at path
+// that is not certify's own (the mock journals a stream when it ends).
+func (c *run) theirSubscription(ctx context.Context, path string, within time.Duration) ([]admingen.JournalEntry, error) {
+	deadline := time.Now().Add(within)
+	for {
+		entries, err := c.mock.journal(ctx, path)
+		if err != nil {
+			return nil, err
+		}
+		if seen := theirs(entries); len(seen) > 0 || time.Now().After(deadline) {
+			return seen, nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // openOrder creates an order that the checks leave open; the run cancels it at the end, which
@@ -509,5 +512,3 @@ func (c *run) cancelOpenOrders(ctx context.Context) {
 		_ = c.mock.transition(context.WithoutCancel(ctx), id, admingen.Cancel)
 	}
 }
-
-var errNoInputs = errors.New("nothing to certify")

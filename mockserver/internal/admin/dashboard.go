@@ -33,11 +33,16 @@ func journalEntry(e journal.Entry) gen.JournalEntry {
 	return je
 }
 
-func attempt(a webhook.Attempt) gen.DeliveryAttempt {
-	order := a.Order
-	if order == "" {
-		order = strconv.FormatInt(a.OrderID, 10)
+// orderOf names the order a delivery is about: a Cryptorefills order id, or an invoice's.
+func orderOf(m webhook.Meta) string {
+	if m.Order != "" {
+		return m.Order
 	}
+	return strconv.FormatInt(m.OrderID, 10)
+}
+
+func attempt(a webhook.Attempt) gen.DeliveryAttempt {
+	order := orderOf(a.Meta)
 	da := gen.DeliveryAttempt{Seq: a.Seq, DeliveryId: a.DeliveryID, Url: a.URL, Attempt: a.Attempt, Status: a.Status,
 		LatencyMs: float64(a.Latency.Microseconds()) / 1000, Outcome: gen.DeliveryAttemptOutcome(a.Outcome), Time: a.At.UTC(),
 		OrderId: order, OrderStatus: a.OrderStatus, Kind: gen.DeliveryAttemptKind(a.Kind), Error: optional(a.Error)}
@@ -127,10 +132,8 @@ func (h *Handlers) ListTenants(context.Context, gen.ListTenantsRequestObject) (g
 		t.Orders++
 		(*t.ByState)[o.State]++
 	}
-	for _, e := range h.d.Journal.Query("", "/v", 1000) {
-		if e.Partner != "" {
-			partner(e.Partner)
-		}
+	for _, p := range h.d.Journal.Partners("/v") {
+		partner(p)
 	}
 	_, offsets := h.d.Clock.Offsets()
 	for name := range offsets {

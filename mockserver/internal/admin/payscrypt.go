@@ -93,11 +93,7 @@ func (h *Handlers) deliveryLog(match func(webhook.Attempt) bool, limit int) gen.
 	pending := []gen.PendingDelivery{}
 	for _, p := range h.d.Webhooks.PendingDeliveries() {
 		if match(webhook.Attempt{Meta: p.Meta}) {
-			order := p.Meta.Order
-			if order == "" {
-				order = strconv.FormatInt(p.Meta.OrderID, 10)
-			}
-			pending = append(pending, gen.PendingDelivery{DeliveryId: p.ID, Url: p.URL, OrderId: order, Attempts: p.Attempts, Due: p.Due.UTC()})
+			pending = append(pending, gen.PendingDelivery{DeliveryId: p.ID, Url: p.URL, OrderId: orderOf(p.Meta), Attempts: p.Attempts, Due: p.Due.UTC()})
 		}
 	}
 	out.Pending = &pending

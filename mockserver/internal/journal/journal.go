@@ -195,6 +195,22 @@ func (j *Journal) Query(partner, prefix string, limit int) []Entry {
 	return out
 }
 
+// Partners lists the partners named by the kept entries whose path starts with prefix, each
+// once, without copying the entries.
+func (j *Journal) Partners(prefix string) []string {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	seen := map[string]bool{}
+	var out []string
+	for i := 0; i < j.count; i++ {
+		if e := j.at(i); e.Partner != "" && !seen[e.Partner] && strings.HasPrefix(e.Path, prefix) {
+			seen[e.Partner] = true
+			out = append(out, e.Partner)
+		}
+	}
+	return out
+}
+
 // About returns the newest limit entries about an id, oldest first: its id is a segment of
 // the path, or a JSON string in a body ("order_id":"<id>", "id":"1001").
 func (j *Journal) About(id string, limit int) []Entry {

@@ -119,3 +119,14 @@ func TestAbout(t *testing.T) {
 		t.Errorf("about nothing: %+v", got)
 	}
 }
+
+func TestPartners(t *testing.T) {
+	j := New(10, 0)
+	for _, e := range []Entry{{Path: "/v2/brands", Partner: "a"}, {Path: "/v5/orders", Partner: "b"}, {Path: "/v2/brands", Partner: "a"},
+		{Path: "/apis/pg/create_order", Partner: "pg_wallet_id:1"}, {Path: "/v3/currencies"}} {
+		j.Add(e)
+	}
+	if got := j.Partners("/v"); len(got) != 2 || got[0] != "a" || got[1] != "b" {
+		t.Fatalf("partners: %v", got)
+	}
+}

@@ -2,7 +2,6 @@ package mockserver_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -38,17 +37,12 @@ func start(t testing.TB, mutate ...func(*mockserver.Config)) *harness {
 	for _, m := range mutate {
 		m(&cfg)
 	}
-	srv, err := mockserver.New(cfg)
+	srv, stop, err := mockserver.Start(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.Open(); err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
+		if err := stop(); err != nil {
 			t.Errorf("shutdown: %v", err)
 		}
 	})

@@ -320,6 +320,23 @@ func (s *Server) httpServer(ln net.Listener) *http.Server {
 	}
 }
 
+// Start builds a mock from cfg and opens it, for tests and tools that run it in their own
+// process (with Addr "127.0.0.1:0" for a free port); stop shuts it down, giving requests and
+// webhook deliveries five seconds.
+func Start(cfg Config, opts ...Option) (srv *Server, stop func() error, err error) {
+	if srv, err = New(cfg, opts...); err != nil {
+		return nil, nil, err
+	}
+	if err := srv.Open(); err != nil {
+		return nil, nil, err
+	}
+	return srv, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return srv.Shutdown(ctx)
+	}, nil
+}
+
 // URL is the base URL of the running mock ("" before Open).
 func (s *Server) URL() string {
 	s.mu.Lock()

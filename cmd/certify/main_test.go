@@ -47,18 +47,11 @@ func startMock(t *testing.T, mutate ...func(*mockserver.Config)) string {
 	for _, m := range mutate {
 		m(&cfg)
 	}
-	srv, err := mockserver.New(cfg)
+	srv, stop, err := mockserver.Start(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.Open(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	})
+	t.Cleanup(func() { _ = stop() })
 	return srv.URL()
 }
 

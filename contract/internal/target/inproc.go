@@ -1,7 +1,6 @@
 package target
 
 import (
-	"context"
 	"time"
 
 	"github.com/cryptomock/cryptomock/mockserver"
@@ -13,16 +12,9 @@ func StartInproc() (url string, stop func(), err error) {
 	cfg := mockserver.Defaults()
 	cfg.Addr = "127.0.0.1:0"
 	cfg.Cryptorefills.Stream.Heartbeat = mockserver.Duration(500 * time.Millisecond)
-	srv, err := mockserver.New(cfg)
+	srv, stopSrv, err := mockserver.Start(cfg)
 	if err != nil {
 		return "", nil, err
 	}
-	if err := srv.Open(); err != nil {
-		return "", nil, err
-	}
-	return srv.URL(), func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	}, nil
+	return srv.URL(), func() { _ = stopSrv() }, nil
 }

@@ -70,6 +70,34 @@ type errReader struct{ err error }
 
 func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
+// camelKeyIn reports whether a body may name a key in lowerCamelCase: a quoted word that
+// starts lower case, has an upper-case letter and is followed by a colon. It may say yes for
+// a string value such as "aB" : inside a longer string (snakeKeys then decodes and finds
+// nothing); it never says no for a body with such a key.
+func camelKeyIn(b []byte) bool {
+	for i := 0; i < len(b); i++ {
+		if b[i] != '"' || i+1 >= len(b) || b[i+1] < 'a' || b[i+1] > 'z' {
+			continue
+		}
+		j, upper := i+1, false
+		for ; j < len(b) && (isLower(b[j]) || isUpper(b[j]) || (b[j] >= '0' && b[j] <= '9')); j++ {
+			upper = upper || isUpper(b[j])
+		}
+		if !upper || j >= len(b) || b[j] != '"' {
+			continue
+		}
+		for j++; j < len(b) && (b[j] == ' ' || b[j] == '\t' || b[j] == '\n' || b[j] == '\r'); j++ {
+		}
+		if j < len(b) && b[j] == ':' {
+			return true
+		}
+	}
+	return false
+}
+
+func isLower(c byte) bool { return c >= 'a' && c <= 'z' }
+func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
+
 var (
 	camelKey = regexp.MustCompile(`^[a-z][a-z0-9]*([A-Z][a-z0-9]*)+$`)
 	upper    = regexp.MustCompile(`([A-Z])`)
@@ -78,6 +106,9 @@ var (
 // snakeKeys rewrites the top-level lowerCamelCase keys of a JSON object (Payscrypt's request
 // messages have scalar fields only).
 func snakeKeys(b []byte) []byte {
+	if !camelKeyIn(b) { // nearly every body: no decoding on the way to validation
+		return b
+	}
 	var obj map[string]json.RawMessage
 	if json.Unmarshal(b, &obj) != nil {
 		return b

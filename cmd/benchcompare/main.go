@@ -285,12 +285,8 @@ func hostileSoak(bin, dir, base string, pid int, total time.Duration, threads, c
 	fmt.Printf("\nHostile soak: %v of junk 4-60 KB query parameters, random partners, creations past every cap; resident memory every slice:\n\n", total)
 	fmt.Println("| minute | VmRSS | requests/s in the slice | answers not 2xx |")
 	fmt.Println("|---|---|---|---|")
-	slice := 30 * time.Second
-	if total < slice {
-		slice = total
-	}
 	non2xx := regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`)
-	for elapsed := time.Duration(0); elapsed < total; elapsed += slice {
+	return inSlices(total, func(_ int, slice time.Duration, minute float64) error {
 		out, err := exec.Command(bin, fmt.Sprintf("-t%d", threads), fmt.Sprintf("-c%d", conns), fmt.Sprintf("-d%s", slice),
 			"-s", script, base).CombinedOutput()
 		if err != nil {
@@ -304,7 +300,19 @@ func hostileSoak(bin, dir, base string, pid int, total time.Duration, threads, c
 		if b := non2xx.FindSubmatch(out); b != nil {
 			bad = string(b[1])
 		}
-		fmt.Printf("| %.1f | %s | %s | %s |\n", (elapsed + slice).Minutes(), rss(pid), m[1], bad)
+		fmt.Printf("| %.1f | %s | %s | %s |\n", minute, rss(pid), m[1], bad)
+		return nil
+	})
+}
+
+// inSlices runs a soak of total length as 30-second slices (one, when shorter), handing each its
+// number, its length and the minute it ends at.
+func inSlices(total time.Duration, each func(i int, slice time.Duration, minute float64) error) error {
+	slice := min(30*time.Second, total)
+	for elapsed, i := time.Duration(0), 0; elapsed < total; elapsed, i = elapsed+slice, i+1 {
+		if err := each(i, slice, (elapsed + slice).Minutes()); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -407,18 +415,14 @@ func soakRun(bin, dir, base string, pid int, endpoints []endpoint, total time.Du
 	fmt.Printf("\nSoak: %v of load (endpoints in turn, journal on), resident memory of the mock every slice:\n\n", total)
 	fmt.Println("| minute | VmRSS | requests/s in the slice |")
 	fmt.Println("|---|---|---|")
-	slice := 30 * time.Second
-	if total < slice {
-		slice = total
-	}
-	for elapsed, i := time.Duration(0), 0; elapsed < total; elapsed, i = elapsed+slice, i+1 {
+	return inSlices(total, func(i int, slice time.Duration, minute float64) error {
 		r, err := wrk(bin, dir, base, endpoints[i%len(endpoints)], slice, threads, conns)
 		if err != nil {
 			return err
 		}
-		fmt.Printf("| %.1f | %s | %.0f |\n", (elapsed + slice).Minutes(), rss(pid), r.rps)
-	}
-	return nil
+		fmt.Printf("| %.1f | %s | %.0f |\n", minute, rss(pid), r.rps)
+		return nil
+	})
 }
 
 func rss(pid int) string {

@@ -184,7 +184,9 @@ func TestTenantsAndTimelines(t *testing.T) {
 // TestDashboardInChromium drives the dashboard in a real browser: an order created through the
 // public API appears on / without a reload; its page shows the timeline; Pay and the clock
 // move it to Done with every state and frame shown; a refused request shows its reason; an
-// invoice's webhook attempts appear with the receiver's status. Screenshots of the main views
+// invoice's webhook attempts appear with the receiver's status, and a duplicate sent from its
+// page; Pay part and Pay late on a second order; a problem armed from a tenant's panel; the
+// catalogue's triggers marked and its logos never loaded. Screenshots of the main views
 // go to reports/dashboard/ (not committed).
 func TestDashboardInChromium(t *testing.T) {
 	node := needClients(t, true)
@@ -215,6 +217,12 @@ func TestDashboardInChromium(t *testing.T) {
 	}
 	if got := strs(m["webhooks"]); len(got) < 2 || got[0] != "202:delivered" || m["invoiceStatus"] != "SUCCESSFUL" {
 		t.Errorf("webhook attempts shown: %v, invoice %v", got, m["invoiceStatus"])
+	}
+	if m["duplicates"] != true || m["partState"] != "WaitingForPayment" || m["latePayment"] != "ExpiredAfterPaymentDetection" {
+		t.Errorf("invoice replay, pay part, pay late: %v %v %v", m["duplicates"], m["partState"], m["latePayment"])
+	}
+	if m["armed"] != true || m["trigger"] != "OUT_OF_STOCK" || m["logoImages"] != float64(0) {
+		t.Errorf("arming from the tenant's panel, the catalogue's triggers: %v %v, %v images", m["armed"], m["trigger"], m["logoImages"])
 	}
 	if m["pageErrors"] != nil || m["consoleErrors"] != nil {
 		t.Errorf("the page logged errors: %v %v", m["pageErrors"], m["consoleErrors"])

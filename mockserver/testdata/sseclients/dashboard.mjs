@@ -90,9 +90,36 @@ async function flow(page) {
   await page.waitForFunction(() => document.querySelectorAll('.timeline li.webhook').length >= 2, null, { timeout: T });
   report.webhooks = await page.$$eval('.timeline li.webhook', (ls) => ls.map((l) => l.querySelector('strong').textContent + ':' + l.querySelector('.state').textContent));
   report.invoiceStatus = await text(page, '#invoice-status .state');
+  await page.getByRole('button', { name: 'Duplicate' }).click();
+  await page.waitForFunction(() => [...document.querySelectorAll('.timeline li.webhook')].filter((l) => l.textContent.includes('duplicate')).length >= 2, null, { timeout: T });
+  report.duplicates = true;
   await shot(page, 'invoice');
   await control('DELETE', `/__mock/payscrypt/webhooks?pg_wallet_id=1&url=${encodeURIComponent(url)}`);
   hook.close();
+
+  // Pay part, then pay late, on a second order.
+  const late = await createOrder();
+  await page.goto(`${base}/ui/cryptorefills/orders/${late}`, { waitUntil: 'domcontentloaded' });
+  await page.getByRole('button', { name: 'Pay part' }).click();
+  await page.waitForFunction(() => !/received 0(\.0+)? /.test(document.querySelector('main > p').textContent + ' '), null, { timeout: T });
+  report.partState = await text(page, '#order-state .state');
+  await page.getByRole('button', { name: 'Pay late' }).click();
+  await page.waitForFunction(() => document.querySelector('#order-state .state').textContent === 'Expired', null, { timeout: T });
+  report.latePayment = await text(page, '#payment-state .state');
+
+  // A tenant's panel arms a problem; the catalogue marks the triggers.
+  await page.goto(base + '/', { waitUntil: 'domcontentloaded' });
+  const panel = page.locator('details', { hasText: 'Manage cryptorefills:' + partner });
+  await panel.locator('summary').click();
+  await panel.getByLabel('Problem').selectOption('OUT_OF_STOCK');
+  await panel.getByRole('button', { name: 'Arm problem' }).click();
+  await page.waitForFunction((p) => [...document.querySelectorAll('tr')].some((r) => r.textContent.includes('cryptorefills:' + p) && r.textContent.includes('problems: OUT_OF_STOCK')), partner, { timeout: T });
+  report.armed = true;
+  await page.goto(base + '/ui/catalogue', { waitUntil: 'domcontentloaded' });
+  await page.getByRole('button', { name: 'Mock Out Of Stock' }).click();
+  await page.waitForSelector('h2:text("Mock Out Of Stock")', { timeout: T });
+  report.trigger = await page.locator('tr', { hasText: 'mock-out-of-stock' }).locator('.trigger').textContent();
+  report.logoImages = await page.$$eval('img', (is) => is.length);
 }
 
 async function token(page) {

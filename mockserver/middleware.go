@@ -283,8 +283,9 @@ func (s *Server) cors(next http.Handler) http.Handler {
 // every listener beyond loopback, every listener when configured). Health stays open for probes.
 func (s *Server) controlToken(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// The dashboard's pages and assets carry no state: they ask for the token themselves.
-		if upstream.From(r.Context()).API.Control && strings.HasPrefix(r.URL.Path, "/__mock/") && r.URL.Path != "/__mock/health" && s.policy.TokenRequired(r) {
+		// Pages without data (the dashboard's) ask for the token themselves.
+		a := upstream.From(r.Context()).API
+		if a.Control && !a.Pages && r.URL.Path != "/__mock/health" && s.policy.TokenRequired(r) {
 			if !s.policy.TokenValid(r) {
 				s.fail(w, r, http.StatusUnauthorized, "the control API needs Authorization: Bearer <token> (control.token or CRYPTOMOCK_CONTROL_TOKEN)")
 				return

@@ -1,10 +1,8 @@
 package mockserver
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -13,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cryptomock/cryptomock/mockserver/internal/faults"
+	"github.com/cryptomock/cryptomock/mockserver/internal/reqbody"
 	"github.com/cryptomock/cryptomock/mockserver/internal/specvalidate"
 	"github.com/cryptomock/cryptomock/mockserver/internal/upstream"
 	"github.com/cryptomock/cryptomock/mockserver/internal/webhook"
@@ -88,31 +87,16 @@ func (s *Server) operation(a *upstream.API, v *specvalidate.Validator) func(http
 
 // notUTF8 refuses a query or JSON body that is not UTF-8 (RFC 8259): Go's decoder would
 // otherwise replace the bad bytes silently and the request would pass as something else.
-// The body is read (it is already bounded) and put back.
+// A body that failed to arrive is left for validation to report (413, 408) in its own words.
 func notUTF8(r *http.Request) string {
 	if q, err := url.QueryUnescape(r.URL.RawQuery); err == nil && !utf8.ValidString(q) {
 		return "the query string is not valid UTF-8"
 	}
-	if r.Body == nil || r.Body == http.NoBody {
-		return ""
-	}
-	b, err := io.ReadAll(r.Body)
-	if err != nil {
-		// Put back what was read, then the same error, so validation reports it (413 for a
-		// body over the limit) in its own words.
-		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(b), failingReader{err}))
-		return ""
-	}
-	r.Body = io.NopCloser(bytes.NewReader(b))
-	if !utf8.Valid(b) {
+	if b, err := reqbody.Read(r); err == nil && !utf8.Valid(b) {
 		return "request body is not valid UTF-8"
 	}
 	return ""
 }
-
-type failingReader struct{ err error }
-
-func (f failingReader) Read([]byte) (int, error) { return 0, f.err }
 
 // assumeJSON lets control calls made with a bare `curl -d '{...}'` through: the control API
 // is the mock's own and only speaks JSON, so a missing or form content type means JSON.

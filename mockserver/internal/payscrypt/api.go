@@ -1,9 +1,7 @@
 package payscrypt
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -12,6 +10,7 @@ import (
 	gen "github.com/cryptomock/cryptomock/gen/payscrypt"
 	"github.com/cryptomock/cryptomock/mockserver/internal/apierror"
 	"github.com/cryptomock/cryptomock/mockserver/internal/journal"
+	"github.com/cryptomock/cryptomock/mockserver/internal/reqbody"
 	"github.com/cryptomock/cryptomock/mockserver/internal/tenant"
 	"github.com/cryptomock/cryptomock/mockserver/internal/upstream"
 	"github.com/cryptomock/cryptomock/openapi"
@@ -51,24 +50,15 @@ func (h *Handlers) API(locked func(*http.Request) bool) *upstream.API {
 // not a JSON object is left as it is, for validation to refuse in its own words.
 func protoJSONNames(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body == nil || r.Body == http.NoBody {
-			next.ServeHTTP(w, r)
-			return
+		if b, err := reqbody.Read(r); err == nil && len(b) > 0 {
+			if out := snakeKeys(b); &out[0] != &b[0] {
+				reqbody.Replace(r, out)
+			}
 		}
-		b, err := io.ReadAll(r.Body) // bounded and timed by the server's limits
-		if err != nil {
-			r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(b), errReader{err}))
-			next.ServeHTTP(w, r)
-			return
-		}
-		r.Body = io.NopCloser(bytes.NewReader(snakeKeys(b)))
 		next.ServeHTTP(w, r)
 	})
 }
 
-type errReader struct{ err error }
-
-func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
 // camelKeyIn reports whether a body may name a key in lowerCamelCase: a quoted word that
 // starts lower case, has an upper-case letter and is followed by a colon. It may say yes for

@@ -59,7 +59,6 @@ func protoJSONNames(next http.Handler) http.Handler {
 	})
 }
 
-
 // camelKeyIn reports whether a body may name a key in lowerCamelCase: a quoted word that
 // starts lower case, has an upper-case letter and is followed by a colon. It may say yes for
 // a string value such as "aB" : inside a longer string (snakeKeys then decodes and finds

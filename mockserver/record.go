@@ -27,8 +27,10 @@ func (s *Server) record(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		ex := &exchange{}
-		var reqBody capture
-		if r.Body != nil && r.Body != http.NoBody {
+		req := upstream.From(r.Context())
+		control, partner := req.API != nil && req.API.Control, req.Tenant.Label
+		var reqBody capture // journaled requests only: control calls are logged, not journaled
+		if !control && r.Body != nil && r.Body != http.NoBody {
 			r.Body = &teeBody{ReadCloser: r.Body, c: &reqBody}
 		}
 		sw := &statusWriter{ResponseWriter: w}
@@ -38,8 +40,6 @@ func (s *Server) record(next http.Handler) http.Handler {
 		if ex.dropped {
 			status = 0 // no answer at all
 		}
-		req := upstream.From(r.Context())
-		control, partner := req.API != nil && req.API.Control, req.Tenant.Label
 		refusal := ""
 		if status >= 400 {
 			refusal = reasonOf(sw.body.buf)

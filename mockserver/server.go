@@ -165,7 +165,7 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 	s.apis = upstream.New(adminHandlers.API(), s.ps.API(s.policy.TokenRequired), s.ps.GRPCAPI(), s.cr.API(cfg.Cryptorefills.LenientHeaders), dash.API())
 	mux := http.NewServeMux()
 	for _, a := range s.apis.All() {
-		if a.Spec == "" { // a flavour without an OpenAPI document (gRPC) mounts itself
+		if a.Spec == "" { // no OpenAPI document (the gRPC flavour, the dashboard): it mounts itself
 			a.Mount(upstream.MountOptions{Mux: mux, BadRequest: s.badRequest, InternalError: s.internalError})
 			continue
 		}

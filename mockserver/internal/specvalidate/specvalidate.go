@@ -23,6 +23,7 @@ type Validator struct {
 	routes  map[string]*routers.Route // "GET /v5/orders/{orderId}"
 	headers map[*routers.Route][]string
 	options *openapi3filter.Options
+	fast    map[*routers.Route]*fastOp // operations compiled for the fast path (compile.go)
 
 	// memo remembers body-less requests that validated, keyed on everything validation reads
 	// for them (path, query, the operation's header parameters): the same input validates the
@@ -43,19 +44,25 @@ const (
 // long string enums are rewritten into set lookups (enumset.go), so pass a copy nothing else
 // reads.
 func New(doc *openapi3.T) *Validator {
+	formats := enumSets(doc)
+	c := &compiler{formats: formats, done: map[*openapi3.Schema]*node{}}
 	v := &Validator{
 		routes:  map[string]*routers.Route{},
 		headers: map[*routers.Route][]string{},
+		fast:    map[*routers.Route]*fastOp{},
 		options: &openapi3filter.Options{
 			AuthenticationFunc:      openapi3filter.NoopAuthenticationFunc, // credentials are the handlers' business
 			KeepValidatedValue:      true,                                  // the decoded body, for checkKeyCase
-			SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.WithStringFormatValidators(enumSets(doc))},
+			SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.WithStringFormatValidators(formats)},
 		},
 	}
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			rt := &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op}
 			v.routes[method+" "+path] = rt
+			if op, ok := c.compileOp(rt); ok {
+				v.fast[rt] = op
+			}
 			for _, p := range append(append(openapi3.Parameters{}, item.Parameters...), op.Parameters...) {
 				if p.Value.In == openapi3.ParameterInHeader {
 					v.headers[rt] = append(v.headers[rt], http.CanonicalHeaderKey(p.Value.Name)) // once, not per request
@@ -86,12 +93,21 @@ func (v *Validator) route(r *http.Request) *routers.Route {
 	return nil
 }
 
-// Validate checks the request against its operation. The body, if read, is restored.
+// Validate checks the request against its operation. The body, if read, is restored. The
+// fast path accepts what it can (compile.go); kin-openapi validates and explains the rest.
 func (v *Validator) Validate(ctx context.Context, r *http.Request) error {
 	rt := v.route(r)
 	if rt == nil {
 		return fmt.Errorf("no operation for %q", r.Pattern)
 	}
+	if op := v.fast[rt]; op != nil && op.accepts(r) {
+		return nil
+	}
+	return v.slow(ctx, rt, r)
+}
+
+// slow validates with kin-openapi (and the case-variant keys rule).
+func (v *Validator) slow(ctx context.Context, rt *routers.Route, r *http.Request) error {
 	var key string
 	if r.ContentLength == 0 && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 		if key = v.memoKey(rt, r); len(key) > memoKeyMax {

@@ -1,0 +1,234 @@
+package specvalidate
+
+import (
+	"math"
+	"regexp"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// The fast path. kin-openapi validates a body by decoding it into a generic tree and walking
+// that tree against the schema, which is most of what a validation POST costs. At start-up
+// each operation's parameters and JSON body schema are compiled here into a small tree of
+// checks (node), and a request is checked by one pass over its bytes (scan.go), building
+// nothing. The fast path only ever accepts: whatever it does not accept, kin-openapi
+// validates as before and explains. So it may be stricter than kin-openapi (a refusal costs
+// only speed), never looser; a schema using any keyword the compiler does not know is not
+// compiled at all, and its operation keeps the slow path. fast_test.go holds both to that.
+
+// jsonType is a set of JSON value kinds.
+type jsonType uint8
+
+const (
+	tNull jsonType = 1 << iota
+	tBool
+	tInteger // a number written without fraction or exponent
+	tNumber
+	tString
+	tArray
+	tObject
+	tAny = tBool | tInteger | tNumber | tString | tArray | tObject
+)
+
+// node is one compiled schema.
+type node struct {
+	types jsonType // kinds accepted; tNull only when nullable
+
+	// strings
+	minLen, maxLen int // runes; maxLen < 0: none
+	pattern        *regexp.Regexp
+	enum           map[string]struct{} // string enums
+	format         openapi3.StringFormatValidator
+
+	// numbers
+	min, max         float64 // ±Inf: none
+	exclMin, exclMax bool
+	intFormat        openapi3.IntegerFormatValidator // of an integer-only node
+
+	// arrays
+	minItems, maxItems int // maxItems < 0: none
+	items              *node
+
+	// objects
+	keys        map[string]key // declared properties and required names
+	names       []string       // property names, for the case-variant keys rule
+	requiredAll uint64         // the bits of every required name
+	closed      bool           // additionalProperties: false
+	extra       *node          // additionalProperties: a schema
+
+	allOf []*node
+	oneOf []*node // only of pairwise disjoint kinds: at most one can match
+}
+
+// key is what an object node knows of one key: its schema if declared, its bit if required.
+type key struct {
+	n   *node
+	bit uint64
+}
+
+// compiler turns schemas into nodes, sharing one node per schema (recursive schemas work).
+type compiler struct {
+	formats map[string]openapi3.StringFormatValidator
+	done    map[*openapi3.Schema]*node
+}
+
+// compile reports false for a schema it cannot check exactly as kin-openapi would.
+func (c *compiler) compile(ref *openapi3.SchemaRef) (*node, bool) {
+	if ref == nil || ref.Value == nil {
+		return nil, false
+	}
+	s := ref.Value
+	if n, ok := c.done[s]; ok {
+		return n, true
+	}
+	if !c.supported(s) {
+		return nil, false
+	}
+	n := &node{types: tAny, maxLen: -1, maxItems: -1, min: math.Inf(-1), max: math.Inf(1)}
+	c.done[s] = n
+	if s.Type != nil {
+		if len(*s.Type) != 1 {
+			return nil, false
+		}
+		n.types = map[string]jsonType{
+			openapi3.TypeBoolean: tBool, openapi3.TypeInteger: tInteger, openapi3.TypeNumber: tInteger | tNumber,
+			openapi3.TypeString: tString, openapi3.TypeArray: tArray, openapi3.TypeObject: tObject,
+		}[(*s.Type)[0]]
+		if n.types == 0 {
+			return nil, false
+		}
+	}
+	if s.Nullable {
+		n.types |= tNull
+	}
+	if !c.strings(n, s) || !numbers(n, s) {
+		return nil, false
+	}
+	n.minItems = int(min(s.MinItems, math.MaxInt32))
+	if s.MaxItems != nil {
+		n.maxItems = int(min(*s.MaxItems, math.MaxInt32))
+	}
+	if s.Items != nil {
+		var ok bool
+		if n.items, ok = c.compile(s.Items); !ok {
+			return nil, false
+		}
+	}
+	if len(s.Required) > 64 {
+		return nil, false // tracked in a bit set
+	}
+	if len(s.Properties)+len(s.Required) > 0 {
+		n.keys = make(map[string]key, len(s.Properties)+len(s.Required))
+	}
+	for name, p := range s.Properties {
+		pn, ok := c.compile(p)
+		if !ok {
+			return nil, false
+		}
+		n.keys[name] = key{n: pn}
+		n.names = append(n.names, name)
+	}
+	for i, name := range s.Required {
+		k := n.keys[name]
+		k.bit = 1 << i
+		n.keys[name] = k
+		n.requiredAll |= k.bit
+	}
+	if has := s.AdditionalProperties.Has; has != nil && !*has {
+		n.closed = true
+	}
+	if extra := s.AdditionalProperties.Schema; extra != nil {
+		var ok bool
+		if n.extra, ok = c.compile(extra); !ok {
+			return nil, false
+		}
+	}
+	for _, sub := range s.AllOf {
+		sn, ok := c.compile(sub)
+		if !ok {
+			return nil, false
+		}
+		n.allOf = append(n.allOf, sn)
+	}
+	var seen jsonType
+	for _, sub := range s.OneOf {
+		sn, ok := c.compile(sub)
+		if !ok || sub.Value.Type == nil || sn.types&^tNull&seen != 0 {
+			return nil, false // kinds overlap: more than one could match
+		}
+		seen |= sn.types &^ tNull
+		n.oneOf = append(n.oneOf, sn)
+	}
+	return n, true
+}
+
+// supported reports whether every keyword of s that affects validation is one the fast path
+// checks: what remains after clearing those must be empty in kin-openapi's own sense, and
+// carry none of the keywords its emptiness ignores (a default would be written into the body).
+func (c *compiler) supported(s *openapi3.Schema) bool {
+	rest := *s
+	rest.Type, rest.Format, rest.Enum, rest.Nullable = nil, "", nil, false
+	rest.Min, rest.Max, rest.ExclusiveMin, rest.ExclusiveMax = nil, nil, openapi3.ExclusiveBound{}, openapi3.ExclusiveBound{}
+	rest.MinLength, rest.MaxLength, rest.Pattern = 0, nil, ""
+	rest.MinItems, rest.MaxItems, rest.Items = 0, nil, nil
+	rest.Required, rest.Properties, rest.AdditionalProperties = nil, nil, openapi3.AdditionalProperties{}
+	rest.AllOf, rest.OneOf = nil, nil
+	rest.Examples = nil // annotations only
+	if (s.ExclusiveMin.Value != nil) || (s.ExclusiveMax.Value != nil) || (s.Pattern != "" && strings.Contains(s.Pattern, `\u`)) {
+		return false // 3.1 bounds; patterns kin-openapi rewrites before compiling
+	}
+	return rest.IsEmpty() && rest.Default == nil && rest.Discriminator == nil && rest.Always == nil &&
+		len(rest.AnyOf) == 0 && rest.Not == nil && !s.ReadOnly && !s.WriteOnly
+}
+
+func (c *compiler) strings(n *node, s *openapi3.Schema) bool {
+	n.minLen = int(min(s.MinLength, math.MaxInt32))
+	if s.MaxLength != nil {
+		n.maxLen = int(min(*s.MaxLength, math.MaxInt32))
+	}
+	if s.Pattern != "" {
+		re, err := regexp.Compile(s.Pattern)
+		if err != nil {
+			return false
+		}
+		n.pattern = re
+	}
+	if len(s.Enum) > 0 {
+		n.enum = make(map[string]struct{}, len(s.Enum))
+		for _, v := range s.Enum {
+			str, ok := v.(string)
+			if !ok {
+				return false // numbers, booleans, null: compared by kin-openapi's own rules
+			}
+			n.enum[str] = struct{}{}
+		}
+	}
+	if s.Format != "" {
+		if _, ok := openapi3.SchemaNumberFormats[s.Format]; ok {
+			return false // a number format kin-openapi checks (unregistered ones it ignores, as here)
+		}
+		if f, ok := openapi3.SchemaIntegerFormats[s.Format]; ok {
+			if s.Type == nil || !s.Type.Is(openapi3.TypeInteger) {
+				return false
+			}
+			n.intFormat = f // int32, int64: ranges
+		}
+		if f, ok := c.formats[s.Format]; ok {
+			n.format = f
+		} else if f, ok := openapi3.SchemaStringFormats[s.Format]; ok {
+			n.format = f
+		}
+	}
+	return true
+}
+
+func numbers(n *node, s *openapi3.Schema) bool {
+	if s.Min != nil {
+		n.min, n.exclMin = *s.Min, s.ExclusiveMin.IsTrue()
+	}
+	if s.Max != nil {
+		n.max, n.exclMax = *s.Max, s.ExclusiveMax.IsTrue()
+	}
+	return true
+}

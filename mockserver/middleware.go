@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -36,9 +37,11 @@ type exchangeKey struct{}
 
 // resolve puts the request's API and tenant into its context, once, for every layer after it,
 // and lets the API adjust the request before it is routed (upstream.Registry.Resolve).
+// It also carries the exchange the journal reads (one context for both: a request copy less).
 func (s *Server) resolve(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(upstream.With(r.Context(), s.apis.Resolve(r))))
+		ctx := context.WithValue(upstream.With(r.Context(), s.apis.Resolve(r)), exchangeKey{}, &exchange{})
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

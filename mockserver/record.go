@@ -2,7 +2,6 @@ package mockserver
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -10,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/cryptomock/cryptomock/mockserver/internal/feed"
 	"github.com/cryptomock/cryptomock/mockserver/internal/journal"
@@ -26,7 +26,10 @@ const maxBodyKept = 4096
 func (s *Server) record(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		ex := &exchange{}
+		ex, _ := r.Context().Value(exchangeKey{}).(*exchange) // put there by resolve
+		if ex == nil {
+			ex = &exchange{}
+		}
 		req := upstream.From(r.Context())
 		control, partner := req.API != nil && req.API.Control, req.Tenant.Label
 		var reqBody capture // journaled requests only: control calls are logged, not journaled
@@ -34,7 +37,7 @@ func (s *Server) record(next http.Handler) http.Handler {
 			r.Body = &teeBody{ReadCloser: r.Body, c: &reqBody}
 		}
 		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex)))
+		next.ServeHTTP(sw, r)
 
 		status := sw.code()
 		if ex.dropped {
@@ -119,7 +122,8 @@ func (c *capture) text() string {
 	case c.total > len(c.buf):
 		return string(c.buf) + "…"
 	}
-	return string(c.buf)
+	// The buffer is never written again once the exchange is over: the string can share it.
+	return unsafe.String(unsafe.SliceData(c.buf), len(c.buf))
 }
 
 // teeBody copies what the handler reads of a request body into a capture.

@@ -18,7 +18,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -119,18 +118,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, st
 		return 2
 	}
 
-	if getenv("GOMEMLIMIT") == "" {
-		// A soft limit: the collector works harder near it, so the bounded state (BENCHMARKS.md,
-		// "Hostile soak") stays well under 256 MB of resident memory. GOMEMLIMIT overrides it.
-		debug.SetMemoryLimit(defaultMemoryLimit)
-	}
-	if getenv("GOGC") == "" {
-		// The mock's live heap is small (bounded stores), so the default GOGC=100 collects very
-		// often under load: a quarter of the CPU of a validation or creation POST went to the
-		// collector. Letting the heap grow to 5x live before collecting, within the memory
-		// limit above, gave +25-40 % on the write paths (BENCHMARKS.md). GOGC overrides it.
-		debug.SetGCPercent(defaultGCPercent)
-	}
+	mockserver.TuneRuntime(getenv) // memory limit and collector target, unless GOMEMLIMIT, GOGC say otherwise
 	log := slog.New(newHandler(stderr, &slog.HandlerOptions{Level: level}))
 	srv, err := mockserver.New(cfg, mockserver.WithLogger(log))
 	if err != nil {
@@ -159,12 +147,6 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, st
 	}
 	return 0
 }
-
-// defaultMemoryLimit is the Go runtime's soft memory limit unless GOMEMLIMIT is set.
-const defaultMemoryLimit = 160 << 20
-
-// defaultGCPercent is the collector's target unless GOGC is set.
-const defaultGCPercent = 400
 
 func banner(w io.Writer, srv *mockserver.Server) {
 	u, ps := srv.URL(), srv.PayscryptURL()

@@ -6,6 +6,8 @@
 package cryptorefills
 
 import (
+	"github.com/cryptomock/cryptomock/gen/internal/bind"
+
 	"bytes"
 	"context"
 	"encoding/json"
@@ -6594,6 +6596,7 @@ func (siw *ServerInterfaceWrapper) ListAvailableCountries(w http.ResponseWriter,
 
 // ListBrands operation middleware
 func (siw *ServerInterfaceWrapper) ListBrands(w http.ResponseWriter, r *http.Request) {
+	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/queryonce)
 
 	var err error
 	_ = err
@@ -6603,7 +6606,7 @@ func (siw *ServerInterfaceWrapper) ListBrands(w http.ResponseWriter, r *http.Req
 
 	// ------------- Required query parameter "country_code" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "country_code", r.URL.Query(), &params.CountryCode, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = bind.QueryParameter("form", true, true, "country_code", &query, &params.CountryCode, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -6732,6 +6735,7 @@ func (siw *ServerInterfaceWrapper) ListBrands(w http.ResponseWriter, r *http.Req
 
 // GetHomepage operation middleware
 func (siw *ServerInterfaceWrapper) GetHomepage(w http.ResponseWriter, r *http.Request) {
+	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/queryonce)
 
 	var err error
 	_ = err
@@ -6741,7 +6745,7 @@ func (siw *ServerInterfaceWrapper) GetHomepage(w http.ResponseWriter, r *http.Re
 
 	// ------------- Required query parameter "country_code" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "country_code", r.URL.Query(), &params.CountryCode, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = bind.QueryParameter("form", true, true, "country_code", &query, &params.CountryCode, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -6870,7 +6874,7 @@ func (siw *ServerInterfaceWrapper) GetHomepage(w http.ResponseWriter, r *http.Re
 
 // SearchProducts operation middleware
 func (siw *ServerInterfaceWrapper) SearchProducts(w http.ResponseWriter, r *http.Request) {
-	query := r.URL.Query() // parsed once for every query parameter (gen/internal/queryonce)
+	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/queryonce)
 
 	var err error
 	_ = err
@@ -6889,7 +6893,7 @@ func (siw *ServerInterfaceWrapper) SearchProducts(w http.ResponseWriter, r *http
 
 	// ------------- Required query parameter "q" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "q", query, &params.Q, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = bind.QueryParameter("form", true, true, "q", &query, &params.Q, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -6902,7 +6906,7 @@ func (siw *ServerInterfaceWrapper) SearchProducts(w http.ResponseWriter, r *http
 
 	// ------------- Optional query parameter "lang" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "lang", query, &params.Lang, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = bind.QueryParameter("form", true, false, "lang", &query, &params.Lang, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -7307,7 +7311,7 @@ func (siw *ServerInterfaceWrapper) GetOrderQR(w http.ResponseWriter, r *http.Req
 
 // GetProductPrice operation middleware
 func (siw *ServerInterfaceWrapper) GetProductPrice(w http.ResponseWriter, r *http.Request) {
-	query := r.URL.Query() // parsed once for every query parameter (gen/internal/queryonce)
+	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/queryonce)
 
 	var err error
 	_ = err
@@ -7317,7 +7321,7 @@ func (siw *ServerInterfaceWrapper) GetProductPrice(w http.ResponseWriter, r *htt
 
 	// ------------- Required query parameter "brand_name" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "brand_name", query, &params.BrandName, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = bind.QueryParameter("form", true, true, "brand_name", &query, &params.BrandName, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -7330,7 +7334,7 @@ func (siw *ServerInterfaceWrapper) GetProductPrice(w http.ResponseWriter, r *htt
 
 	// ------------- Required query parameter "country_code" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "country_code", query, &params.CountryCode, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = bind.QueryParameter("form", true, true, "country_code", &query, &params.CountryCode, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -7343,7 +7347,7 @@ func (siw *ServerInterfaceWrapper) GetProductPrice(w http.ResponseWriter, r *htt
 
 	// ------------- Required query parameter "face_value" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "face_value", query, &params.FaceValue, runtime.BindQueryParameterOptions{Type: "number", Format: "double"})
+	err = bind.QueryParameter("form", true, true, "face_value", &query, &params.FaceValue, runtime.BindQueryParameterOptions{Type: "number", Format: "double"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -7356,7 +7360,7 @@ func (siw *ServerInterfaceWrapper) GetProductPrice(w http.ResponseWriter, r *htt
 
 	// ------------- Required query parameter "coin" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "coin", query, &params.Coin, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = bind.QueryParameter("form", true, true, "coin", &query, &params.Coin, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -7369,7 +7373,7 @@ func (siw *ServerInterfaceWrapper) GetProductPrice(w http.ResponseWriter, r *htt
 
 	// ------------- Optional query parameter "promo_code" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "promo_code", query, &params.PromoCode, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = bind.QueryParameter("form", true, false, "promo_code", &query, &params.PromoCode, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -8035,7 +8039,7 @@ func (siw *ServerInterfaceWrapper) SubscribeOrder(w http.ResponseWriter, r *http
 
 // ListProducts operation middleware
 func (siw *ServerInterfaceWrapper) ListProducts(w http.ResponseWriter, r *http.Request) {
-	query := r.URL.Query() // parsed once for every query parameter (gen/internal/queryonce)
+	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/queryonce)
 
 	var err error
 	_ = err
@@ -8054,7 +8058,7 @@ func (siw *ServerInterfaceWrapper) ListProducts(w http.ResponseWriter, r *http.R
 
 	// ------------- Required query parameter "family_name" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "family_name", query, &params.FamilyName, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = bind.QueryParameter("form", true, true, "family_name", &query, &params.FamilyName, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -8067,7 +8071,7 @@ func (siw *ServerInterfaceWrapper) ListProducts(w http.ResponseWriter, r *http.R
 
 	// ------------- Optional query parameter "coin" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "coin", query, &params.Coin, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = bind.QueryParameter("form", true, false, "coin", &query, &params.Coin, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -8080,7 +8084,7 @@ func (siw *ServerInterfaceWrapper) ListProducts(w http.ResponseWriter, r *http.R
 
 	// ------------- Optional query parameter "lang" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "lang", query, &params.Lang, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = bind.QueryParameter("form", true, false, "lang", &query, &params.Lang, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -8093,7 +8097,7 @@ func (siw *ServerInterfaceWrapper) ListProducts(w http.ResponseWriter, r *http.R
 
 	// ------------- Optional query parameter "brand_name" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "brand_name", query, &params.BrandName, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = bind.QueryParameter("form", true, false, "brand_name", &query, &params.BrandName, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -8106,7 +8110,7 @@ func (siw *ServerInterfaceWrapper) ListProducts(w http.ResponseWriter, r *http.R
 
 	// ------------- Optional query parameter "payment_method" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "payment_method", query, &params.PaymentMethod, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = bind.QueryParameter("form", true, false, "payment_method", &query, &params.PaymentMethod, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -8119,7 +8123,7 @@ func (siw *ServerInterfaceWrapper) ListProducts(w http.ResponseWriter, r *http.R
 
 	// ------------- Optional query parameter "promo_code" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "promo_code", query, &params.PromoCode, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = bind.QueryParameter("form", true, false, "promo_code", &query, &params.PromoCode, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {

@@ -6,6 +6,8 @@
 package mockadmin
 
 import (
+	"github.com/cryptomock/cryptomock/gen/internal/bind"
+
 	"bytes"
 	"context"
 	"encoding/json"
@@ -7221,7 +7223,7 @@ type MiddlewareFunc func(http.Handler) http.Handler
 
 // GetClock operation middleware
 func (siw *ServerInterfaceWrapper) GetClock(w http.ResponseWriter, r *http.Request) {
-	query := r.URL.Query() // parsed once for every query parameter (gen/internal/queryonce)
+	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/queryonce)
 
 	var err error
 	_ = err
@@ -7231,7 +7233,7 @@ func (siw *ServerInterfaceWrapper) GetClock(w http.ResponseWriter, r *http.Reque
 
 	// ------------- Optional query parameter "partner" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "partner", query, &params.Partner, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = bind.QueryParameter("form", true, false, "partner", &query, &params.Partner, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -7244,7 +7246,7 @@ func (siw *ServerInterfaceWrapper) GetClock(w http.ResponseWriter, r *http.Reque
 
 	// ------------- Optional query parameter "pg_wallet_id" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "pg_wallet_id", query, &params.PgWalletId, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	err = bind.QueryParameter("form", true, false, "pg_wallet_id", &query, &params.PgWalletId, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -7257,7 +7259,7 @@ func (siw *ServerInterfaceWrapper) GetClock(w http.ResponseWriter, r *http.Reque
 
 	// ------------- Optional query parameter "order_id" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "order_id", query, &params.OrderId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = bind.QueryParameter("form", true, false, "order_id", &query, &params.OrderId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -7295,6 +7297,7 @@ func (siw *ServerInterfaceWrapper) AdvanceClock(w http.ResponseWriter, r *http.R
 
 // ListCryptorefillsOrders operation middleware
 func (siw *ServerInterfaceWrapper) ListCryptorefillsOrders(w http.ResponseWriter, r *http.Request) {
+	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/queryonce)
 
 	var err error
 	_ = err
@@ -7304,7 +7307,7 @@ func (siw *ServerInterfaceWrapper) ListCryptorefillsOrders(w http.ResponseWriter
 
 	// ------------- Optional query parameter "partner" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "partner", r.URL.Query(), &params.Partner, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = bind.QueryParameter("form", true, false, "partner", &query, &params.Partner, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -7434,7 +7437,7 @@ func (siw *ServerInterfaceWrapper) AddCryptorefillsWebhook(w http.ResponseWriter
 
 // ListCryptorefillsWebhookDeliveries operation middleware
 func (siw *ServerInterfaceWrapper) ListCryptorefillsWebhookDeliveries(w http.ResponseWriter, r *http.Request) {
-	query := r.URL.Query() // parsed once for every query parameter (gen/internal/queryonce)
+	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/queryonce)
 
 	var err error
 	_ = err
@@ -7444,7 +7447,7 @@ func (siw *ServerInterfaceWrapper) ListCryptorefillsWebhookDeliveries(w http.Res
 
 	// ------------- Optional query parameter "order_id" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "order_id", query, &params.OrderId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = bind.QueryParameter("form", true, false, "order_id", &query, &params.OrderId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -7457,7 +7460,7 @@ func (siw *ServerInterfaceWrapper) ListCryptorefillsWebhookDeliveries(w http.Res
 
 	// ------------- Optional query parameter "limit" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	err = bind.QueryParameter("form", true, false, "limit", &query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -7495,6 +7498,7 @@ func (siw *ServerInterfaceWrapper) StreamChanges(w http.ResponseWriter, r *http.
 
 // ClearFaults operation middleware
 func (siw *ServerInterfaceWrapper) ClearFaults(w http.ResponseWriter, r *http.Request) {
+	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/queryonce)
 
 	var err error
 	_ = err
@@ -7504,7 +7508,7 @@ func (siw *ServerInterfaceWrapper) ClearFaults(w http.ResponseWriter, r *http.Re
 
 	// ------------- Optional query parameter "partner" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "partner", r.URL.Query(), &params.Partner, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = bind.QueryParameter("form", true, false, "partner", &query, &params.Partner, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -7570,7 +7574,7 @@ func (siw *ServerInterfaceWrapper) GetHealth(w http.ResponseWriter, r *http.Requ
 
 // GetJournal operation middleware
 func (siw *ServerInterfaceWrapper) GetJournal(w http.ResponseWriter, r *http.Request) {
-	query := r.URL.Query() // parsed once for every query parameter (gen/internal/queryonce)
+	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/queryonce)
 
 	var err error
 	_ = err
@@ -7580,7 +7584,7 @@ func (siw *ServerInterfaceWrapper) GetJournal(w http.ResponseWriter, r *http.Req
 
 	// ------------- Optional query parameter "partner" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "partner", query, &params.Partner, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = bind.QueryParameter("form", true, false, "partner", &query, &params.Partner, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -7593,7 +7597,7 @@ func (siw *ServerInterfaceWrapper) GetJournal(w http.ResponseWriter, r *http.Req
 
 	// ------------- Optional query parameter "path" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "path", query, &params.Path, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = bind.QueryParameter("form", true, false, "path", &query, &params.Path, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -7606,7 +7610,7 @@ func (siw *ServerInterfaceWrapper) GetJournal(w http.ResponseWriter, r *http.Req
 
 	// ------------- Optional query parameter "limit" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	err = bind.QueryParameter("form", true, false, "limit", &query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -7670,6 +7674,7 @@ func (siw *ServerInterfaceWrapper) CreatePayscryptMerchant(w http.ResponseWriter
 
 // ListPayscryptOrders operation middleware
 func (siw *ServerInterfaceWrapper) ListPayscryptOrders(w http.ResponseWriter, r *http.Request) {
+	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/queryonce)
 
 	var err error
 	_ = err
@@ -7679,7 +7684,7 @@ func (siw *ServerInterfaceWrapper) ListPayscryptOrders(w http.ResponseWriter, r 
 
 	// ------------- Optional query parameter "pg_wallet_id" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "pg_wallet_id", r.URL.Query(), &params.PgWalletId, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	err = bind.QueryParameter("form", true, false, "pg_wallet_id", &query, &params.PgWalletId, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -7807,7 +7812,7 @@ func (siw *ServerInterfaceWrapper) ReplayPayscryptWebhook(w http.ResponseWriter,
 
 // RemovePayscryptWebhook operation middleware
 func (siw *ServerInterfaceWrapper) RemovePayscryptWebhook(w http.ResponseWriter, r *http.Request) {
-	query := r.URL.Query() // parsed once for every query parameter (gen/internal/queryonce)
+	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/queryonce)
 
 	var err error
 	_ = err
@@ -7817,7 +7822,7 @@ func (siw *ServerInterfaceWrapper) RemovePayscryptWebhook(w http.ResponseWriter,
 
 	// ------------- Required query parameter "pg_wallet_id" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "pg_wallet_id", query, &params.PgWalletId, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	err = bind.QueryParameter("form", true, true, "pg_wallet_id", &query, &params.PgWalletId, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -7830,7 +7835,7 @@ func (siw *ServerInterfaceWrapper) RemovePayscryptWebhook(w http.ResponseWriter,
 
 	// ------------- Required query parameter "url" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "url", query, &params.Url, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = bind.QueryParameter("form", true, true, "url", &query, &params.Url, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -7868,7 +7873,7 @@ func (siw *ServerInterfaceWrapper) AddPayscryptWebhook(w http.ResponseWriter, r 
 
 // ListPayscryptWebhookDeliveries operation middleware
 func (siw *ServerInterfaceWrapper) ListPayscryptWebhookDeliveries(w http.ResponseWriter, r *http.Request) {
-	query := r.URL.Query() // parsed once for every query parameter (gen/internal/queryonce)
+	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/queryonce)
 
 	var err error
 	_ = err
@@ -7878,7 +7883,7 @@ func (siw *ServerInterfaceWrapper) ListPayscryptWebhookDeliveries(w http.Respons
 
 	// ------------- Optional query parameter "order_id" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "order_id", query, &params.OrderId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = bind.QueryParameter("form", true, false, "order_id", &query, &params.OrderId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -7891,7 +7896,7 @@ func (siw *ServerInterfaceWrapper) ListPayscryptWebhookDeliveries(w http.Respons
 
 	// ------------- Optional query parameter "limit" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	err = bind.QueryParameter("form", true, false, "limit", &query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {

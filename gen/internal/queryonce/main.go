@@ -1,8 +1,10 @@
-// Command queryonce rewrites an oapi-codegen std-http server so each operation parses its query
-// string once. The generated ServerInterfaceWrapper methods call r.URL.Query() — a full parse of
-// RawQuery into a fresh map — once per query parameter; this step binds `query :=
-// r.URL.Query()` at the top of each such method and uses it for every parameter. The URL is
-// not modified in between, so the values bound are the same; only the repeated parsing goes.
+// Command queryonce rewrites an oapi-codegen std-http server so each operation reads its query
+// string once. The generated ServerInterfaceWrapper methods call r.URL.Query() (a full parse
+// of RawQuery into a fresh map) once per query parameter and bind each through reflection.
+// This step starts each such method with `query := bind.NewQuery(r.URL.RawQuery)` and binds
+// its parameters with gen/internal/bind.QueryParameter, which takes the common case directly
+// and hands everything else to the same runtime function with the same parsed values, so what
+// is bound and refused does not change.
 //
 // It runs right after oapi-codegen, from the package's go:generate line and from `make
 // generate-check`, so the committed file is exactly what generation produces:
@@ -46,8 +48,11 @@ type edit struct {
 	text     string
 }
 
-// rewrite returns src with every ServerInterfaceWrapper method's r.URL.Query() calls replaced
-// by one shared variable. Edits are made on the text (not by printing the tree again) so the
+// bindImport is the package the rewritten methods bind with.
+const bindImport = `"github.com/cryptomock/cryptomock/gen/internal/bind"`
+
+// rewrite returns src with every ServerInterfaceWrapper method's query parameters bound
+// through one bind.Query. Edits are made on the text (not by printing the tree again) so the
 // generated comments stay where they were.
 func rewrite(src []byte) ([]byte, error) {
 	fset := token.NewFileSet()
@@ -55,6 +60,7 @@ func rewrite(src []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	off := func(p token.Pos) int { return fset.Position(p).Offset }
 	var edits []edit
 	for _, decl := range file.Decls {
 		fn, ok := decl.(*ast.FuncDecl)
@@ -62,26 +68,66 @@ func rewrite(src []byte) ([]byte, error) {
 			continue
 		}
 		var calls []edit
+		bound := map[*ast.CallExpr]bool{}
 		ast.Inspect(fn.Body, func(n ast.Node) bool {
-			if call, ok := n.(*ast.CallExpr); ok && isQueryCall(call) {
-				calls = append(calls, edit{fset.Position(call.Pos()).Offset, fset.Position(call.End()).Offset, "query"})
-				return false
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			if isRuntimeBind(call) && len(call.Args) == 7 && isQueryCall(call.Args[4]) {
+				calls = append(calls, edit{off(call.Fun.Pos()), off(call.Fun.End()), "bind.QueryParameter"},
+					edit{off(call.Args[4].Pos()), off(call.Args[4].End()), "&query"})
+				bound[call.Args[4].(*ast.CallExpr)] = true
+				return true
+			}
+			if isQueryCall(call) && !bound[call] {
+				calls = append(calls, edit{off(call.Pos()), off(call.End()), "query.Values()"})
 			}
 			return true
 		})
-		if len(calls) < 2 {
-			continue // nothing to share
+		if len(calls) == 0 {
+			continue
 		}
-		open := fset.Position(fn.Body.Lbrace).Offset + 1
-		edits = append(edits, edit{open, open, "\n\tquery := r.URL.Query() // parsed once for every query parameter (gen/internal/queryonce)\n"})
+		open := off(fn.Body.Lbrace) + 1
+		edits = append(edits, edit{open, open, "\n\tquery := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/queryonce)\n"})
 		edits = append(edits, calls...)
 	}
-	sort.Slice(edits, func(i, j int) bool { return edits[i].from > edits[j].from })
+	if len(edits) == 0 {
+		return format.Source(src)
+	}
+	for _, imp := range file.Imports {
+		if imp.Path.Value == bindImport {
+			return nil, fmt.Errorf("already imports %s, yet has calls to rewrite", bindImport)
+		}
+	}
+	var imports *ast.GenDecl
+	for _, d := range file.Decls {
+		if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.IMPORT && g.Lparen.IsValid() {
+			imports = g
+			break
+		}
+	}
+	if imports == nil {
+		return nil, fmt.Errorf("no import ( ... ) block to add %s to", bindImport)
+	}
+	lparen := off(imports.Lparen) + 1
+	edits = append(edits, edit{lparen, lparen, "\n\t" + bindImport + "\n"})
+	sort.SliceStable(edits, func(i, j int) bool { return edits[i].from > edits[j].from })
 	out := bytes.Clone(src)
 	for _, e := range edits {
 		out = append(out[:e.from], append([]byte(e.text), out[e.to:]...)...)
 	}
 	return format.Source(out)
+}
+
+// isRuntimeBind matches runtime.BindQueryParameterWithOptions.
+func isRuntimeBind(call *ast.CallExpr) bool {
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok || sel.Sel.Name != "BindQueryParameterWithOptions" {
+		return false
+	}
+	pkg, ok := sel.X.(*ast.Ident)
+	return ok && pkg.Name == "runtime"
 }
 
 func isWrapperMethod(fn *ast.FuncDecl) bool {
@@ -97,7 +143,11 @@ func isWrapperMethod(fn *ast.FuncDecl) bool {
 }
 
 // isQueryCall matches r.URL.Query().
-func isQueryCall(call *ast.CallExpr) bool {
+func isQueryCall(e ast.Expr) bool {
+	call, ok := e.(*ast.CallExpr)
+	if !ok {
+		return false
+	}
 	sel, ok := call.Fun.(*ast.SelectorExpr)
 	if !ok || sel.Sel.Name != "Query" || len(call.Args) != 0 {
 		return false

@@ -7,49 +7,64 @@ import (
 
 const wrapper = `package p
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/oapi-codegen/runtime"
+)
 
 type ServerInterfaceWrapper struct{}
 
 // A operation middleware
 func (siw *ServerInterfaceWrapper) A(w http.ResponseWriter, r *http.Request) {
 	// ------------- Required query parameter "a" -------------
-	bind("a", r.URL.Query())
-	bind("b", r.URL.Query()) // trailing comment
+	_ = runtime.BindQueryParameterWithOptions("form", true, true, "a", r.URL.Query(), nil, runtime.BindQueryParameterOptions{})
+	_ = runtime.BindQueryParameterWithOptions("form", true, false, "b", r.URL.Query(), nil, runtime.BindQueryParameterOptions{}) // trailing comment
+	other(r.URL.Query())
 }
 
-// B has one parameter: nothing to share.
+// B has no query parameter.
 func (siw *ServerInterfaceWrapper) B(w http.ResponseWriter, r *http.Request) {
-	bind("a", r.URL.Query())
+	other(nil)
 }
 
 type client struct{}
 
 func (c *client) C(r *http.Request) {
-	bind("a", r.URL.Query())
-	bind("b", r.URL.Query())
+	other(r.URL.Query())
 }
 
-func bind(string, any) {}
+func other(any) {}
 `
 
-func TestRewriteSharesOneParsePerWrapperMethod(t *testing.T) {
+func TestRewriteBindsThroughOneQuery(t *testing.T) {
 	out, err := rewrite([]byte(wrapper))
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := string(out)
 	a := between(got, "func (siw *ServerInterfaceWrapper) A", "// B has")
-	if strings.Count(a, "r.URL.Query()") != 1 || !strings.Contains(a, `bind("a", query)`) || !strings.Contains(a, `bind("b", query) // trailing comment`) {
-		t.Errorf("A not rewritten to one parse with its comments kept:\n%s", a)
+	for _, want := range []string{
+		"query := bind.NewQuery(r.URL.RawQuery)",
+		`bind.QueryParameter("form", true, true, "a", &query, nil, runtime.BindQueryParameterOptions{})`,
+		`bind.QueryParameter("form", true, false, "b", &query, nil, runtime.BindQueryParameterOptions{}) // trailing comment`,
+		"other(query.Values())",
+		`// ------------- Required query parameter "a" -------------`,
+	} {
+		if !strings.Contains(a, want) {
+			t.Errorf("A lacks %q:\n%s", want, a)
+		}
 	}
-	if !strings.Contains(a, `// ------------- Required query parameter "a" -------------`) {
-		t.Errorf("A lost its generated comment:\n%s", a)
+	if strings.Contains(a, "r.URL.Query()") {
+		t.Errorf("A still parses the query itself:\n%s", a)
+	}
+	if !strings.Contains(got, `"github.com/cryptomock/cryptomock/gen/internal/bind"`) {
+		t.Errorf("bind not imported:\n%s", got)
 	}
 	if b := between(got, "func (siw *ServerInterfaceWrapper) B", "type client"); strings.Contains(b, "query :=") {
-		t.Errorf("B has one parameter and was rewritten anyway:\n%s", b)
+		t.Errorf("B has no query parameter and was rewritten anyway:\n%s", b)
 	}
-	if c := between(got, "func (c *client) C", "func bind"); strings.Count(c, "r.URL.Query()") != 2 {
+	if c := between(got, "func (c *client) C", "func other"); !strings.Contains(c, "r.URL.Query()") {
 		t.Errorf("a method of another type was rewritten:\n%s", c)
 	}
 	again, err := rewrite(out)

@@ -24,7 +24,7 @@ const timelineRequests = 200
 
 func journalEntry(e journal.Entry) gen.JournalEntry {
 	je := gen.JournalEntry{Seq: e.Seq, Time: e.Time.UTC(), ReceivedAt: e.Received.UTC(), Method: e.Method, Path: e.Path, Status: e.Status,
-		Partner: e.Partner, Headers: e.Headers, DurationMs: float64(e.Duration.Microseconds()) / 1000}
+		Partner: e.Partner, Headers: e.Headers.Map(), DurationMs: float64(e.Duration.Microseconds()) / 1000}
 	je.Query, je.Operation = optional(e.Query), optional(e.Operation)
 	je.RequestBody, je.ResponseBody, je.Refusal = optional(e.RequestBody), optional(e.ResponseBody), optional(e.Refusal)
 	if e.Stream != nil {

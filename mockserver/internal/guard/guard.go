@@ -77,11 +77,18 @@ func IsLoopbackHost(host string) bool {
 	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
 		return true
 	}
-	ip, err := netip.ParseAddr(strings.Trim(host, "[]"))
+	host = strings.Trim(host, "[]")
+	if host == "" || !strings.Contains(host, ":") && (host[0] < '0' || host[0] > '9') {
+		return false // a name, not an IP literal (spares ParseAddr's error)
+	}
+	ip, err := netip.ParseAddr(host)
 	return err == nil && ip.IsLoopback()
 }
 
 func hostname(hostport string) string {
+	if !strings.Contains(hostport, ":") {
+		return hostport // no port (spares SplitHostPort's error)
+	}
 	if h, _, err := net.SplitHostPort(hostport); err == nil {
 		return strings.Trim(h, "[]")
 	}
@@ -97,6 +104,11 @@ func (p Policy) HostAllowed(r *http.Request) bool {
 	if IsLoopbackHost(host) {
 		return true
 	}
+	for _, h := range p.AllowedHosts { // before the rules that parse
+		if strings.EqualFold(strings.TrimSpace(h), host) {
+			return true
+		}
+	}
 	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
 		if tcp, ok := a.(*net.TCPAddr); ok {
 			if ip := net.ParseIP(host); ip != nil && ip.Equal(tcp.IP) {
@@ -106,11 +118,6 @@ func (p Policy) HostAllowed(r *http.Request) bool {
 	}
 	if p.PublicURL != nil {
 		if u, err := url.Parse(p.PublicURL()); err == nil && u.Host != "" && strings.EqualFold(u.Hostname(), host) {
-			return true
-		}
-	}
-	for _, h := range p.AllowedHosts {
-		if strings.EqualFold(strings.TrimSpace(h), host) {
 			return true
 		}
 	}

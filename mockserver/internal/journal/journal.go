@@ -8,7 +8,6 @@ package journal
 import (
 	"net/http"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -39,7 +38,7 @@ type Entry struct {
 	Partner   string
 	Operation string
 	Duration  time.Duration
-	Headers   map[string]string
+	Headers   Header
 	// The start of the bodies (the recorder bounds them), and the reason of a refusal.
 	RequestBody, ResponseBody, Refusal string
 	// For an event stream: how many named events it sent, and whether the last was `stop`.
@@ -56,10 +55,37 @@ type Stream struct {
 func (e *Entry) size() int {
 	n := entryOverhead + len(e.Method) + len(e.Path) + len(e.Query) + len(e.Partner) + len(e.Operation) +
 		len(e.RequestBody) + len(e.ResponseBody) + len(e.Refusal)
-	for k, v := range e.Headers {
-		n += len(k) + len(v) + 32
+	for _, f := range e.Headers {
+		n += len(f.Name) + len(f.Value) + 32
 	}
 	return n
+}
+
+// Header is the request headers an entry keeps, sorted by name: one allocation per entry
+// rather than a map's.
+type Header []Field
+
+// Field is one header.
+type Field struct{ Name, Value string }
+
+// Get returns the value of the header with this name as net/http canonicalises it ("" when
+// absent).
+func (h Header) Get(name string) string {
+	for _, f := range h {
+		if f.Name == name {
+			return f.Value
+		}
+	}
+	return ""
+}
+
+// Map returns the headers as a map, for the control API's answer.
+func (h Header) Map() map[string]string {
+	m := make(map[string]string, len(h))
+	for _, f := range h {
+		m[f.Name] = f.Value
+	}
+	return m
 }
 
 // Journal is safe for concurrent use.
@@ -93,24 +119,20 @@ func (j *Journal) Bytes() int {
 }
 
 // Headers copies request headers within the per-entry bounds, secrets masked.
-func Headers(h http.Header) map[string]string {
-	out := make(map[string]string, min(len(h), maxHeaders))
-	keys := make([]string, 0, len(h))
-	for k := range h {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if len(out) == maxHeaders {
-			break
-		}
-		v := strings.Join(h[k], ", ")
+func Headers(h http.Header) Header {
+	out := make(Header, 0, min(len(h), maxHeaders))
+	for k, vs := range h {
+		v := strings.Join(vs, ", ") // no copy for one value
 		if secretHeaders[http.CanonicalHeaderKey(k)] {
 			v = Mask(v)
 		}
 		// No copies needed here: net/http copies header values out of its read buffer (only
 		// the request line's path and query are substrings of it, and Add copies those).
-		out[cut(k, maxHeaderValue)] = cut(v, maxHeaderValue)
+		out = append(out, Field{Name: cut(k, maxHeaderValue), Value: cut(v, maxHeaderValue)})
+	}
+	slices.SortFunc(out, func(a, b Field) int { return strings.Compare(a.Name, b.Name) })
+	if len(out) > maxHeaders {
+		out = append(Header(nil), out[:maxHeaders]...) // the first by name, as before; not the long array
 	}
 	return out
 }
@@ -148,12 +170,24 @@ func (j *Journal) Add(e Entry) int64 {
 		return 0
 	}
 	// Copies, never substrings: a short path sliced from a 60 KB request line would keep the
-	// whole line alive.
-	e.Method, e.Operation = strings.Clone(cut(e.Method, 16)), strings.Clone(e.Operation)
-	e.Path, e.Query = strings.Clone(cut(e.Path, maxURLPart)), strings.Clone(cut(e.Query, maxURLPart))
-	e.Partner = strings.Clone(cut(e.Partner, maxPartner))
+	// whole line alive. The short strings share one copy.
+	short := [...]*string{&e.Method, &e.Operation, &e.Path, &e.Query, &e.Partner, &e.Refusal}
+	limits := [...]int{16, maxHeaderValue, maxURLPart, maxURLPart, maxPartner, maxHeaderValue * 4}
+	var b strings.Builder
+	total := 0
+	for i, p := range short {
+		*p = cut(*p, limits[i])
+		total += len(*p)
+	}
+	b.Grow(total)
+	for _, p := range short {
+		b.WriteString(*p)
+	}
+	arena := b.String()
+	for _, p := range short {
+		*p, arena = arena[:len(*p)], arena[len(*p):]
+	}
 	e.RequestBody, e.ResponseBody = cut(e.RequestBody, maxBody), cut(e.ResponseBody, maxBody)
-	e.Refusal = strings.Clone(cut(e.Refusal, maxHeaderValue*4))
 	size := e.size()
 	j.mu.Lock()
 	defer j.mu.Unlock()

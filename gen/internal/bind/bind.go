@@ -1,12 +1,13 @@
-// Package bind is what the generated servers bind query parameters with, after
+// Package bind is what the generated servers bind parameters with, after
 // gen/internal/queryonce rewrites them: one pass over the raw query shared by every parameter,
-// and a direct assignment for the common case (a string or floating-point parameter given
-// once, without escapes). Everything else, and every error, goes to oapi-codegen's own
-// runtime.BindQueryParameterWithOptions with the query parsed as net/url parses it, so what is
-// bound and what is refused are exactly the runtime's.
+// and a direct assignment for the common cases (a string or floating-point query parameter
+// given once without escapes; a string header or path value). Everything else, and every
+// error, goes to oapi-codegen's own runtime functions (with the query parsed as net/url parses
+// it), so what is bound and what is refused are exactly the runtime's.
 package bind
 
 import (
+	"encoding"
 	"net/url"
 	"reflect"
 	"strconv"
@@ -15,15 +16,50 @@ import (
 	"github.com/oapi-codegen/runtime"
 )
 
-// Query is a raw query string, parsed into url.Values only if a parameter needs the runtime.
+// maxPairs is how many key=value pairs a Query splits by itself; a longer query is parsed by
+// net/url.
+const maxPairs = 16
+
+// Query is a raw query string, split once into its pairs, and parsed into url.Values only if
+// a parameter needs the runtime.
 type Query struct {
 	raw    string
+	pairs  [maxPairs][2]string // raw key, raw value
+	n      int
+	split  bool // pairs hold the whole query, every key free of escapes
 	values url.Values
 	parsed bool
 }
 
 // NewQuery wraps a request's RawQuery.
-func NewQuery(raw string) Query { return Query{raw: raw} }
+func NewQuery(raw string) Query {
+	q := Query{raw: raw, split: true}
+	for rest := raw; rest != "" && q.split; {
+		var pair string
+		pair, rest, _ = strings.Cut(rest, "&")
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		if q.n == maxPairs || escaped(k) || strings.IndexByte(v, ';') >= 0 {
+			q.split = false // net/url decides: escaped names, ';' (a dropped pair), many pairs
+			break
+		}
+		q.pairs[q.n] = [2]string{k, v}
+		q.n++
+	}
+	return q
+}
+
+// escaped reports whether a query component needs unescaping (or is refused by net/url).
+func escaped(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '%' || c == '+' || c == ';' {
+			return true
+		}
+	}
+	return false
+}
 
 // Values is the query as r.URL.Query() returns it (parsed once).
 func (q *Query) Values() url.Values {
@@ -55,36 +91,27 @@ func QueryParameter(style string, explode, required bool, name string, q *Query,
 	return runtime.BindQueryParameterWithOptions(style, explode, required, name, q.Values(), dest, opts)
 }
 
-// lookup finds name's values in the raw query: the first one and how many there are. ok is
-// false when the query cannot be read without the full parse (escaped names, ';').
+// lookup finds name's values: the first one and how many there are. ok is false when the
+// query was not split (see NewQuery).
 func (q *Query) lookup(name string) (string, int, bool) {
-	if strings.IndexByte(q.raw, ';') >= 0 {
+	if !q.split {
 		return "", 0, false
 	}
 	var first string
 	n := 0
-	for rest := q.raw; rest != ""; {
-		var pair string
-		pair, rest, _ = strings.Cut(rest, "&")
-		if pair == "" {
-			continue
-		}
-		k, v, _ := strings.Cut(pair, "=")
-		if strings.ContainsAny(k, "%+") {
-			return "", 0, false
-		}
-		if k != name {
+	for _, p := range q.pairs[:q.n] {
+		if p[0] != name {
 			continue
 		}
 		if n == 0 {
-			if strings.ContainsAny(v, "%+") {
-				u, err := url.QueryUnescape(v)
+			first = p[1]
+			if escaped(first) {
+				u, err := url.QueryUnescape(first)
 				if err != nil {
 					return "", 0, false // net/url drops the pair: the runtime says what that means
 				}
-				v = u
+				first = u
 			}
-			first = v
 		}
 		n++
 	}
@@ -137,4 +164,21 @@ func set(target reflect.Value, kind reflect.Kind, v string, opts runtime.BindQue
 		target.Set(elem.Addr())
 	}
 	return true
+}
+
+// StyledParameter binds like runtime.BindStyledParameterWithOptions. A header or path value
+// bound to a string kind (not a TextUnmarshaler, not a Binder) that the runtime would take as
+// it is, is set directly; everything else goes to the runtime.
+func StyledParameter(style, name, value string, dest any, opts runtime.BindStyledParameterOptions) error {
+	asIs := opts.ParamLocation == runtime.ParamLocationHeader ||
+		opts.ParamLocation == runtime.ParamLocationPath && (opts.ValueIsUnescaped || strings.IndexByte(value, '%') < 0)
+	if style == "simple" && value != "" && asIs && opts.Format == "" {
+		if _, ok := dest.(encoding.TextUnmarshaler); !ok {
+			if target, kind, ok := primitive(dest, true); ok && kind == reflect.String {
+				target.SetString(value)
+				return nil
+			}
+		}
+	}
+	return runtime.BindStyledParameterWithOptions(style, name, value, dest, opts)
 }

@@ -93,3 +93,46 @@ func show(p params) string {
 	}
 	return fmt.Sprintf("%q %q %v %q %s %s %s", p.S, p.C, p.F, p.B, deref(p.OptS), deref(p.OptC), deref(p.OptF))
 }
+
+type text string
+
+func (t *text) UnmarshalText(b []byte) error { *t = text("text:" + string(b)); return nil }
+
+// TestStyledSameAsRuntime: header and path values bind as the runtime binds them.
+func TestStyledSameAsRuntime(t *testing.T) {
+	type dests struct {
+		S string
+		C code
+		B selfBound
+		T text
+		I int
+	}
+	targets := []func(*dests) any{
+		func(d *dests) any { return &d.S }, func(d *dests) any { return &d.C }, func(d *dests) any { return &d.B },
+		func(d *dests) any { return &d.T }, func(d *dests) any { return &d.I },
+	}
+	fast := 0
+	for _, value := range []string{"", "shop", "a,b", "a%20b", "%zz", "12", " x ", "é"} {
+		for _, loc := range []runtime.ParamLocation{runtime.ParamLocationHeader, runtime.ParamLocationPath, runtime.ParamLocationQuery} {
+			for _, unescaped := range []bool{false, true} {
+				for _, required := range []bool{false, true} {
+					for i, target := range targets {
+						opts := runtime.BindStyledParameterOptions{ParamLocation: loc, ValueIsUnescaped: unescaped, Required: required, Type: "string"}
+						var want, got dests
+						wantErr := runtime.BindStyledParameterWithOptions("simple", "p", value, target(&want), opts)
+						gotErr := StyledParameter("simple", "p", value, target(&got), opts)
+						if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) || got != want {
+							t.Errorf("%q at %v (unescaped %v, required %v) into #%d: got %+v, %v; the runtime %+v, %v", value, loc, unescaped, required, i, got, gotErr, want, wantErr)
+						}
+						if gotErr == nil && (i == 0 || i == 1) && value != "" {
+							fast++
+						}
+					}
+				}
+			}
+		}
+	}
+	if fast == 0 {
+		t.Error("nothing bound")
+	}
+}

@@ -2,9 +2,9 @@
 // string once. The generated ServerInterfaceWrapper methods call r.URL.Query() (a full parse
 // of RawQuery into a fresh map) once per query parameter and bind each through reflection.
 // This step starts each such method with `query := bind.NewQuery(r.URL.RawQuery)` and binds
-// its parameters with gen/internal/bind.QueryParameter, which takes the common case directly
-// and hands everything else to the same runtime function with the same parsed values, so what
-// is bound and refused does not change.
+// its parameters with gen/internal/bind.QueryParameter (header and path parameters with
+// bind.StyledParameter), which take the common cases directly and hand everything else to the
+// same runtime functions with the same values, so what is bound and refused does not change.
 //
 // It runs right after oapi-codegen, from the package's go:generate line and from `make
 // generate-check`, so the committed file is exactly what generation produces:
@@ -67,14 +67,14 @@ func rewrite(src []byte) ([]byte, error) {
 		if !ok || fn.Body == nil || !isWrapperMethod(fn) {
 			continue
 		}
-		var calls []edit
+		var calls, styled []edit
 		bound := map[*ast.CallExpr]bool{}
 		ast.Inspect(fn.Body, func(n ast.Node) bool {
 			call, ok := n.(*ast.CallExpr)
 			if !ok {
 				return true
 			}
-			if isRuntimeBind(call) && len(call.Args) == 7 && isQueryCall(call.Args[4]) {
+			if isRuntime(call, "BindQueryParameterWithOptions") && len(call.Args) == 7 && isQueryCall(call.Args[4]) {
 				calls = append(calls, edit{off(call.Fun.Pos()), off(call.Fun.End()), "bind.QueryParameter"},
 					edit{off(call.Args[4].Pos()), off(call.Args[4].End()), "&query"})
 				bound[call.Args[4].(*ast.CallExpr)] = true
@@ -83,8 +83,12 @@ func rewrite(src []byte) ([]byte, error) {
 			if isQueryCall(call) && !bound[call] {
 				calls = append(calls, edit{off(call.Pos()), off(call.End()), "query.Values()"})
 			}
+			if isRuntime(call, "BindStyledParameterWithOptions") {
+				styled = append(styled, edit{off(call.Fun.Pos()), off(call.Fun.End()), "bind.StyledParameter"})
+			}
 			return true
 		})
+		edits = append(edits, styled...)
 		if len(calls) == 0 {
 			continue
 		}
@@ -120,10 +124,10 @@ func rewrite(src []byte) ([]byte, error) {
 	return format.Source(out)
 }
 
-// isRuntimeBind matches runtime.BindQueryParameterWithOptions.
-func isRuntimeBind(call *ast.CallExpr) bool {
+// isRuntime matches a call of runtime.<name>.
+func isRuntime(call *ast.CallExpr, name string) bool {
 	sel, ok := call.Fun.(*ast.SelectorExpr)
-	if !ok || sel.Sel.Name != "BindQueryParameterWithOptions" {
+	if !ok || sel.Sel.Name != name {
 		return false
 	}
 	pkg, ok := sel.X.(*ast.Ident)

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -446,7 +447,8 @@ func (h *Handlers) GetHomepage(ctx context.Context, req gen.GetHomepageRequestOb
 
 // ListProducts answers from the response cache; buildListProducts computes the answer.
 func (h *Handlers) ListProducts(ctx context.Context, req gen.ListProductsRequestObject) (gen.ListProductsResponseObject, error) {
-	return cached(h, fmt.Sprintf("products|%s|%s|%s|%s", req.CountryCode, req.Params.FamilyName, deref(req.Params.Coin), deref(req.Params.BrandName)), func() (gen.ListProductsResponseObject, error) { return h.buildListProducts(ctx, req) })
+	key := "products|" + string(req.CountryCode) + "|" + req.Params.FamilyName + "|" + deref(req.Params.Coin) + "|" + deref(req.Params.BrandName)
+	return cached(h, key, func() (gen.ListProductsResponseObject, error) { return h.buildListProducts(ctx, req) })
 }
 
 // SearchProducts answers from the response cache; buildSearchProducts computes the answer.
@@ -456,7 +458,9 @@ func (h *Handlers) SearchProducts(ctx context.Context, req gen.SearchProductsReq
 
 // GetProductPrice answers from the response cache; buildGetProductPrice computes the answer.
 func (h *Handlers) GetProductPrice(ctx context.Context, req gen.GetProductPriceRequestObject) (gen.GetProductPriceResponseObject, error) {
-	return cached(h, fmt.Sprintf("price|%s|%s|%v|%s", req.Params.BrandName, req.Params.CountryCode, req.Params.FaceValue, req.Params.Coin), func() (gen.GetProductPriceResponseObject, error) { return h.buildGetProductPrice(ctx, req) })
+	p := req.Params
+	key := "price|" + p.BrandName + "|" + string(p.CountryCode) + "|" + strconv.FormatFloat(p.FaceValue, 'g', -1, 64) + "|" + p.Coin
+	return cached(h, key, func() (gen.GetProductPriceResponseObject, error) { return h.buildGetProductPrice(ctx, req) })
 }
 
 // cached answers from the response cache, or builds the answer and keeps it when it is a 200

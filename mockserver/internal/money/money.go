@@ -6,7 +6,9 @@ package money
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/big"
+	"math/bits"
 	"regexp"
 	"strconv"
 	"strings"
@@ -49,12 +51,71 @@ func FromFloat(f float64) (*big.Rat, error) {
 
 // Format writes r with exactly decimals digits after the point, rounding half away from zero.
 func Format(r *big.Rat, decimals int) string {
+	if q, neg, ok := scaled(r, decimals); ok {
+		return string(appendDecimal(nil, q, neg, decimals))
+	}
 	return r.FloatString(decimals)
+}
+
+// pow10 holds 10^0 .. 10^19.
+var pow10 = func() (p [20]uint64) {
+	p[0] = 1
+	for i := 1; i < len(p); i++ {
+		p[i] = p[i-1] * 10
+	}
+	return p
+}()
+
+// scaled is |r| x 10^decimals rounded half away from zero, and r's sign, when numerator and
+// denominator fit 64 bits and so does the result: big.Rat.FloatString's arithmetic (the same
+// digits: money_test.go checks) without its allocations.
+func scaled(r *big.Rat, decimals int) (q uint64, neg bool, ok bool) {
+	num, den := r.Num(), r.Denom()
+	if decimals < 0 || decimals >= len(pow10) || !num.IsInt64() || !den.IsUint64() {
+		return 0, false, false
+	}
+	n, d := num.Int64(), den.Uint64()
+	if n == math.MinInt64 {
+		return 0, false, false
+	}
+	neg = n < 0
+	if neg {
+		n = -n
+	}
+	hi, lo := bits.Mul64(uint64(n), pow10[decimals])
+	if hi >= d {
+		return 0, false, false // the quotient needs more than 64 bits
+	}
+	q, rem := bits.Div64(hi, lo, d)
+	if rem >= d-rem { // 2*rem >= d: half or more rounds up
+		if q == math.MaxUint64 {
+			return 0, false, false
+		}
+		q++
+	}
+	return q, neg, true
+}
+
+// appendDecimal writes q / 10^decimals with exactly decimals digits after the point.
+func appendDecimal(b []byte, q uint64, neg bool, decimals int) []byte {
+	if neg {
+		b = append(b, '-')
+	}
+	b = strconv.AppendUint(b, q/pow10[decimals], 10)
+	if decimals > 0 {
+		b = append(b, '.')
+		frac := strconv.AppendUint(make([]byte, 0, 20), q%pow10[decimals], 10)
+		for i := len(frac); i < decimals; i++ {
+			b = append(b, '0')
+		}
+		b = append(b, frac...)
+	}
+	return b
 }
 
 // Trim writes r with at most decimals digits, dropping trailing zeros ("100", "12.5").
 func Trim(r *big.Rat, decimals int) string {
-	s := r.FloatString(decimals)
+	s := Format(r, decimals)
 	if strings.Contains(s, ".") {
 		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
 	}
@@ -81,6 +142,13 @@ func Sub(a, b *big.Rat) *big.Rat { return new(big.Rat).Sub(a, b) }
 
 // Round returns r rounded to decimals digits (half away from zero), as an exact value.
 func Round(r *big.Rat, decimals int) *big.Rat {
+	if q, neg, ok := scaled(r, decimals); ok && q <= math.MaxInt64 && decimals <= 18 {
+		n := int64(q)
+		if neg {
+			n = -n
+		}
+		return new(big.Rat).SetFrac64(n, int64(pow10[decimals]))
+	}
 	return MustParseSigned(r.FloatString(decimals))
 }
 

@@ -1,6 +1,11 @@
 package money
 
-import "testing"
+import (
+	"math"
+	"math/big"
+	"math/rand/v2"
+	"testing"
+)
 
 func TestParseRejectsNonDecimals(t *testing.T) {
 	for _, s := range []string{"", "1e5", "-1", "1.", ".5", "abc", "1,5", "NaN", "0x10", "1.2.3"} {
@@ -37,5 +42,37 @@ func TestArithmeticIsExact(t *testing.T) {
 	r, err := FromFloat(50.1)
 	if err != nil || Format(r, 10) != "50.1000000000" {
 		t.Fatalf("FromFloat(50.1) = %v, %v", r, err)
+	}
+}
+
+// TestFormatSameAsFloatString: the 64-bit path writes the digits big.Rat.FloatString writes
+// (rounding half away from zero, "-0.00" kept), and Round the same exact value as parsing them.
+func TestFormatSameAsFloatString(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 9))
+	nums := []int64{0, 1, -1, 5, -5, 15, 25, 125, -125, 999999, math.MaxInt64, math.MinInt64 + 1, math.MinInt64, 1e18, 3, 7}
+	dens := []int64{1, 2, 3, 4, 8, 10, 100, 1000, 3, 7, 1e9, 1e18, math.MaxInt64}
+	fast := 0
+	for i := range 20000 {
+		var n, d int64
+		if i < len(nums)*len(dens) {
+			n, d = nums[i%len(nums)], dens[i/len(nums)%len(dens)]
+		} else {
+			n, d = rng.Int64N(1<<uint(1+rng.IntN(62)))-rng.Int64N(1<<40), 1+rng.Int64N(1<<uint(1+rng.IntN(62)))
+		}
+		r := big.NewRat(n, d)
+		for _, dec := range []int{0, 1, 2, 6, 8, 18, 19, 20} {
+			if got, want := Format(r, dec), r.FloatString(dec); got != want {
+				t.Fatalf("Format(%v, %d) = %s, FloatString %s", r, dec, got, want)
+			}
+			if got, want := Round(r, dec), MustParseSigned(r.FloatString(dec)); got.Cmp(want) != 0 {
+				t.Fatalf("Round(%v, %d) = %v, want %v", r, dec, got, want)
+			}
+			if _, _, ok := scaled(r, dec); ok {
+				fast++
+			}
+		}
+	}
+	if fast < 50000 {
+		t.Errorf("the 64-bit path served only %d of 160,000", fast)
 	}
 }

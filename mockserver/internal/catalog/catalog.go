@@ -55,6 +55,50 @@ type Catalog struct {
 
 	mu    sync.Mutex
 	cache map[string]*Assortment
+
+	// priced remembers prices, dollar values and points: the catalogue never changes after
+	// New, so each is a pure function of currency, face value and coin. Bounded by maxPriced.
+	pricedMu sync.RWMutex
+	priced   map[priceKey]*big.Rat
+	points   map[priceKey]string
+}
+
+// maxPriced bounds each of the price memos (entries of ~200 bytes).
+const maxPriced = 4096
+
+// priceKey names a face value of a currency in a coin (nil: its dollar value). Faces whose
+// numerator or denominator do not fit 64 bits are not remembered.
+type priceKey struct {
+	currency string
+	num, den int64
+	coin     *Coin
+}
+
+func keyOf(currency string, face *big.Rat, coin *Coin) (priceKey, bool) {
+	if !face.Num().IsInt64() || !face.Denom().IsInt64() {
+		return priceKey{}, false
+	}
+	return priceKey{currency, face.Num().Int64(), face.Denom().Int64(), coin}, true
+}
+
+// remembered returns a copy of what compute gives for k (callers own what they get).
+func (c *Catalog) remembered(k priceKey, ok bool, compute func() *big.Rat) *big.Rat {
+	if !ok {
+		return compute()
+	}
+	c.pricedMu.RLock()
+	r, hit := c.priced[k]
+	c.pricedMu.RUnlock()
+	if !hit {
+		r = compute()
+		c.pricedMu.Lock()
+		if len(c.priced) < maxPriced {
+			c.priced[k] = new(big.Rat).Set(r)
+		}
+		c.pricedMu.Unlock()
+		return r
+	}
+	return new(big.Rat).Set(r)
 }
 
 // Family is a brand family of one country: the unit /v5/products lists.
@@ -127,6 +171,8 @@ func New(opts Options) (*Catalog, error) {
 		coins:     coins,
 		logoBase:  strings.TrimRight(opts.LogoBaseURL, "/"),
 		cache:     map[string]*Assortment{},
+		priced:    map[priceKey]*big.Rat{},
+		points:    map[priceKey]string{},
 	}
 	if c.logoBase == "" {
 		c.logoBase = "https://cdn.cryptorefills.com/logos_v2"
@@ -220,24 +266,47 @@ func (a *Assortment) Search(q string) []*Family {
 
 // USDValue converts an amount of the family's currency into US dollars.
 func (c *Catalog) USDValue(currency string, amount *big.Rat) *big.Rat {
-	rate, ok := c.fx[currency]
-	if !ok {
-		rate = big.NewRat(1, 1)
-	}
-	return money.Quo(amount, rate)
+	k, ok := keyOf(currency, amount, nil)
+	return c.remembered(k, ok, func() *big.Rat {
+		rate, ok := c.fx[currency]
+		if !ok {
+			rate = big.NewRat(1, 1)
+		}
+		return money.Quo(amount, rate)
+	})
 }
 
 // Price is the coin amount charged for a face value of a currency: its dollar value with the
 // spread, in the coin, rounded to the coin's decimals.
 func (c *Catalog) Price(currency string, face *big.Rat, coin *Coin) *big.Rat {
-	usd := money.Mul(c.USDValue(currency, face), c.spread)
-	return money.Round(money.Quo(usd, coin.USDRate), coin.Decimals)
+	k, ok := keyOf(currency, face, coin)
+	return c.remembered(k, ok && coin != nil, func() *big.Rat {
+		usd := money.Mul(c.USDValue(currency, face), c.spread)
+		return money.Round(money.Quo(usd, coin.USDRate), coin.Decimals)
+	})
 }
 
 // Points are the loyalty points of a face value (live captures: $25 gives "22").
 func (c *Catalog) Points(currency string, face *big.Rat) string {
+	k, ok := keyOf(currency, face, nil)
+	if ok {
+		c.pricedMu.RLock()
+		p, hit := c.points[k]
+		c.pricedMu.RUnlock()
+		if hit {
+			return p
+		}
+	}
 	usd := money.Mul(c.USDValue(currency, face), big.NewRat(88, 100))
-	return new(big.Int).Quo(usd.Num(), usd.Denom()).String()
+	p := new(big.Int).Quo(usd.Num(), usd.Denom()).String()
+	if ok {
+		c.pricedMu.Lock()
+		if len(c.points) < maxPriced {
+			c.points[k] = p
+		}
+		c.pricedMu.Unlock()
+	}
+	return p
 }
 
 // FormatAmount writes a face value in a currency: "100 USD".

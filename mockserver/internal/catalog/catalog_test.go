@@ -3,6 +3,7 @@ package catalog
 import (
 	"encoding/json"
 	"errors"
+	"math/big"
 	"regexp"
 	"testing"
 
@@ -194,5 +195,36 @@ func BenchmarkGenerateCountry(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		c, _ := New(Options{Seed: int64(i), Countries: list})
 		c.Country("US")
+	}
+}
+
+// TestPricesRemembered: a remembered price is the computed one, a caller changing what it got
+// changes nothing for the next caller, and the memo stays within its bound.
+func TestPricesRemembered(t *testing.T) {
+	c := newCatalog(t, 1)
+	coin := c.Coin("USDC")
+	face := big.NewRat(2550, 100)
+	first := c.Price("EUR", face, coin)
+	want := money.Round(money.Quo(money.Mul(money.Quo(face, c.fx["EUR"]), c.spread), coin.USDRate), coin.Decimals)
+	if first.Cmp(want) != 0 {
+		t.Fatalf("price %v, computed %v", first, want)
+	}
+	first.SetInt64(0) // the caller's own copy
+	if again := c.Price("EUR", face, coin); again.Cmp(want) != 0 {
+		t.Fatalf("after a caller changed its copy: %v, want %v", again, want)
+	}
+	usd := c.USDValue("EUR", face)
+	usd.Neg(usd)
+	if c.USDValue("EUR", face).Sign() <= 0 {
+		t.Fatal("a caller's change reached the memo")
+	}
+	if p1, p2 := c.Points("USD", big.NewRat(25, 1)), c.Points("USD", big.NewRat(25, 1)); p1 != "22" || p2 != "22" {
+		t.Fatalf("points %s, %s; live captures give 22 for $25", p1, p2)
+	}
+	for i := range 2 * maxPriced {
+		c.Price("USD", big.NewRat(int64(i+1), 1), coin)
+	}
+	if len(c.priced) > maxPriced || len(c.points) > maxPriced {
+		t.Fatalf("memo grew to %d prices, %d points", len(c.priced), len(c.points))
 	}
 }

@@ -152,10 +152,12 @@ func (h *Handlers) orderFields(o lifecycle.Order) gen.Order {
 }
 
 func delivery(d lifecycle.Delivery) gen.OrderDelivery {
+	// The always-present fields point into one array: one allocation, not ten.
+	v := &[...]string{d.Denomination, d.Family, d.Brand, d.Beneficiary, d.Country, d.Points, d.CoinAmount, d.Currency, d.OriginalPrice, d.Brand}
 	del := gen.Deliverable{
-		Denomination: ptr(d.Denomination), Family: ptr(d.Family), BrandName: ptr(d.Brand),
-		BeneficiaryAccount: ptr(d.Beneficiary), CountryCode: ptr(d.Country), DeliveryType: ptr(gen.DeliveryType(d.DeliveryType)),
-		Points: ptr(d.Points), CoinAmount: ptr(d.CoinAmount), CurrencyCode: ptr(d.Currency), OriginalPrice: ptr(d.OriginalPrice),
+		Denomination: &v[0], Family: &v[1], BrandName: &v[2],
+		BeneficiaryAccount: &v[3], CountryCode: &v[4], DeliveryType: ptr(gen.DeliveryType(d.DeliveryType)),
+		Points: &v[5], CoinAmount: &v[6], CurrencyCode: &v[7], OriginalPrice: &v[8],
 		ProductValue: d.ProductValue,
 	}
 	if d.Localized != "" {
@@ -179,5 +181,5 @@ func delivery(d lifecycle.Delivery) gen.OrderDelivery {
 		set(&del.RedeemInstructions, r.RedeemInstructions)
 		set(&del.HowToRedeem, r.HowToRedeem)
 	}
-	return gen.OrderDelivery{Id: d.ID, DeliveryState: gen.DeliveryState(d.State), Kind: gen.ProductKind(d.Kind), BrandName: ptr(d.Brand), Deliverable: del}
+	return gen.OrderDelivery{Id: d.ID, DeliveryState: gen.DeliveryState(d.State), Kind: gen.ProductKind(d.Kind), BrandName: &v[9], Deliverable: del}
 }

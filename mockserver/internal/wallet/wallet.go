@@ -113,23 +113,35 @@ func Checksum(hexAddr string) string {
 
 const base58Alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
+// base58 encodes b (Bitcoin's alphabet; each leading zero byte is a '1'), by long division
+// of the byte string in place: no big.Int (wallet_test.go checks it against one).
 func base58(b []byte) string {
-	n := new(big.Int).SetBytes(b)
-	var out []byte
-	mod := new(big.Int)
-	base := big.NewInt(58)
-	for n.Sign() > 0 {
-		n.DivMod(n, base, mod)
-		out = append(out, base58Alphabet[mod.Int64()])
+	zeros := 0
+	for zeros < len(b) && b[zeros] == 0 {
+		zeros++
 	}
-	for _, c := range b {
-		if c != 0 {
-			break
+	digits := make([]byte, (len(b)-zeros)*138/100+1) // log(256)/log(58) < 1.38
+	top := len(digits) - 1                           // digits[top:] are in use
+	for _, c := range b[zeros:] {
+		carry := int(c)
+		j := len(digits) - 1
+		for ; j >= 0 && (j >= top || carry != 0); j-- {
+			carry += 256 * int(digits[j])
+			digits[j] = byte(carry % 58)
+			carry /= 58
 		}
-		out = append(out, '1')
+		top = j + 1
 	}
-	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i]
+	skip := 0
+	for skip < len(digits) && digits[skip] == 0 {
+		skip++
+	}
+	out := make([]byte, zeros+len(digits)-skip)
+	for i := range zeros {
+		out[i] = '1'
+	}
+	for i, d := range digits[skip:] {
+		out[zeros+i] = base58Alphabet[d]
 	}
 	return string(out)
 }

@@ -1,10 +1,14 @@
 package wallet
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"math/big"
+	"math/rand/v2"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -101,5 +105,43 @@ func TestTONAndSuiAddresses(t *testing.T) {
 	s, _ := New(Sui, Invoice{})
 	if len(s) != 66 || s[:2] != "0x" {
 		t.Fatalf("Sui address %q", s)
+	}
+}
+
+// TestBase58SameAsBigInt: the in-place division gives what repeated division of a big.Int
+// gives, leading zero bytes included.
+func TestBase58SameAsBigInt(t *testing.T) {
+	reference := func(b []byte) string {
+		n := new(big.Int).SetBytes(b)
+		var out []byte
+		mod := new(big.Int)
+		for n.Sign() > 0 {
+			n.DivMod(n, big.NewInt(58), mod)
+			out = append(out, base58Alphabet[mod.Int64()])
+		}
+		for _, c := range b {
+			if c != 0 {
+				break
+			}
+			out = append(out, '1')
+		}
+		slices.Reverse(out)
+		return string(out)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	cases := [][]byte{nil, {0}, {0, 0}, {0, 0, 1}, {255}, {0, 255, 255}, bytes.Repeat([]byte{255}, 32)}
+	for range 2000 {
+		b := make([]byte, rng.IntN(40))
+		for i := range b {
+			if rng.IntN(5) > 0 {
+				b[i] = byte(rng.IntN(256))
+			}
+		}
+		cases = append(cases, b)
+	}
+	for _, b := range cases {
+		if got, want := base58(b), reference(b); got != want {
+			t.Fatalf("base58(%x) = %s, want %s", b, got, want)
+		}
 	}
 }

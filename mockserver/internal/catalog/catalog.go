@@ -325,7 +325,7 @@ func Localize(amount *big.Rat, currency string) string {
 // FixedByFace finds an active or inactive fixed product of the family with that face value.
 func (f *Family) FixedByFace(face *big.Rat) *Product {
 	for _, p := range f.Products {
-		if p.Face != nil && p.Face.Cmp(face) == 0 {
+		if p.Face != nil && money.Cmp(p.Face, face) == 0 {
 			return p
 		}
 	}

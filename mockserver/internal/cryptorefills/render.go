@@ -119,25 +119,31 @@ var otherPaymentVias = []string{"GATE_PAY", "GATE_PAY_WEB", "KUCOIN_PAY", "BUYDL
 func (h *Handlers) order(o lifecycle.Order) gen.Order {
 	out := h.orderFields(o)
 	if o.UpdatedAt.After(o.CreatedAt) { // the live creation answer has no updated_at; later ones do (api-facts A4.7, A4.8)
-		out.UpdatedAt = ptr(h.seams.epoch(o.UpdatedAt, o.ID+"|updated_at"))
+		out.UpdatedAt = ptr(h.seams.epoch(o.UpdatedAt, o.ID, "updated_at"))
 	}
 	return out
 }
 
 func (h *Handlers) orderFields(o lifecycle.Order) gen.Order {
 	dec := func(r *big.Rat) string { return money.Format(r, o.CoinDecimals) }
+	sent := money.Trim(o.Sent, o.CoinDecimals)
+	// The optional strings point into one array (one allocation, not twelve); the answer is
+	// only ever encoded, never written through these pointers.
+	v := &[...]string{o.PaymentMethod, o.Network, dec(o.OriginalCoinAmount), strings.TrimRight(h.publicURL(), "/") + "/v3/qrs/" + o.ID,
+		o.QRText, sent, o.PaymentVia, o.Protocol, o.PaymentID, o.Email}
+	requested := h.seams.epoch(o.CreatedAt, o.ID, "payment_requested_at")
+	paymentValue, external := money.Float(money.Round(o.FiatUSD, 4)), false
 	out := gen.Order{
-		OrderId: o.ID, CreatedAt: h.seams.epoch(o.CreatedAt, o.ID+"|created_at"),
-		WalletAddress: o.WalletAddress, PaymentMethod: ptr(o.PaymentMethod), Network: ptr(o.Network), Coin: o.Coin,
-		CoinAmount: dec(o.CoinAmount), OriginalPrice: ptr(dec(o.OriginalCoinAmount)), OriginalCoinAmount: ptr(dec(o.OriginalCoinAmount)),
-		QrUrl: ptr(strings.TrimRight(h.publicURL(), "/") + "/v3/qrs/" + o.ID), QrText: ptr(o.QRText),
-		SentCoinAmount: ptr(money.Trim(o.Sent, o.CoinDecimals)), ReceivedAmount: ptr(money.Trim(o.Sent, o.CoinDecimals)),
-		PaymentState: gen.PaymentState(o.PaymentState), PaymentVia: ptr(o.PaymentVia), PaymentRequestedAt: ptr(h.seams.epoch(o.CreatedAt, o.ID+"|payment_requested_at")),
-		PaymentMethodProtocol: ptr(o.Protocol), PaymentId: ptr(o.PaymentID), PaymentValue: ptr(money.Float(money.Round(o.FiatUSD, 4))),
+		OrderId: o.ID, CreatedAt: h.seams.epoch(o.CreatedAt, o.ID, "created_at"),
+		WalletAddress: o.WalletAddress, PaymentMethod: &v[0], Network: &v[1], Coin: o.Coin,
+		CoinAmount: dec(o.CoinAmount), OriginalPrice: &v[2], OriginalCoinAmount: &v[2],
+		QrUrl: &v[3], QrText: &v[4], SentCoinAmount: &v[5], ReceivedAmount: &v[5],
+		PaymentState: gen.PaymentState(o.PaymentState), PaymentVia: &v[6], PaymentRequestedAt: &requested,
+		PaymentMethodProtocol: &v[7], PaymentId: &v[8], PaymentValue: &paymentValue,
 		OrderState: gen.OrderState(o.State), User: &struct {
 			Email *string `json:"email,omitempty"`
-		}{Email: ptr(o.Email)},
-		IsPaymentProcessorExternal: ptr(false), Deliveries: make([]gen.OrderDelivery, 0, len(o.Deliveries)),
+		}{Email: &v[9]},
+		IsPaymentProcessorExternal: &external, Deliveries: make([]gen.OrderDelivery, 0, len(o.Deliveries)),
 	}
 	if o.RefundWallet != "" {
 		out.RefundWalletAddress = ptr(o.RefundWallet)

@@ -1,7 +1,6 @@
 package cryptorefills
 
 import (
-	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"math/big"
@@ -51,13 +50,13 @@ func (s seams) pick(key string, n int) int {
 	return int(h.Sum32() % uint32(n))
 }
 
-// epoch writes a time as the configured shape; key names the value (order id and field) so
-// that a mixed mock answers the same value the same way every time.
-func (s seams) epoch(t time.Time, key string) gen.EpochSeconds {
+// epoch writes a time as the configured shape; id and field name the value so that a mixed
+// mock answers the same value the same way every time.
+func (s seams) epoch(t time.Time, id, field string) gen.EpochSeconds {
 	shape := s.v.Epoch
 	fractional := false
 	if shape == ShapeMixed {
-		switch s.pick(key, 3) {
+		switch s.pick(id+"|"+field, 3) {
 		case 0:
 			shape = ShapeString
 		case 1:
@@ -66,14 +65,17 @@ func (s seams) epoch(t time.Time, key string) gen.EpochSeconds {
 			shape, fractional = ShapeNumber, true
 		}
 	}
-	secs := strconv.FormatInt(t.Unix(), 10)
+	b := make([]byte, 0, 24)
+	if shape != ShapeNumber {
+		b = append(b, '"') // digits and a point only: nothing to escape
+	}
+	b = strconv.AppendInt(b, t.Unix(), 10)
 	if fractional {
-		secs += fmt.Sprintf(".%02d", t.Nanosecond()/1e7)
+		b = append(b, '.', byte('0'+t.Nanosecond()/1e8), byte('0'+t.Nanosecond()/1e7%10))
 	}
-	if shape == ShapeNumber {
-		return gen.EpochSeconds(secs)
+	if shape != ShapeNumber {
+		b = append(b, '"')
 	}
-	b, _ := json.Marshal(secs)
 	return gen.EpochSeconds(b)
 }
 

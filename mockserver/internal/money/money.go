@@ -9,7 +9,6 @@ import (
 	"math"
 	"math/big"
 	"math/bits"
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -17,12 +16,28 @@ import (
 // ErrInvalid is returned for a string that is not a plain decimal number.
 var ErrInvalid = errors.New("not a decimal number")
 
-var decimalRE = regexp.MustCompile(`^[0-9]{1,30}(\.[0-9]{1,30})?$`)
+// plainDecimal reports whether s is 1-30 digits, optionally a point and 1-30 more.
+func plainDecimal(s string) bool {
+	whole, frac, point := strings.Cut(s, ".")
+	return digits(whole) && (!point || digits(frac))
+}
+
+func digits(s string) bool {
+	if len(s) == 0 || len(s) > 30 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
 
 // Parse reads a non-negative plain decimal ("101.48", "100", "0.00032833").
 func Parse(s string) (*big.Rat, error) {
 	s = strings.TrimSpace(s)
-	if !decimalRE.MatchString(s) {
+	if !plainDecimal(s) {
 		return nil, fmt.Errorf("%q: %w", s, ErrInvalid)
 	}
 	r, ok := new(big.Rat).SetString(s)
@@ -161,9 +176,24 @@ func MustParseSigned(s string) *big.Rat {
 	return r
 }
 
+// Cmp compares a and b like a.Cmp(b), without big.Rat's cross multiplication when both are
+// integers (face values mostly are).
+func Cmp(a, b *big.Rat) int {
+	if a.IsInt() && b.IsInt() {
+		return a.Num().Cmp(b.Num())
+	}
+	return a.Cmp(b)
+}
+
 // Units converts an amount in whole units to an integer count of the smallest unit
 // (10^decimals per unit), rounding down.
 func Units(r *big.Rat, decimals int) *big.Int {
+	if num, den := r.Num(), r.Denom(); r.Sign() >= 0 && decimals >= 0 && decimals < len(pow10) && num.IsUint64() && den.IsUint64() {
+		if hi, lo := bits.Mul64(num.Uint64(), pow10[decimals]); hi < den.Uint64() {
+			q, _ := bits.Div64(hi, lo, den.Uint64())
+			return new(big.Int).SetUint64(q)
+		}
+	}
 	scaled := Mul(r, new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(decimals)), nil)))
 	return new(big.Int).Quo(scaled.Num(), scaled.Denom())
 }

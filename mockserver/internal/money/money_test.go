@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/big"
 	"math/rand/v2"
+	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -74,5 +76,34 @@ func TestFormatSameAsFloatString(t *testing.T) {
 	}
 	if fast < 50000 {
 		t.Errorf("the 64-bit path served only %d of 160,000", fast)
+	}
+}
+
+// TestParseSameAsPattern: the hand-written check accepts what the pattern it replaced
+// (^[0-9]{1,30}(\.[0-9]{1,30})?$) accepts; Units and Cmp agree with big.Rat's arithmetic.
+func TestParseSameAsPattern(t *testing.T) {
+	re := regexp.MustCompile(`^[0-9]{1,30}(\.[0-9]{1,30})?$`)
+	for _, s := range []string{"", "0", "1.", ".1", "1.5", "1..5", "1.5.5", "١", "1e5", strings.Repeat("9", 30), strings.Repeat("9", 31),
+		"1." + strings.Repeat("0", 30), "1." + strings.Repeat("0", 31), "+1", "-1", "1 ", "0x1", "12.34"} {
+		if got, want := plainDecimal(s), re.MatchString(s); got != want {
+			t.Errorf("%q: %v, the pattern %v", s, got, want)
+		}
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 20000 {
+		r := big.NewRat(rng.Int64N(1<<uint(1+rng.IntN(62))), 1+rng.Int64N(1<<uint(1+rng.IntN(40))))
+		if rng.IntN(4) == 0 {
+			r.SetInt64(rng.Int64N(1000))
+		}
+		for _, dec := range []int{0, 6, 8, 18, 19, 25} {
+			scaled := Mul(r, new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(dec)), nil)))
+			if got, want := Units(r, dec), new(big.Int).Quo(scaled.Num(), scaled.Denom()); got.Cmp(want) != 0 {
+				t.Fatalf("Units(%v, %d) = %v, want %v", r, dec, got, want)
+			}
+		}
+		o := big.NewRat(rng.Int64N(1000), 1)
+		if got, want := Cmp(r, o), r.Cmp(o); got != want {
+			t.Fatalf("Cmp(%v, %v) = %d, want %d", r, o, got, want)
+		}
 	}
 }

@@ -33,7 +33,7 @@ generate-check:
 	  pkg=$$(basename $$(dirname $$cfg)); \
 	  sed "s|^output: .*|output: $$tmp/$$pkg.gen.go|" gen/$$pkg/cfg.yaml > "$$tmp/$$pkg.cfg.yaml"; \
 	  $(GO) tool oapi-codegen -config "$$tmp/$$pkg.cfg.yaml" openapi/$$pkg.yaml || exit 1; \
-	  $(GO) run ./gen/internal/queryonce "$$tmp/$$pkg.gen.go" || exit 1; \
+	  $(GO) run ./gen/internal/rebind "$$tmp/$$pkg.gen.go" || exit 1; \
 	  if ! cmp -s gen/$$pkg/$$pkg.gen.go "$$tmp/$$pkg.gen.go"; then \
 	    echo "gen/$$pkg is stale: run 'make generate' and commit the result"; stale=1; \
 	  fi; \

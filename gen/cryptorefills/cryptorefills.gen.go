@@ -6596,7 +6596,7 @@ func (siw *ServerInterfaceWrapper) ListAvailableCountries(w http.ResponseWriter,
 
 // ListBrands operation middleware
 func (siw *ServerInterfaceWrapper) ListBrands(w http.ResponseWriter, r *http.Request) {
-	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/queryonce)
+	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/rebind)
 
 	var err error
 	_ = err
@@ -6620,7 +6620,7 @@ func (siw *ServerInterfaceWrapper) ListBrands(w http.ResponseWriter, r *http.Req
 	headers := r.Header
 
 	// ------------- Required header parameter "X-Cr-Application" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Cr-Application")]; found {
+	if valueList, found := headers["X-Cr-Application"]; found {
 		var XCrApplication XCrApplication
 		n := len(valueList)
 		if n != 1 {
@@ -6643,7 +6643,7 @@ func (siw *ServerInterfaceWrapper) ListBrands(w http.ResponseWriter, r *http.Req
 	}
 
 	// ------------- Required header parameter "X-Cr-Version" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Cr-Version")]; found {
+	if valueList, found := headers["X-Cr-Version"]; found {
 		var XCrVersion XCrVersion
 		n := len(valueList)
 		if n != 1 {
@@ -6666,7 +6666,7 @@ func (siw *ServerInterfaceWrapper) ListBrands(w http.ResponseWriter, r *http.Req
 	}
 
 	// ------------- Optional header parameter "X-Country-ISO-Code" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Country-ISO-Code")]; found {
+	if valueList, found := headers["X-Country-Iso-Code"]; found {
 		var XCountryISOCode XCountryISOCode
 		n := len(valueList)
 		if n != 1 {
@@ -6685,7 +6685,7 @@ func (siw *ServerInterfaceWrapper) ListBrands(w http.ResponseWriter, r *http.Req
 	}
 
 	// ------------- Optional header parameter "X-Forwarded-For" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Forwarded-For")]; found {
+	if valueList, found := headers["X-Forwarded-For"]; found {
 		var XForwardedFor XForwardedFor
 		n := len(valueList)
 		if n != 1 {
@@ -6704,7 +6704,7 @@ func (siw *ServerInterfaceWrapper) ListBrands(w http.ResponseWriter, r *http.Req
 	}
 
 	// ------------- Optional header parameter "User-Agent" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("User-Agent")]; found {
+	if valueList, found := headers["User-Agent"]; found {
 		var UserAgent UserAgent
 		n := len(valueList)
 		if n != 1 {
@@ -6735,7 +6735,7 @@ func (siw *ServerInterfaceWrapper) ListBrands(w http.ResponseWriter, r *http.Req
 
 // GetHomepage operation middleware
 func (siw *ServerInterfaceWrapper) GetHomepage(w http.ResponseWriter, r *http.Request) {
-	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/queryonce)
+	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/rebind)
 
 	var err error
 	_ = err
@@ -6759,7 +6759,7 @@ func (siw *ServerInterfaceWrapper) GetHomepage(w http.ResponseWriter, r *http.Re
 	headers := r.Header
 
 	// ------------- Required header parameter "X-Cr-Application" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Cr-Application")]; found {
+	if valueList, found := headers["X-Cr-Application"]; found {
 		var XCrApplication XCrApplication
 		n := len(valueList)
 		if n != 1 {
@@ -6782,7 +6782,7 @@ func (siw *ServerInterfaceWrapper) GetHomepage(w http.ResponseWriter, r *http.Re
 	}
 
 	// ------------- Required header parameter "X-Cr-Version" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Cr-Version")]; found {
+	if valueList, found := headers["X-Cr-Version"]; found {
 		var XCrVersion XCrVersion
 		n := len(valueList)
 		if n != 1 {
@@ -6805,7 +6805,7 @@ func (siw *ServerInterfaceWrapper) GetHomepage(w http.ResponseWriter, r *http.Re
 	}
 
 	// ------------- Optional header parameter "X-Country-ISO-Code" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Country-ISO-Code")]; found {
+	if valueList, found := headers["X-Country-Iso-Code"]; found {
 		var XCountryISOCode XCountryISOCode
 		n := len(valueList)
 		if n != 1 {
@@ -6824,7 +6824,7 @@ func (siw *ServerInterfaceWrapper) GetHomepage(w http.ResponseWriter, r *http.Re
 	}
 
 	// ------------- Optional header parameter "X-Forwarded-For" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Forwarded-For")]; found {
+	if valueList, found := headers["X-Forwarded-For"]; found {
 		var XForwardedFor XForwardedFor
 		n := len(valueList)
 		if n != 1 {
@@ -6843,7 +6843,7 @@ func (siw *ServerInterfaceWrapper) GetHomepage(w http.ResponseWriter, r *http.Re
 	}
 
 	// ------------- Optional header parameter "User-Agent" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("User-Agent")]; found {
+	if valueList, found := headers["User-Agent"]; found {
 		var UserAgent UserAgent
 		n := len(valueList)
 		if n != 1 {
@@ -6874,7 +6874,7 @@ func (siw *ServerInterfaceWrapper) GetHomepage(w http.ResponseWriter, r *http.Re
 
 // SearchProducts operation middleware
 func (siw *ServerInterfaceWrapper) SearchProducts(w http.ResponseWriter, r *http.Request) {
-	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/queryonce)
+	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/rebind)
 
 	var err error
 	_ = err
@@ -6920,7 +6920,7 @@ func (siw *ServerInterfaceWrapper) SearchProducts(w http.ResponseWriter, r *http
 	headers := r.Header
 
 	// ------------- Required header parameter "X-Cr-Application" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Cr-Application")]; found {
+	if valueList, found := headers["X-Cr-Application"]; found {
 		var XCrApplication XCrApplication
 		n := len(valueList)
 		if n != 1 {
@@ -6943,7 +6943,7 @@ func (siw *ServerInterfaceWrapper) SearchProducts(w http.ResponseWriter, r *http
 	}
 
 	// ------------- Required header parameter "X-Cr-Version" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Cr-Version")]; found {
+	if valueList, found := headers["X-Cr-Version"]; found {
 		var XCrVersion XCrVersion
 		n := len(valueList)
 		if n != 1 {
@@ -6966,7 +6966,7 @@ func (siw *ServerInterfaceWrapper) SearchProducts(w http.ResponseWriter, r *http
 	}
 
 	// ------------- Optional header parameter "X-Country-ISO-Code" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Country-ISO-Code")]; found {
+	if valueList, found := headers["X-Country-Iso-Code"]; found {
 		var XCountryISOCode XCountryISOCode
 		n := len(valueList)
 		if n != 1 {
@@ -6985,7 +6985,7 @@ func (siw *ServerInterfaceWrapper) SearchProducts(w http.ResponseWriter, r *http
 	}
 
 	// ------------- Optional header parameter "X-Forwarded-For" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Forwarded-For")]; found {
+	if valueList, found := headers["X-Forwarded-For"]; found {
 		var XForwardedFor XForwardedFor
 		n := len(valueList)
 		if n != 1 {
@@ -7004,7 +7004,7 @@ func (siw *ServerInterfaceWrapper) SearchProducts(w http.ResponseWriter, r *http
 	}
 
 	// ------------- Optional header parameter "User-Agent" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("User-Agent")]; found {
+	if valueList, found := headers["User-Agent"]; found {
 		var UserAgent UserAgent
 		n := len(valueList)
 		if n != 1 {
@@ -7045,7 +7045,7 @@ func (siw *ServerInterfaceWrapper) ListCurrencies(w http.ResponseWriter, r *http
 	headers := r.Header
 
 	// ------------- Required header parameter "X-Cr-Application" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Cr-Application")]; found {
+	if valueList, found := headers["X-Cr-Application"]; found {
 		var XCrApplication XCrApplication
 		n := len(valueList)
 		if n != 1 {
@@ -7068,7 +7068,7 @@ func (siw *ServerInterfaceWrapper) ListCurrencies(w http.ResponseWriter, r *http
 	}
 
 	// ------------- Required header parameter "X-Cr-Version" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Cr-Version")]; found {
+	if valueList, found := headers["X-Cr-Version"]; found {
 		var XCrVersion XCrVersion
 		n := len(valueList)
 		if n != 1 {
@@ -7091,7 +7091,7 @@ func (siw *ServerInterfaceWrapper) ListCurrencies(w http.ResponseWriter, r *http
 	}
 
 	// ------------- Optional header parameter "X-Country-ISO-Code" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Country-ISO-Code")]; found {
+	if valueList, found := headers["X-Country-Iso-Code"]; found {
 		var XCountryISOCode XCountryISOCode
 		n := len(valueList)
 		if n != 1 {
@@ -7110,7 +7110,7 @@ func (siw *ServerInterfaceWrapper) ListCurrencies(w http.ResponseWriter, r *http
 	}
 
 	// ------------- Optional header parameter "X-Forwarded-For" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Forwarded-For")]; found {
+	if valueList, found := headers["X-Forwarded-For"]; found {
 		var XForwardedFor XForwardedFor
 		n := len(valueList)
 		if n != 1 {
@@ -7129,7 +7129,7 @@ func (siw *ServerInterfaceWrapper) ListCurrencies(w http.ResponseWriter, r *http
 	}
 
 	// ------------- Optional header parameter "User-Agent" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("User-Agent")]; found {
+	if valueList, found := headers["User-Agent"]; found {
 		var UserAgent UserAgent
 		n := len(valueList)
 		if n != 1 {
@@ -7170,7 +7170,7 @@ func (siw *ServerInterfaceWrapper) ListPaymentVias(w http.ResponseWriter, r *htt
 	headers := r.Header
 
 	// ------------- Required header parameter "X-Cr-Application" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Cr-Application")]; found {
+	if valueList, found := headers["X-Cr-Application"]; found {
 		var XCrApplication XCrApplication
 		n := len(valueList)
 		if n != 1 {
@@ -7193,7 +7193,7 @@ func (siw *ServerInterfaceWrapper) ListPaymentVias(w http.ResponseWriter, r *htt
 	}
 
 	// ------------- Required header parameter "X-Cr-Version" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Cr-Version")]; found {
+	if valueList, found := headers["X-Cr-Version"]; found {
 		var XCrVersion XCrVersion
 		n := len(valueList)
 		if n != 1 {
@@ -7216,7 +7216,7 @@ func (siw *ServerInterfaceWrapper) ListPaymentVias(w http.ResponseWriter, r *htt
 	}
 
 	// ------------- Optional header parameter "X-Country-ISO-Code" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Country-ISO-Code")]; found {
+	if valueList, found := headers["X-Country-Iso-Code"]; found {
 		var XCountryISOCode XCountryISOCode
 		n := len(valueList)
 		if n != 1 {
@@ -7235,7 +7235,7 @@ func (siw *ServerInterfaceWrapper) ListPaymentVias(w http.ResponseWriter, r *htt
 	}
 
 	// ------------- Optional header parameter "X-Forwarded-For" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Forwarded-For")]; found {
+	if valueList, found := headers["X-Forwarded-For"]; found {
 		var XForwardedFor XForwardedFor
 		n := len(valueList)
 		if n != 1 {
@@ -7254,7 +7254,7 @@ func (siw *ServerInterfaceWrapper) ListPaymentVias(w http.ResponseWriter, r *htt
 	}
 
 	// ------------- Optional header parameter "User-Agent" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("User-Agent")]; found {
+	if valueList, found := headers["User-Agent"]; found {
 		var UserAgent UserAgent
 		n := len(valueList)
 		if n != 1 {
@@ -7311,7 +7311,7 @@ func (siw *ServerInterfaceWrapper) GetOrderQR(w http.ResponseWriter, r *http.Req
 
 // GetProductPrice operation middleware
 func (siw *ServerInterfaceWrapper) GetProductPrice(w http.ResponseWriter, r *http.Request) {
-	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/queryonce)
+	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/rebind)
 
 	var err error
 	_ = err
@@ -7387,7 +7387,7 @@ func (siw *ServerInterfaceWrapper) GetProductPrice(w http.ResponseWriter, r *htt
 	headers := r.Header
 
 	// ------------- Required header parameter "X-Cr-Application" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Cr-Application")]; found {
+	if valueList, found := headers["X-Cr-Application"]; found {
 		var XCrApplication XCrApplication
 		n := len(valueList)
 		if n != 1 {
@@ -7410,7 +7410,7 @@ func (siw *ServerInterfaceWrapper) GetProductPrice(w http.ResponseWriter, r *htt
 	}
 
 	// ------------- Required header parameter "X-Cr-Version" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Cr-Version")]; found {
+	if valueList, found := headers["X-Cr-Version"]; found {
 		var XCrVersion XCrVersion
 		n := len(valueList)
 		if n != 1 {
@@ -7433,7 +7433,7 @@ func (siw *ServerInterfaceWrapper) GetProductPrice(w http.ResponseWriter, r *htt
 	}
 
 	// ------------- Optional header parameter "X-Country-ISO-Code" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Country-ISO-Code")]; found {
+	if valueList, found := headers["X-Country-Iso-Code"]; found {
 		var XCountryISOCode XCountryISOCode
 		n := len(valueList)
 		if n != 1 {
@@ -7452,7 +7452,7 @@ func (siw *ServerInterfaceWrapper) GetProductPrice(w http.ResponseWriter, r *htt
 	}
 
 	// ------------- Optional header parameter "X-Forwarded-For" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Forwarded-For")]; found {
+	if valueList, found := headers["X-Forwarded-For"]; found {
 		var XForwardedFor XForwardedFor
 		n := len(valueList)
 		if n != 1 {
@@ -7471,7 +7471,7 @@ func (siw *ServerInterfaceWrapper) GetProductPrice(w http.ResponseWriter, r *htt
 	}
 
 	// ------------- Optional header parameter "User-Agent" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("User-Agent")]; found {
+	if valueList, found := headers["User-Agent"]; found {
 		var UserAgent UserAgent
 		n := len(valueList)
 		if n != 1 {
@@ -7512,7 +7512,7 @@ func (siw *ServerInterfaceWrapper) CreateOrder(w http.ResponseWriter, r *http.Re
 	headers := r.Header
 
 	// ------------- Required header parameter "X-Cr-Application" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Cr-Application")]; found {
+	if valueList, found := headers["X-Cr-Application"]; found {
 		var XCrApplication XCrApplication
 		n := len(valueList)
 		if n != 1 {
@@ -7535,7 +7535,7 @@ func (siw *ServerInterfaceWrapper) CreateOrder(w http.ResponseWriter, r *http.Re
 	}
 
 	// ------------- Required header parameter "X-Cr-Version" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Cr-Version")]; found {
+	if valueList, found := headers["X-Cr-Version"]; found {
 		var XCrVersion XCrVersion
 		n := len(valueList)
 		if n != 1 {
@@ -7558,7 +7558,7 @@ func (siw *ServerInterfaceWrapper) CreateOrder(w http.ResponseWriter, r *http.Re
 	}
 
 	// ------------- Optional header parameter "X-Country-ISO-Code" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Country-ISO-Code")]; found {
+	if valueList, found := headers["X-Country-Iso-Code"]; found {
 		var XCountryISOCode XCountryISOCode
 		n := len(valueList)
 		if n != 1 {
@@ -7577,7 +7577,7 @@ func (siw *ServerInterfaceWrapper) CreateOrder(w http.ResponseWriter, r *http.Re
 	}
 
 	// ------------- Optional header parameter "X-Forwarded-For" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Forwarded-For")]; found {
+	if valueList, found := headers["X-Forwarded-For"]; found {
 		var XForwardedFor XForwardedFor
 		n := len(valueList)
 		if n != 1 {
@@ -7596,7 +7596,7 @@ func (siw *ServerInterfaceWrapper) CreateOrder(w http.ResponseWriter, r *http.Re
 	}
 
 	// ------------- Optional header parameter "User-Agent" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("User-Agent")]; found {
+	if valueList, found := headers["User-Agent"]; found {
 		var UserAgent UserAgent
 		n := len(valueList)
 		if n != 1 {
@@ -7637,7 +7637,7 @@ func (siw *ServerInterfaceWrapper) ValidateOrder(w http.ResponseWriter, r *http.
 	headers := r.Header
 
 	// ------------- Required header parameter "X-Cr-Application" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Cr-Application")]; found {
+	if valueList, found := headers["X-Cr-Application"]; found {
 		var XCrApplication XCrApplication
 		n := len(valueList)
 		if n != 1 {
@@ -7660,7 +7660,7 @@ func (siw *ServerInterfaceWrapper) ValidateOrder(w http.ResponseWriter, r *http.
 	}
 
 	// ------------- Required header parameter "X-Cr-Version" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Cr-Version")]; found {
+	if valueList, found := headers["X-Cr-Version"]; found {
 		var XCrVersion XCrVersion
 		n := len(valueList)
 		if n != 1 {
@@ -7683,7 +7683,7 @@ func (siw *ServerInterfaceWrapper) ValidateOrder(w http.ResponseWriter, r *http.
 	}
 
 	// ------------- Optional header parameter "X-Country-ISO-Code" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Country-ISO-Code")]; found {
+	if valueList, found := headers["X-Country-Iso-Code"]; found {
 		var XCountryISOCode XCountryISOCode
 		n := len(valueList)
 		if n != 1 {
@@ -7702,7 +7702,7 @@ func (siw *ServerInterfaceWrapper) ValidateOrder(w http.ResponseWriter, r *http.
 	}
 
 	// ------------- Optional header parameter "X-Forwarded-For" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Forwarded-For")]; found {
+	if valueList, found := headers["X-Forwarded-For"]; found {
 		var XForwardedFor XForwardedFor
 		n := len(valueList)
 		if n != 1 {
@@ -7721,7 +7721,7 @@ func (siw *ServerInterfaceWrapper) ValidateOrder(w http.ResponseWriter, r *http.
 	}
 
 	// ------------- Optional header parameter "User-Agent" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("User-Agent")]; found {
+	if valueList, found := headers["User-Agent"]; found {
 		var UserAgent UserAgent
 		n := len(valueList)
 		if n != 1 {
@@ -7771,7 +7771,7 @@ func (siw *ServerInterfaceWrapper) GetOrder(w http.ResponseWriter, r *http.Reque
 	headers := r.Header
 
 	// ------------- Required header parameter "X-Cr-Application" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Cr-Application")]; found {
+	if valueList, found := headers["X-Cr-Application"]; found {
 		var XCrApplication XCrApplication
 		n := len(valueList)
 		if n != 1 {
@@ -7794,7 +7794,7 @@ func (siw *ServerInterfaceWrapper) GetOrder(w http.ResponseWriter, r *http.Reque
 	}
 
 	// ------------- Required header parameter "X-Cr-Version" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Cr-Version")]; found {
+	if valueList, found := headers["X-Cr-Version"]; found {
 		var XCrVersion XCrVersion
 		n := len(valueList)
 		if n != 1 {
@@ -7817,7 +7817,7 @@ func (siw *ServerInterfaceWrapper) GetOrder(w http.ResponseWriter, r *http.Reque
 	}
 
 	// ------------- Optional header parameter "X-Country-ISO-Code" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Country-ISO-Code")]; found {
+	if valueList, found := headers["X-Country-Iso-Code"]; found {
 		var XCountryISOCode XCountryISOCode
 		n := len(valueList)
 		if n != 1 {
@@ -7836,7 +7836,7 @@ func (siw *ServerInterfaceWrapper) GetOrder(w http.ResponseWriter, r *http.Reque
 	}
 
 	// ------------- Optional header parameter "X-Forwarded-For" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Forwarded-For")]; found {
+	if valueList, found := headers["X-Forwarded-For"]; found {
 		var XForwardedFor XForwardedFor
 		n := len(valueList)
 		if n != 1 {
@@ -7855,7 +7855,7 @@ func (siw *ServerInterfaceWrapper) GetOrder(w http.ResponseWriter, r *http.Reque
 	}
 
 	// ------------- Optional header parameter "User-Agent" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("User-Agent")]; found {
+	if valueList, found := headers["User-Agent"]; found {
 		var UserAgent UserAgent
 		n := len(valueList)
 		if n != 1 {
@@ -7905,7 +7905,7 @@ func (siw *ServerInterfaceWrapper) SubscribeOrder(w http.ResponseWriter, r *http
 	headers := r.Header
 
 	// ------------- Required header parameter "X-Cr-Application" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Cr-Application")]; found {
+	if valueList, found := headers["X-Cr-Application"]; found {
 		var XCrApplication XCrApplication
 		n := len(valueList)
 		if n != 1 {
@@ -7928,7 +7928,7 @@ func (siw *ServerInterfaceWrapper) SubscribeOrder(w http.ResponseWriter, r *http
 	}
 
 	// ------------- Required header parameter "X-Cr-Version" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Cr-Version")]; found {
+	if valueList, found := headers["X-Cr-Version"]; found {
 		var XCrVersion XCrVersion
 		n := len(valueList)
 		if n != 1 {
@@ -7951,7 +7951,7 @@ func (siw *ServerInterfaceWrapper) SubscribeOrder(w http.ResponseWriter, r *http
 	}
 
 	// ------------- Optional header parameter "X-Country-ISO-Code" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Country-ISO-Code")]; found {
+	if valueList, found := headers["X-Country-Iso-Code"]; found {
 		var XCountryISOCode XCountryISOCode
 		n := len(valueList)
 		if n != 1 {
@@ -7970,7 +7970,7 @@ func (siw *ServerInterfaceWrapper) SubscribeOrder(w http.ResponseWriter, r *http
 	}
 
 	// ------------- Optional header parameter "X-Forwarded-For" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Forwarded-For")]; found {
+	if valueList, found := headers["X-Forwarded-For"]; found {
 		var XForwardedFor XForwardedFor
 		n := len(valueList)
 		if n != 1 {
@@ -7989,7 +7989,7 @@ func (siw *ServerInterfaceWrapper) SubscribeOrder(w http.ResponseWriter, r *http
 	}
 
 	// ------------- Optional header parameter "User-Agent" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("User-Agent")]; found {
+	if valueList, found := headers["User-Agent"]; found {
 		var UserAgent UserAgent
 		n := len(valueList)
 		if n != 1 {
@@ -8008,7 +8008,7 @@ func (siw *ServerInterfaceWrapper) SubscribeOrder(w http.ResponseWriter, r *http
 	}
 
 	// ------------- Optional header parameter "Last-Event-ID" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("Last-Event-ID")]; found {
+	if valueList, found := headers["Last-Event-Id"]; found {
 		var LastEventID string
 		n := len(valueList)
 		if n != 1 {
@@ -8039,7 +8039,7 @@ func (siw *ServerInterfaceWrapper) SubscribeOrder(w http.ResponseWriter, r *http
 
 // ListProducts operation middleware
 func (siw *ServerInterfaceWrapper) ListProducts(w http.ResponseWriter, r *http.Request) {
-	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/queryonce)
+	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/rebind)
 
 	var err error
 	_ = err
@@ -8137,7 +8137,7 @@ func (siw *ServerInterfaceWrapper) ListProducts(w http.ResponseWriter, r *http.R
 	headers := r.Header
 
 	// ------------- Required header parameter "X-Cr-Application" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Cr-Application")]; found {
+	if valueList, found := headers["X-Cr-Application"]; found {
 		var XCrApplication XCrApplication
 		n := len(valueList)
 		if n != 1 {
@@ -8160,7 +8160,7 @@ func (siw *ServerInterfaceWrapper) ListProducts(w http.ResponseWriter, r *http.R
 	}
 
 	// ------------- Required header parameter "X-Cr-Version" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Cr-Version")]; found {
+	if valueList, found := headers["X-Cr-Version"]; found {
 		var XCrVersion XCrVersion
 		n := len(valueList)
 		if n != 1 {
@@ -8183,7 +8183,7 @@ func (siw *ServerInterfaceWrapper) ListProducts(w http.ResponseWriter, r *http.R
 	}
 
 	// ------------- Optional header parameter "X-Country-ISO-Code" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Country-ISO-Code")]; found {
+	if valueList, found := headers["X-Country-Iso-Code"]; found {
 		var XCountryISOCode XCountryISOCode
 		n := len(valueList)
 		if n != 1 {
@@ -8202,7 +8202,7 @@ func (siw *ServerInterfaceWrapper) ListProducts(w http.ResponseWriter, r *http.R
 	}
 
 	// ------------- Optional header parameter "X-Forwarded-For" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("X-Forwarded-For")]; found {
+	if valueList, found := headers["X-Forwarded-For"]; found {
 		var XForwardedFor XForwardedFor
 		n := len(valueList)
 		if n != 1 {
@@ -8221,7 +8221,7 @@ func (siw *ServerInterfaceWrapper) ListProducts(w http.ResponseWriter, r *http.R
 	}
 
 	// ------------- Optional header parameter "User-Agent" -------------
-	if valueList, found := headers[http.CanonicalHeaderKey("User-Agent")]; found {
+	if valueList, found := headers["User-Agent"]; found {
 		var UserAgent UserAgent
 		n := len(valueList)
 		if n != 1 {

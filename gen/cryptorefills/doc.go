@@ -4,4 +4,4 @@
 package cryptorefills
 
 //go:generate go tool oapi-codegen -config cfg.yaml ../../openapi/cryptorefills.yaml
-//go:generate go run ../internal/queryonce cryptorefills.gen.go
+//go:generate go run ../internal/rebind cryptorefills.gen.go

@@ -4,4 +4,4 @@
 package mockadmin
 
 //go:generate go tool oapi-codegen -config cfg.yaml ../../openapi/mockadmin.yaml
-//go:generate go run ../internal/queryonce mockadmin.gen.go
+//go:generate go run ../internal/rebind mockadmin.gen.go

@@ -7223,7 +7223,7 @@ type MiddlewareFunc func(http.Handler) http.Handler
 
 // GetClock operation middleware
 func (siw *ServerInterfaceWrapper) GetClock(w http.ResponseWriter, r *http.Request) {
-	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/queryonce)
+	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/rebind)
 
 	var err error
 	_ = err
@@ -7297,7 +7297,7 @@ func (siw *ServerInterfaceWrapper) AdvanceClock(w http.ResponseWriter, r *http.R
 
 // ListCryptorefillsOrders operation middleware
 func (siw *ServerInterfaceWrapper) ListCryptorefillsOrders(w http.ResponseWriter, r *http.Request) {
-	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/queryonce)
+	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/rebind)
 
 	var err error
 	_ = err
@@ -7437,7 +7437,7 @@ func (siw *ServerInterfaceWrapper) AddCryptorefillsWebhook(w http.ResponseWriter
 
 // ListCryptorefillsWebhookDeliveries operation middleware
 func (siw *ServerInterfaceWrapper) ListCryptorefillsWebhookDeliveries(w http.ResponseWriter, r *http.Request) {
-	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/queryonce)
+	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/rebind)
 
 	var err error
 	_ = err
@@ -7498,7 +7498,7 @@ func (siw *ServerInterfaceWrapper) StreamChanges(w http.ResponseWriter, r *http.
 
 // ClearFaults operation middleware
 func (siw *ServerInterfaceWrapper) ClearFaults(w http.ResponseWriter, r *http.Request) {
-	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/queryonce)
+	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/rebind)
 
 	var err error
 	_ = err
@@ -7574,7 +7574,7 @@ func (siw *ServerInterfaceWrapper) GetHealth(w http.ResponseWriter, r *http.Requ
 
 // GetJournal operation middleware
 func (siw *ServerInterfaceWrapper) GetJournal(w http.ResponseWriter, r *http.Request) {
-	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/queryonce)
+	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/rebind)
 
 	var err error
 	_ = err
@@ -7674,7 +7674,7 @@ func (siw *ServerInterfaceWrapper) CreatePayscryptMerchant(w http.ResponseWriter
 
 // ListPayscryptOrders operation middleware
 func (siw *ServerInterfaceWrapper) ListPayscryptOrders(w http.ResponseWriter, r *http.Request) {
-	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/queryonce)
+	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/rebind)
 
 	var err error
 	_ = err
@@ -7812,7 +7812,7 @@ func (siw *ServerInterfaceWrapper) ReplayPayscryptWebhook(w http.ResponseWriter,
 
 // RemovePayscryptWebhook operation middleware
 func (siw *ServerInterfaceWrapper) RemovePayscryptWebhook(w http.ResponseWriter, r *http.Request) {
-	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/queryonce)
+	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/rebind)
 
 	var err error
 	_ = err
@@ -7873,7 +7873,7 @@ func (siw *ServerInterfaceWrapper) AddPayscryptWebhook(w http.ResponseWriter, r 
 
 // ListPayscryptWebhookDeliveries operation middleware
 func (siw *ServerInterfaceWrapper) ListPayscryptWebhookDeliveries(w http.ResponseWriter, r *http.Request) {
-	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/queryonce)
+	query := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/rebind)
 
 	var err error
 	_ = err

@@ -4,4 +4,4 @@
 package payscrypt
 
 //go:generate go tool oapi-codegen -config cfg.yaml ../../openapi/payscrypt.yaml
-//go:generate go run ../internal/queryonce payscrypt.gen.go
+//go:generate go run ../internal/rebind payscrypt.gen.go

@@ -1,5 +1,5 @@
 // Package bind is what the generated servers bind parameters with, after
-// gen/internal/queryonce rewrites them: one pass over the raw query shared by every parameter,
+// gen/internal/rebind rewrites them: one pass over the raw query shared by every parameter,
 // and a direct assignment for the common cases (a string or floating-point query parameter
 // given once without escapes; a string header or path value). Everything else, and every
 // error, goes to oapi-codegen's own runtime functions (with the query parsed as net/url parses

@@ -1,15 +1,16 @@
-// Command queryonce rewrites an oapi-codegen std-http server so each operation reads its query
-// string once. The generated ServerInterfaceWrapper methods call r.URL.Query() (a full parse
-// of RawQuery into a fresh map) once per query parameter and bind each through reflection.
-// This step starts each such method with `query := bind.NewQuery(r.URL.RawQuery)` and binds
-// its parameters with gen/internal/bind.QueryParameter (header and path parameters with
-// bind.StyledParameter), which take the common cases directly and hand everything else to the
-// same runtime functions with the same values, so what is bound and refused does not change.
+// Command rebind rewrites an oapi-codegen std-http server so its wrappers bind parameters
+// through gen/internal/bind. The generated ServerInterfaceWrapper methods call r.URL.Query()
+// (a full parse of RawQuery into a fresh map) once per query parameter, bind every value
+// through reflection, and canonicalise constant header names on every request. After this
+// step each method reads its query once (`query := bind.NewQuery(r.URL.RawQuery)`), binds
+// with bind.QueryParameter and bind.StyledParameter, which take the common cases directly and
+// hand everything else to the same runtime functions with the same values (so what is bound
+// and refused does not change), and indexes headers by names canonicalised here.
 //
 // It runs right after oapi-codegen, from the package's go:generate line and from `make
 // generate-check`, so the committed file is exactly what generation produces:
 //
-//	go run ../internal/queryonce cryptorefills.gen.go
+//	go run ../internal/rebind cryptorefills.gen.go
 package main
 
 import (
@@ -19,13 +20,15 @@ import (
 	"go/format"
 	"go/parser"
 	"go/token"
+	"net/http"
 	"os"
 	"sort"
+	"strconv"
 )
 
 func main() {
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: queryonce FILE.gen.go (rewritten in place)")
+		fmt.Fprintln(os.Stderr, "usage: rebind FILE.gen.go (rewritten in place)")
 		os.Exit(2)
 	}
 	path := os.Args[1]
@@ -37,7 +40,7 @@ func main() {
 		}
 	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "queryonce:", err)
+		fmt.Fprintln(os.Stderr, "rebind:", err)
 		os.Exit(1)
 	}
 }
@@ -83,6 +86,10 @@ func rewrite(src []byte) ([]byte, error) {
 			if isQueryCall(call) && !bound[call] {
 				calls = append(calls, edit{off(call.Pos()), off(call.End()), "query.Values()"})
 			}
+			if name, ok := canonicalConstant(call); ok {
+				styled = append(styled, edit{off(call.Pos()), off(call.End()), strconv.Quote(name)})
+				return false
+			}
 			if isRuntime(call, "BindStyledParameterWithOptions") {
 				styled = append(styled, edit{off(call.Fun.Pos()), off(call.Fun.End()), "bind.StyledParameter"})
 			}
@@ -93,7 +100,7 @@ func rewrite(src []byte) ([]byte, error) {
 			continue
 		}
 		open := off(fn.Body.Lbrace) + 1
-		edits = append(edits, edit{open, open, "\n\tquery := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/queryonce)\n"})
+		edits = append(edits, edit{open, open, "\n\tquery := bind.NewQuery(r.URL.RawQuery) // read once for every query parameter (gen/internal/rebind)\n"})
 		edits = append(edits, calls...)
 	}
 	if len(edits) == 0 {
@@ -122,6 +129,23 @@ func rewrite(src []byte) ([]byte, error) {
 		out = append(out[:e.from], append([]byte(e.text), out[e.to:]...)...)
 	}
 	return format.Source(out)
+}
+
+// canonicalConstant matches http.CanonicalHeaderKey("literal") and returns the canonical name.
+func canonicalConstant(call *ast.CallExpr) (string, bool) {
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok || sel.Sel.Name != "CanonicalHeaderKey" || len(call.Args) != 1 {
+		return "", false
+	}
+	if pkg, ok := sel.X.(*ast.Ident); !ok || pkg.Name != "http" {
+		return "", false
+	}
+	lit, ok := call.Args[0].(*ast.BasicLit)
+	if !ok || lit.Kind != token.STRING {
+		return "", false
+	}
+	name, err := strconv.Unquote(lit.Value)
+	return http.CanonicalHeaderKey(name), err == nil
 }
 
 // isRuntime matches a call of runtime.<name>.

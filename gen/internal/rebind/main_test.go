@@ -26,6 +26,7 @@ func (siw *ServerInterfaceWrapper) A(w http.ResponseWriter, r *http.Request) {
 // B has no query parameter.
 func (siw *ServerInterfaceWrapper) B(w http.ResponseWriter, r *http.Request) {
 	_ = runtime.BindStyledParameterWithOptions("simple", "X-A", "v", nil, runtime.BindStyledParameterOptions{})
+	other(r.Header[http.CanonicalHeaderKey("X-Country-ISO-Code")])
 }
 
 type client struct{}
@@ -37,7 +38,7 @@ func (c *client) C(r *http.Request) {
 func other(any) {}
 `
 
-func TestRewriteBindsThroughOneQuery(t *testing.T) {
+func TestRewriteBindsThroughBind(t *testing.T) {
 	out, err := rewrite([]byte(wrapper))
 	if err != nil {
 		t.Fatal(err)
@@ -63,6 +64,9 @@ func TestRewriteBindsThroughOneQuery(t *testing.T) {
 	}
 	if b := between(got, "func (siw *ServerInterfaceWrapper) B", "type client"); strings.Contains(b, "query :=") || !strings.Contains(b, `bind.StyledParameter("simple", "X-A"`) {
 		t.Errorf("B: a header binds through bind.StyledParameter, and no query is read:\n%s", b)
+	}
+	if b := between(got, "func (siw *ServerInterfaceWrapper) B", "type client"); !strings.Contains(b, `r.Header["X-Country-Iso-Code"]`) {
+		t.Errorf("B: the constant header name is not canonicalised at generation:\n%s", b)
 	}
 	if c := between(got, "func (c *client) C", "func other"); !strings.Contains(c, "r.URL.Query()") {
 		t.Errorf("a method of another type was rewritten:\n%s", c)

@@ -42,7 +42,7 @@ const Global = ""
 // Lock order: mu guards offsets, tenants, heaps and the timer. Tasks run without mu held, on
 // the scheduler goroutine or on the goroutine calling Advance, one at a time (runMu).
 type Clock struct {
-	mu      sync.Mutex
+	mu      sync.RWMutex // read-locked by Now, the call every request makes
 	global  time.Duration
 	tenants map[string]*tenant
 	top     heapOf[*tenant] // tenants with tasks, by the base time their earliest task is due
@@ -361,8 +361,8 @@ func (c *Clock) For(tenant string) View { return View{c: c, name: tenant} }
 
 // Now is the tenant's virtual time.
 func (v View) Now() time.Time {
-	v.c.mu.Lock()
-	defer v.c.mu.Unlock()
+	v.c.mu.RLock()
+	defer v.c.mu.RUnlock()
 	return v.c.baseLocked().Add(v.c.offsetLocked(v.name))
 }
 

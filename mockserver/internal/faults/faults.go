@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Kinds of fault.
@@ -47,7 +48,9 @@ type Registry struct {
 	mu       sync.Mutex
 	seq      int
 	faults   []*Fault
+	armedN   atomic.Int64 // len(faults), read without the lock: most requests meet no fault
 	problems map[string]*armed
+	problemN atomic.Int64 // len(problems), likewise
 	ops      []string // the operations a fault may name, sorted; nil: any
 }
 
@@ -105,6 +108,7 @@ func (r *Registry) Arm(f Fault) (Fault, error) {
 	f.ID = fmt.Sprintf("f%d", r.seq)
 	f.Remaining = f.Count
 	r.faults = append(r.faults, &f)
+	r.armedN.Store(int64(len(r.faults)))
 	return f, nil
 }
 
@@ -133,17 +137,22 @@ func (r *Registry) Clear(partner string) int {
 		kept = append(kept, f)
 	}
 	r.faults = kept
+	r.armedN.Store(int64(len(r.faults)))
 	if partner == "" {
 		r.problems = map[string]*armed{}
 	} else {
 		delete(r.problems, partner)
 	}
+	r.problemN.Store(int64(len(r.problems)))
 	return n
 }
 
 // Match finds the first armed fault of one of kinds matching the request, and consumes one
 // firing of it.
 func (r *Registry) Match(api, operation, partner, orderID string, kinds ...string) (Fault, bool) {
+	if r.armedN.Load() == 0 {
+		return Fault{}, false
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for i, f := range r.faults {
@@ -158,6 +167,7 @@ func (r *Registry) Match(api, operation, partner, orderID string, kinds ...strin
 			f.Remaining--
 			if f.Remaining <= 0 {
 				r.faults = append(r.faults[:i], r.faults[i+1:]...)
+				r.armedN.Store(int64(len(r.faults)))
 			}
 		}
 		return fired, true
@@ -173,6 +183,7 @@ func (r *Registry) ArmProblems(partner string, codes []string, count int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.problems[partner] = &armed{codes: append([]string(nil), codes...), left: count}
+	r.problemN.Store(int64(len(r.problems)))
 }
 
 // ArmedProblems lists the problem codes armed per partner.
@@ -188,6 +199,9 @@ func (r *Registry) ArmedProblems() map[string][]string {
 
 // TakeProblems consumes one firing of the problems armed for a partner.
 func (r *Registry) TakeProblems(partner string) []string {
+	if r.problemN.Load() == 0 {
+		return nil
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	a, ok := r.problems[partner]
@@ -197,6 +211,7 @@ func (r *Registry) TakeProblems(partner string) []string {
 	a.left--
 	if a.left <= 0 {
 		delete(r.problems, partner)
+		r.problemN.Store(int64(len(r.problems)))
 	}
 	return append([]string(nil), a.codes...)
 }

@@ -43,6 +43,8 @@ type Entry struct {
 	RequestBody, ResponseBody, Refusal string
 	// For an event stream: how many named events it sent, and whether the last was `stop`.
 	Stream *Stream
+
+	bytes int // size(), counted once when added
 }
 
 // Stream is what an event-stream answer carried.
@@ -189,6 +191,7 @@ func (j *Journal) Add(e Entry) int64 {
 	}
 	e.RequestBody, e.ResponseBody = cut(e.RequestBody, maxBody), cut(e.ResponseBody, maxBody)
 	size := e.size()
+	e.bytes = size
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	for j.count > 0 && (j.count == len(j.ring) || (j.maxBytes > 0 && j.bytes+size > j.maxBytes)) {
@@ -203,7 +206,7 @@ func (j *Journal) Add(e Entry) int64 {
 }
 
 func (j *Journal) dropOldestLocked() {
-	j.bytes -= j.ring[j.head].size()
+	j.bytes -= j.ring[j.head].bytes
 	j.ring[j.head] = Entry{}
 	j.head = (j.head + 1) % len(j.ring)
 	j.count--
@@ -296,6 +299,6 @@ func (j *Journal) Reset(partner string) {
 	for _, e := range kept {
 		j.ring[j.count] = e
 		j.count++
-		j.bytes += e.size()
+		j.bytes += e.bytes
 	}
 }

@@ -30,7 +30,8 @@ import (
 // exchange carries what inner layers learn about a request to the journal.
 type exchange struct {
 	operation string
-	dropped   bool // the connection was closed without an answer (drop fault)
+	dropped   bool   // the connection was closed without an answer (drop fault)
+	body      []byte // the request body as the operation read it (not for control calls)
 }
 
 type exchangeKey struct{}
@@ -58,6 +59,9 @@ func (s *Server) operation(a *upstream.API, v *specvalidate.Validator) func(http
 			op := v.Operation(r)
 			if ex, ok := r.Context().Value(exchangeKey{}).(*exchange); ok {
 				ex.operation = op
+				if !a.Control { // control calls are logged, not journaled
+					ex.body, _ = reqbody.Read(r) // read once; validation and the handler share it
+				}
 			}
 			if a.Control {
 				assumeJSON(r)
@@ -92,7 +96,14 @@ func (s *Server) operation(a *upstream.API, v *specvalidate.Validator) func(http
 // otherwise replace the bad bytes silently and the request would pass as something else.
 // A body that failed to arrive is left for validation to report (413, 408) in its own words.
 func notUTF8(r *http.Request) string {
-	if q, err := url.QueryUnescape(r.URL.RawQuery); err == nil && !utf8.ValidString(q) {
+	q := r.URL.RawQuery
+	if strings.IndexByte(q, '%') >= 0 { // without escapes, unescaping changes only '+' to ' '
+		var err error
+		if q, err = url.QueryUnescape(q); err != nil {
+			q = "" // malformed escapes: validation says so in its own words
+		}
+	}
+	if !utf8.ValidString(q) {
 		return "the query string is not valid UTF-8"
 	}
 	if b, err := reqbody.Read(r); err == nil && !utf8.Valid(b) {

@@ -3,7 +3,6 @@ package mockserver
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -32,10 +31,6 @@ func (s *Server) record(next http.Handler) http.Handler {
 		}
 		req := upstream.From(r.Context())
 		control, partner := req.API != nil && req.API.Control, req.Tenant.Label
-		var reqBody capture // journaled requests only: control calls are logged, not journaled
-		if !control && r.Body != nil && r.Body != http.NoBody {
-			r.Body = &teeBody{ReadCloser: r.Body, c: &reqBody}
-		}
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
 
@@ -63,7 +58,7 @@ func (s *Server) record(next http.Handler) http.Handler {
 		}
 		seq := s.journal.Add(journal.Entry{Time: s.clock.For(req.Tenant.Clock).Now(), Received: start, Stream: sw.stream, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
 			Status: status, Partner: partner, Operation: ex.operation, Duration: took, Headers: journal.Headers(r.Header),
-			RequestBody: reqBody.text(), ResponseBody: sw.body.text(), Refusal: refusal})
+			RequestBody: kept(ex.body), ResponseBody: sw.body.text(), Refusal: refusal})
 		if s.feed.Listening() {
 			s.feed.Publish(feed.Change{Kind: "request", ID: strconv.FormatInt(seq, 10), Tenant: partner, State: strconv.Itoa(status)})
 		}
@@ -126,16 +121,13 @@ func (c *capture) text() string {
 	return unsafe.String(unsafe.SliceData(c.buf), len(c.buf))
 }
 
-// teeBody copies what the handler reads of a request body into a capture.
-type teeBody struct {
-	io.ReadCloser
-	c *capture
-}
-
-func (b *teeBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	b.c.add(p[:n])
-	return n, err
+// kept is the start of a request body as the journal keeps it: a copy, so a large body's
+// buffer is not held.
+func kept(b []byte) string {
+	if len(b) > maxBodyKept {
+		return string(b[:maxBodyKept]) + "…"
+	}
+	return string(b)
 }
 
 // statusWriter remembers the status and the start of a JSON body. It keeps Flush (for code

@@ -3,6 +3,7 @@ package specvalidate
 import (
 	"math"
 	"regexp"
+	"regexp/syntax"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -38,6 +39,7 @@ type node struct {
 	// strings
 	minLen, maxLen int // runes; maxLen < 0: none
 	pattern        *regexp.Regexp
+	class          *asciiClass // the pattern when it is ^[ascii class]+$: a table lookup
 	enum           map[string]struct{} // string enums
 	format         openapi3.StringFormatValidator
 
@@ -193,6 +195,7 @@ func (c *compiler) strings(n *node, s *openapi3.Schema) bool {
 			return false
 		}
 		n.pattern = re
+		n.class = classOf(s.Pattern)
 	}
 	if len(s.Enum) > 0 {
 		n.enum = make(map[string]struct{}, len(s.Enum))
@@ -231,4 +234,60 @@ func numbers(n *node, s *openapi3.Schema) bool {
 		n.max, n.exclMax = *s.Max, s.ExclusiveMax.IsTrue()
 	}
 	return true
+}
+
+// asciiClass is a pattern of the form ^[class]+$ (or *) whose class holds ASCII only.
+type asciiClass struct {
+	in       [128]bool
+	nonEmpty bool
+}
+
+func (c *asciiClass) match(v string) bool {
+	if c.nonEmpty && v == "" {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] >= 128 || !c.in[v[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+// classOf recognises ^[class]+$ and ^[class]*$ as regexp/syntax parses them; nil otherwise.
+func classOf(pattern string) *asciiClass {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	re = re.Simplify()
+	if re.Op != syntax.OpConcat || len(re.Sub) != 3 || re.Sub[0].Op != syntax.OpBeginText || re.Sub[2].Op != syntax.OpEndText {
+		return nil
+	}
+	rep := re.Sub[1]
+	if rep.Op != syntax.OpPlus && rep.Op != syntax.OpStar || len(rep.Sub) != 1 {
+		return nil
+	}
+	cls := rep.Sub[0]
+	c := &asciiClass{nonEmpty: rep.Op == syntax.OpPlus}
+	switch cls.Op {
+	case syntax.OpCharClass:
+		for i := 0; i+1 < len(cls.Rune); i += 2 {
+			lo, hi := cls.Rune[i], cls.Rune[i+1]
+			if hi >= 128 {
+				return nil
+			}
+			for r := lo; r <= hi; r++ {
+				c.in[r] = true
+			}
+		}
+	case syntax.OpLiteral:
+		if len(cls.Rune) != 1 || cls.Rune[0] >= 128 || cls.Flags&syntax.FoldCase != 0 {
+			return nil
+		}
+		c.in[cls.Rune[0]] = true
+	default:
+		return nil
+	}
+	return c
 }

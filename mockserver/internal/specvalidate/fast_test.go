@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -298,4 +299,26 @@ func FuzzFastPathNeverLooser(f *testing.F) {
 			t.Fatalf("the fast path accepted what kin-openapi refuses (%v): %q", err, body)
 		}
 	})
+}
+
+// TestClassSameAsPattern: a pattern read as a character table matches what the regexp matches.
+func TestClassSameAsPattern(t *testing.T) {
+	inputs := []string{"", "a", "A-z_9", "a b", "é", "USDC", "1.5", "-1", "x\n", "\n", "a.b.c", "0", "ÿ", "abc\x00"}
+	recognised := 0
+	for _, p := range []string{`^[A-Za-z0-9_-]+$`, `^[A-Za-z0-9.]+$`, `^[0-9]+$`, `^[0-9]*$`, `^-?[0-9]+$`, `^https?://`, `^[a-z]+`, `^[^a]+$`, `^a+$`, `(?i)^a+$`, `^[é]+$`} {
+		c := classOf(p)
+		if c == nil {
+			continue
+		}
+		recognised++
+		re := regexp.MustCompile(p)
+		for _, in := range inputs {
+			if got, want := c.match(in), re.MatchString(in); got != want {
+				t.Errorf("%s on %q: table %v, regexp %v", p, in, got, want)
+			}
+		}
+	}
+	if recognised < 4 {
+		t.Errorf("only %d patterns read as tables", recognised)
+	}
 }

@@ -339,7 +339,11 @@ func (n *node) string(v string) bool {
 			return false
 		}
 	}
-	if n.pattern != nil && !n.pattern.MatchString(v) {
+	if n.class != nil {
+		if !n.class.match(v) {
+			return false
+		}
+	} else if n.pattern != nil && !n.pattern.MatchString(v) {
 		return false
 	}
 	return n.format == nil || n.format.Validate(v) == nil

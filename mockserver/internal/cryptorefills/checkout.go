@@ -23,10 +23,7 @@ type Rules struct {
 	MonthlyLimitUSD *big.Rat // over the last 30 days
 }
 
-var (
-	emailRE = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
-	e164RE  = regexp.MustCompile(`^\+[1-9][0-9]{7,14}$`) // api-facts A6
-)
+var e164RE = regexp.MustCompile(`^\+[1-9][0-9]{7,14}$`) // api-facts A6
 
 // accountTriggers are the account-scoped codes a user email can ask for with a plus tag
 // (buyer+kyc_missing@example.com): the mock has no accounts, so this is their trigger.
@@ -344,7 +341,7 @@ func (h *Handlers) resolve(i int, d gen.DeliveryRequest, email string, probs *pr
 	case fam.DeliveryType == "by_phone" && !e164RE.MatchString(beneficiary):
 		probs.add(gen.INVALIDBENEFICIARYACCOUNT, fmt.Sprintf("beneficiary_account %q must be an E.164 phone number (+14155551234) for a %s top-up", beneficiary, brand),
 			map[string]any{"delivery": i, "expected": "E.164 phone number"})
-	case fam.DeliveryType == "by_email" && !emailRE.MatchString(beneficiary):
+	case fam.DeliveryType == "by_email" && !plausibleEmail(beneficiary):
 		probs.add(gen.INVALIDBENEFICIARYACCOUNT, fmt.Sprintf("beneficiary_account %q must be an email address for %s", beneficiary, brand),
 			map[string]any{"delivery": i, "expected": "email address"})
 	}
@@ -470,4 +467,28 @@ func (h *Handlers) spendingLimits() []spendingLimit {
 		{lifecycle.Limit{Window: 24 * time.Hour, MaxUSD: h.rules.DailyLimitUSD}, gen.DAILYSPENDINGLIMITEXCEEDED, "24 hours"},
 		{lifecycle.Limit{Window: 30 * 24 * time.Hour, MaxUSD: h.rules.MonthlyLimitUSD}, gen.MONTHLYSPENDINGLIMITEXCEEDED, "30 days"},
 	}
+}
+
+// plausibleEmail is ^[^@\s]+@[^@\s]+\.[^@\s]+$ without the regexp engine (checkout_test.go
+// holds them equal): one '@' with something before it, no
+// white space (RE2's \s: tab, newline, form feed, carriage return, space), and a '.' in the
+// domain with something on both sides.
+func plausibleEmail(s string) bool {
+	at := strings.IndexByte(s, '@')
+	if at <= 0 || strings.IndexByte(s[at+1:], '@') >= 0 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ' ', '\t', '\n', '\f', '\r':
+			return false
+		}
+	}
+	domain := s[at+1:]
+	for i := 1; i < len(domain)-1; i++ {
+		if domain[i] == '.' {
+			return true
+		}
+	}
+	return false
 }

@@ -51,7 +51,7 @@ type Registry struct {
 	armedN   atomic.Int64 // len(faults), read without the lock: most requests meet no fault
 	problems map[string]*armed
 	problemN atomic.Int64 // len(problems), likewise
-	ops      []string // the operations a fault may name, sorted; nil: any
+	ops      []string     // the operations a fault may name, sorted; nil: any
 }
 
 type armed struct {

@@ -39,7 +39,7 @@ type node struct {
 	// strings
 	minLen, maxLen int // runes; maxLen < 0: none
 	pattern        *regexp.Regexp
-	class          *asciiClass // the pattern when it is ^[ascii class]+$: a table lookup
+	class          *asciiClass         // the pattern when it is ^[ascii class]+$: a table lookup
 	enum           map[string]struct{} // string enums
 	format         openapi3.StringFormatValidator
 

@@ -168,11 +168,25 @@ func set(target reflect.Value, kind reflect.Kind, v string, opts runtime.BindQue
 
 // StyledParameter binds like runtime.BindStyledParameterWithOptions. A header or path value
 // bound to a string kind (not a TextUnmarshaler, not a Binder) that the runtime would take as
-// it is, is set directly; everything else goes to the runtime.
-func StyledParameter(style, name, value string, dest any, opts runtime.BindStyledParameterOptions) error {
+// it is, is set directly; everything else goes to the runtime, through a copy of *dest so that
+// the caller's variable stays on its stack (the generated headers are plain string aliases).
+func StyledParameter[T any](style, name, value string, dest *T, opts runtime.BindStyledParameterOptions) error {
 	asIs := opts.ParamLocation == runtime.ParamLocationHeader ||
 		opts.ParamLocation == runtime.ParamLocationPath && (opts.ValueIsUnescaped || strings.IndexByte(value, '%') < 0)
-	if style == "simple" && value != "" && asIs && opts.Format == "" {
+	direct := style == "simple" && value != "" && asIs && opts.Format == ""
+	if p, ok := any(dest).(*string); ok && direct {
+		*p = value
+		return nil
+	}
+	tmp := new(T)
+	*tmp = *dest
+	err := styled(style, name, value, tmp, direct, opts)
+	*dest = *tmp
+	return err
+}
+
+func styled(style, name, value string, dest any, direct bool, opts runtime.BindStyledParameterOptions) error {
+	if direct {
 		if _, ok := dest.(encoding.TextUnmarshaler); !ok {
 			if target, kind, ok := primitive(dest, true); ok && kind == reflect.String {
 				target.SetString(value)

@@ -106,10 +106,34 @@ func TestStyledSameAsRuntime(t *testing.T) {
 		B selfBound
 		T text
 		I int
+		P *code // an optional header of a named type
 	}
-	targets := []func(*dests) any{
-		func(d *dests) any { return &d.S }, func(d *dests) any { return &d.C }, func(d *dests) any { return &d.B },
-		func(d *dests) any { return &d.T }, func(d *dests) any { return &d.I },
+	deref := func(p *code) string {
+		if p == nil {
+			return "nil"
+		}
+		return "&" + string(*p)
+	}
+	type call func(want, got *dests, value string, opts runtime.BindStyledParameterOptions) (error, error)
+	targets := []call{
+		func(w, g *dests, v string, o runtime.BindStyledParameterOptions) (error, error) {
+			return runtime.BindStyledParameterWithOptions("simple", "p", v, &w.S, o), StyledParameter("simple", "p", v, &g.S, o)
+		},
+		func(w, g *dests, v string, o runtime.BindStyledParameterOptions) (error, error) {
+			return runtime.BindStyledParameterWithOptions("simple", "p", v, &w.C, o), StyledParameter("simple", "p", v, &g.C, o)
+		},
+		func(w, g *dests, v string, o runtime.BindStyledParameterOptions) (error, error) {
+			return runtime.BindStyledParameterWithOptions("simple", "p", v, &w.B, o), StyledParameter("simple", "p", v, &g.B, o)
+		},
+		func(w, g *dests, v string, o runtime.BindStyledParameterOptions) (error, error) {
+			return runtime.BindStyledParameterWithOptions("simple", "p", v, &w.T, o), StyledParameter("simple", "p", v, &g.T, o)
+		},
+		func(w, g *dests, v string, o runtime.BindStyledParameterOptions) (error, error) {
+			return runtime.BindStyledParameterWithOptions("simple", "p", v, &w.I, o), StyledParameter("simple", "p", v, &g.I, o)
+		},
+		func(w, g *dests, v string, o runtime.BindStyledParameterOptions) (error, error) {
+			return runtime.BindStyledParameterWithOptions("simple", "p", v, &w.P, o), StyledParameter("simple", "p", v, &g.P, o)
+		},
 	}
 	fast := 0
 	for _, value := range []string{"", "shop", "a,b", "a%20b", "%zz", "12", " x ", "é"} {
@@ -119,9 +143,8 @@ func TestStyledSameAsRuntime(t *testing.T) {
 					for i, target := range targets {
 						opts := runtime.BindStyledParameterOptions{ParamLocation: loc, ValueIsUnescaped: unescaped, Required: required, Type: "string"}
 						var want, got dests
-						wantErr := runtime.BindStyledParameterWithOptions("simple", "p", value, target(&want), opts)
-						gotErr := StyledParameter("simple", "p", value, target(&got), opts)
-						if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) || got != want {
+						wantErr, gotErr := target(&want, &got, value, opts)
+						if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) || fmt.Sprint(got.S, got.C, got.B, got.T, got.I, deref(got.P)) != fmt.Sprint(want.S, want.C, want.B, want.T, want.I, deref(want.P)) {
 							t.Errorf("%q at %v (unescaped %v, required %v) into #%d: got %+v, %v; the runtime %+v, %v", value, loc, unescaped, required, i, got, gotErr, want, wantErr)
 						}
 						if gotErr == nil && (i == 0 || i == 1) && value != "" {

@@ -12,7 +12,7 @@ import (
 // cacheKeyMax are never kept (arbitrary query strings cannot grow it).
 type responseCache struct {
 	mu       sync.RWMutex
-	m        map[string]cachedJSON
+	m        map[string]any // cachedJSON, boxed once when stored (not at every answer)
 	max      int
 	bytes    int
 	maxBytes int
@@ -21,10 +21,10 @@ type responseCache struct {
 const cacheKeyMax = 512
 
 func newResponseCache(max, maxBytes int) *responseCache {
-	return &responseCache{m: map[string]cachedJSON{}, max: max, maxBytes: maxBytes}
+	return &responseCache{m: map[string]any{}, max: max, maxBytes: maxBytes}
 }
 
-func (c *responseCache) lookup(key string) (cachedJSON, bool) {
+func (c *responseCache) lookup(key string) (any, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	b, ok := c.m[key]
@@ -44,7 +44,7 @@ func (c *responseCache) store(key string, v any) {
 	defer c.mu.Unlock()
 	size := len(key) + len(data) + 1
 	if _, ok := c.m[key]; !ok && len(c.m) < c.max && c.bytes+size <= c.maxBytes {
-		c.m[key] = append(data, '\n')
+		c.m[key] = cachedJSON(append(data, '\n'))
 		c.bytes += size
 	}
 }

@@ -467,7 +467,7 @@ func (h *Handlers) GetProductPrice(ctx context.Context, req gen.GetProductPriceR
 // (errors are built every time and never kept).
 func cached[R any](h *Handlers, key string, build func() (R, error)) (R, error) {
 	if b, ok := h.cache.lookup(key); ok {
-		if r, ok := any(b).(R); ok {
+		if r, ok := b.(R); ok {
 			return r, nil
 		}
 	}

@@ -100,7 +100,11 @@ func (h *Handlers) Engine() *lifecycle.Engine { return h.engine }
 // stream first sends them (never, for an order nobody streams).
 func (h *Handlers) publish(o lifecycle.Order) {
 	h.broker.Publish(o.ID, "message", func() []byte {
-		data, _ := json.Marshal(h.order(o)) // cannot fail for these types
+		order := h.order(o)
+		data, ok := appendOrder(nil, &order)
+		if !ok {
+			data, _ = json.Marshal(order) // cannot fail for these types
+		}
 		return data
 	}, false)
 	h.notifyHooks(o)
@@ -294,7 +298,7 @@ func (h *Handlers) ValidateOrder(_ context.Context, req gen.ValidateOrderRequest
 		list := []gen.Problem(probs)
 		out.Problems = &list
 	}
-	return gen.ValidateOrder200JSONResponse(out), nil
+	return answer(http.StatusOK, &out, appendOrderValidation), nil
 }
 
 // CreateOrder creates an order after the checks of validation: 201 with the wallet address,
@@ -325,7 +329,8 @@ func (h *Handlers) CreateOrder(_ context.Context, req gen.CreateOrderRequestObje
 		limits[refused].report(&probs)
 		return unprocessable(probs), nil
 	}
-	return gen.CreateOrder201JSONResponse(h.order(created)), nil
+	order := h.order(created)
+	return answer(http.StatusCreated, &order, appendOrder), nil
 }
 
 // unprocessable is creation's answer for an order with problems.
@@ -411,7 +416,8 @@ func (h *Handlers) GetOrder(_ context.Context, req gen.GetOrderRequestObject) (g
 	if errors.Is(err, lifecycle.ErrNotFound) {
 		return gen.GetOrder404JSONResponse{NotFoundJSONResponse: gen.NotFoundJSONResponse(orderNotFound(req.OrderId))}, nil
 	}
-	return gen.GetOrder200JSONResponse(h.order(o)), nil
+	order := h.order(o)
+	return answer(http.StatusOK, &order, appendOrder), nil
 }
 
 func orderNotFound(id string) gen.HttpError {

@@ -1,0 +1,138 @@
+package cryptorefills
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/brianvoe/gofakeit/v7"
+
+	gen "github.com/cryptomock/cryptomock/gen/cryptorefills"
+)
+
+// awkward strings: every escape encoding/json makes, and invalid UTF-8.
+var awkward = []string{"", "plain", `quote " and \ backslash`, "<script>&amp;</script>", "\x00\x01\x1f\b\f\n\r\t", "é中😀",
+	"\u2028\u2029", "bad \xff utf8 \xc3", "\x7f", strings.Repeat("x", 300)}
+
+var floats = []float64{0, -0.0, 1, -1, 0.1, 100.5, 1e-6, 9.99e-7, 1e20, 1e21, 1.5e300, -2.5e-10, 123456789.125, math.SmallestNonzeroFloat64}
+
+// fill sets every field of v at random: gofakeit reaches every exported field, so a field
+// added to a type and not to its encoder makes the bytes differ. The test then puts awkward
+// strings, floats, nils and raw JSON where the types allow.
+func fill(t *testing.T, f *gofakeit.Faker, v any) {
+	t.Helper()
+	if err := f.Struct(v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func pick[T any](rng *rand.Rand, list []T) T { return list[rng.IntN(len(list))] }
+
+func maybe[T any](rng *rand.Rand, v T) *T {
+	if rng.IntN(4) == 0 {
+		return nil
+	}
+	return &v
+}
+
+func awkwardDelivery(rng *rand.Rand, d *gen.OrderDelivery) {
+	s := func() *string { return maybe(rng, pick(rng, awkward)) }
+	d.BrandName, d.ProductName, d.Id, d.Kind = s(), s(), pick(rng, awkward), gen.ProductKind(pick(rng, awkward))
+	del := &d.Deliverable
+	for _, p := range []**string{&del.BarcodeImageUrl, &del.BeneficiaryAccount, &del.BrandName, &del.CoinAmount, &del.CountryCode,
+		&del.CurrencyCode, &del.Denomination, &del.ErrorDescription, &del.FailureReason, &del.Family, &del.HowToRedeem,
+		&del.LocalizedDenomination, &del.OperatorReference, &del.OriginalCoinAmount, &del.OriginalPrice, &del.PinCode,
+		&del.PinSerial, &del.Points, &del.QrImageUrl, &del.RedeemInstructions, &del.SecurityCode} {
+		*p = s()
+	}
+	del.DeliveryType = maybe(rng, gen.DeliveryType(pick(rng, awkward)))
+	del.ProductValue = maybe(rng, pick(rng, floats))
+}
+
+func TestAnswersEncodeAsEncodingJSON(t *testing.T) {
+	f := gofakeit.New(3)
+	rng := rand.New(rand.NewPCG(3, 5))
+	raws := []json.RawMessage{json.RawMessage(`1787679708`), json.RawMessage(`"1787679708"`), json.RawMessage(`1787679708.25`), nil,
+		json.RawMessage(` { "a" : 1 } `), json.RawMessage(`"<1>"`), json.RawMessage(`012`), json.RawMessage(`"12`), json.RawMessage(`-0.5`), json.RawMessage(`1.`)}
+	for i := range 3000 {
+		var o gen.Order
+		fill(t, f, &o)
+		var v gen.OrderValidation
+		fill(t, f, &v)
+		if i%2 == 0 { // awkward values and nils on top of gofakeit's
+			o.Coin, o.OrderId, o.WalletAddress = pick(rng, awkward), pick(rng, awkward), pick(rng, awkward)
+			o.CreatedAt = pick(rng, raws)
+			o.PaymentRequestedAt, o.UpdatedAt = maybe(rng, pick(rng, raws)), maybe(rng, pick(rng, raws))
+			o.PaymentValue, o.Network, o.Refund = maybe(rng, pick(rng, floats)), maybe(rng, pick(rng, awkward)), nil
+			for k := range o.Deliveries {
+				awkwardDelivery(rng, &o.Deliveries[k])
+			}
+			if rng.IntN(5) == 0 {
+				o.Deliveries = nil
+			}
+			v.CouponCode, v.OriginalCoinAmount = maybe(rng, pick(rng, awkward)), maybe(rng, pick(rng, awkward))
+			if rng.IntN(3) == 0 {
+				v.Problems = nil
+			}
+			if rng.IntN(3) == 0 {
+				v.LoyaltySummary, v.Summary = nil, nil
+			} else {
+				v.Summary = &map[string]any{"total": pick(rng, awkward), "products": rng.IntN(10), "fiat_value_usd": "1.00"}
+			}
+			v.Deliveries = o.Deliveries
+			details := []any{nil, "x", map[string]any{"reason": pick(rng, awkward), "b<&>": true, "n": 1.5e-9, "i": 7, "nested": map[string]any{"z": nil, "a": []any{1, "s"}}},
+				map[string]any{}, []string{"a"}, map[string]string{"k": "v"}, math.NaN()}
+			problems := []gen.Problem{{Problem: gen.ProblemCode(pick(rng, awkward)), MoreDetails: pick(rng, details)}, {Problem: "OUT_OF_STOCK"}}
+			v.Problems = &problems
+			if rng.IntN(4) == 0 {
+				v.Problems = nil
+			}
+			if rng.IntN(3) == 0 {
+				v.LoyaltySummary = &map[string]any{pick(rng, awkward): pick(rng, floats), "k": pick(rng, details)}
+			}
+		}
+		check(t, &o, appendOrder)
+		check(t, &v, appendOrderValidation)
+	}
+}
+
+func check[T any](t *testing.T, v *T, appendTo func([]byte, *T) ([]byte, bool)) {
+	t.Helper()
+	want, err := json.Marshal(v)
+	got, ok := appendTo(nil, v)
+	if err != nil || !ok {
+		if (err == nil) != ok {
+			t.Fatalf("encoding/json error %v, append ok %v for %+v", err, ok, v)
+		}
+		return
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("append wrote\n%s\nencoding/json wrote\n%s", got, want)
+	}
+	if e := answer(201, v, appendTo); !bytes.Equal(e.body, append(want, '\n')) || e.status != 201 {
+		t.Fatal("the answer differs from what the generated encoder writes")
+	}
+}
+
+func TestFloatsEncodeAsEncodingJSON(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	for i := range 100000 {
+		var x float64
+		switch i % 3 {
+		case 0:
+			x = math.Float64frombits(rng.Uint64())
+		case 1:
+			x = rng.Float64() * math.Pow(10, float64(rng.IntN(50)-25))
+		default:
+			x = float64(rng.Int64N(1e12)) / 100
+		}
+		want, err := json.Marshal(x)
+		got, ok := appendFloat(nil, x)
+		if (err == nil) != ok || ok && !bytes.Equal(got, want) {
+			t.Fatalf("%v: append %q (%v), encoding/json %q (%v)", x, got, ok, want, err)
+		}
+	}
+}

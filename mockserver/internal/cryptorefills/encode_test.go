@@ -17,7 +17,7 @@ import (
 var awkward = []string{"", "plain", `quote " and \ backslash`, "<script>&amp;</script>", "\x00\x01\x1f\b\f\n\r\t", "é中😀",
 	"\u2028\u2029", "bad \xff utf8 \xc3", "\x7f", strings.Repeat("x", 300)}
 
-var floats = []float64{0, -0.0, 1, -1, 0.1, 100.5, 1e-6, 9.99e-7, 1e20, 1e21, 1.5e300, -2.5e-10, 123456789.125, math.SmallestNonzeroFloat64}
+var floats = []float64{0, math.Copysign(0, -1), 1, -1, 0.1, 100.5, 1e-6, 9.99e-7, 1e20, 1e21, 1.5e300, -2.5e-10, 123456789.125, math.SmallestNonzeroFloat64}
 
 // fill sets every field of v at random: gofakeit reaches every exported field, so a field
 // added to a type and not to its encoder makes the bytes differ. The test then puts awkward

@@ -6,7 +6,7 @@
 package cryptorefills
 
 import (
-	"github.com/cryptomock/cryptomock/gen/internal/bind"
+	"github.com/cryptomock/cryptomock/gen/bind"
 
 	"bytes"
 	"context"
@@ -9745,7 +9745,7 @@ func (sh *strictHandler) CreateOrder(w http.ResponseWriter, r *http.Request, par
 	request.Params = params
 
 	var body CreateOrderJSONRequestBody
-	if err := runtime.BindJSONBody(r, &body); err != nil {
+	if err := bind.JSONBody(r, &body); err != nil {
 		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
 		return
 	}
@@ -9778,7 +9778,7 @@ func (sh *strictHandler) ValidateOrder(w http.ResponseWriter, r *http.Request, p
 	request.Params = params
 
 	var body ValidateOrderJSONRequestBody
-	if err := runtime.BindJSONBody(r, &body); err != nil {
+	if err := bind.JSONBody(r, &body); err != nil {
 		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
 		return
 	}

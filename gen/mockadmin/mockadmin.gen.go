@@ -6,7 +6,7 @@
 package mockadmin
 
 import (
-	"github.com/cryptomock/cryptomock/gen/internal/bind"
+	"github.com/cryptomock/cryptomock/gen/bind"
 
 	"bytes"
 	"context"
@@ -10106,7 +10106,7 @@ func (sh *strictHandler) AdvanceClock(w http.ResponseWriter, r *http.Request) {
 	var request AdvanceClockRequestObject
 
 	var body AdvanceClockJSONRequestBody
-	if err := runtime.BindJSONBody(r, &body); err != nil {
+	if err := bind.JSONBody(r, &body); err != nil {
 		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
 		return
 	}
@@ -10191,7 +10191,7 @@ func (sh *strictHandler) PayCryptorefillsOrder(w http.ResponseWriter, r *http.Re
 	request.OrderId = orderId
 
 	var body PayCryptorefillsOrderJSONRequestBody
-	if err := runtime.BindJSONBody(r, &body); err != nil {
+	if err := bind.JSONBody(r, &body); err != nil {
 		if !errors.Is(err, io.EOF) {
 			sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
 			return
@@ -10227,7 +10227,7 @@ func (sh *strictHandler) TransitionCryptorefillsOrder(w http.ResponseWriter, r *
 	request.OrderId = orderId
 
 	var body TransitionCryptorefillsOrderJSONRequestBody
-	if err := runtime.BindJSONBody(r, &body); err != nil {
+	if err := bind.JSONBody(r, &body); err != nil {
 		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
 		return
 	}
@@ -10258,7 +10258,7 @@ func (sh *strictHandler) ArmProblems(w http.ResponseWriter, r *http.Request) {
 	var request ArmProblemsRequestObject
 
 	var body ArmProblemsJSONRequestBody
-	if err := runtime.BindJSONBody(r, &body); err != nil {
+	if err := bind.JSONBody(r, &body); err != nil {
 		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
 		return
 	}
@@ -10289,7 +10289,7 @@ func (sh *strictHandler) AddCryptorefillsWebhook(w http.ResponseWriter, r *http.
 	var request AddCryptorefillsWebhookRequestObject
 
 	var body AddCryptorefillsWebhookJSONRequestBody
-	if err := runtime.BindJSONBody(r, &body); err != nil {
+	if err := bind.JSONBody(r, &body); err != nil {
 		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
 		return
 	}
@@ -10420,7 +10420,7 @@ func (sh *strictHandler) ArmFault(w http.ResponseWriter, r *http.Request) {
 	var request ArmFaultRequestObject
 
 	var body ArmFaultJSONRequestBody
-	if err := runtime.BindJSONBody(r, &body); err != nil {
+	if err := bind.JSONBody(r, &body); err != nil {
 		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
 		return
 	}
@@ -10527,7 +10527,7 @@ func (sh *strictHandler) CreatePayscryptMerchant(w http.ResponseWriter, r *http.
 	var request CreatePayscryptMerchantRequestObject
 
 	var body CreatePayscryptMerchantJSONRequestBody
-	if err := runtime.BindJSONBody(r, &body); err != nil {
+	if err := bind.JSONBody(r, &body); err != nil {
 		if !errors.Is(err, io.EOF) {
 			sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
 			return
@@ -10641,7 +10641,7 @@ func (sh *strictHandler) PayPayscryptOrder(w http.ResponseWriter, r *http.Reques
 	request.OrderId = orderId
 
 	var body PayPayscryptOrderJSONRequestBody
-	if err := runtime.BindJSONBody(r, &body); err != nil {
+	if err := bind.JSONBody(r, &body); err != nil {
 		if !errors.Is(err, io.EOF) {
 			sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
 			return
@@ -10677,7 +10677,7 @@ func (sh *strictHandler) ReplayPayscryptWebhook(w http.ResponseWriter, r *http.R
 	request.OrderId = orderId
 
 	var body ReplayPayscryptWebhookJSONRequestBody
-	if err := runtime.BindJSONBody(r, &body); err != nil {
+	if err := bind.JSONBody(r, &body); err != nil {
 		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
 		return
 	}
@@ -10734,7 +10734,7 @@ func (sh *strictHandler) AddPayscryptWebhook(w http.ResponseWriter, r *http.Requ
 	var request AddPayscryptWebhookRequestObject
 
 	var body AddPayscryptWebhookJSONRequestBody
-	if err := runtime.BindJSONBody(r, &body); err != nil {
+	if err := bind.JSONBody(r, &body); err != nil {
 		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
 		return
 	}
@@ -10791,7 +10791,7 @@ func (sh *strictHandler) Reset(w http.ResponseWriter, r *http.Request) {
 	var request ResetRequestObject
 
 	var body ResetJSONRequestBody
-	if err := runtime.BindJSONBody(r, &body); err != nil {
+	if err := bind.JSONBody(r, &body); err != nil {
 		if !errors.Is(err, io.EOF) {
 			sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
 			return

@@ -6,7 +6,7 @@
 package payscrypt
 
 import (
-	"github.com/cryptomock/cryptomock/gen/internal/bind"
+	"github.com/cryptomock/cryptomock/gen/bind"
 
 	"bytes"
 	"context"
@@ -4317,7 +4317,7 @@ func (sh *strictHandler) CreatePaymentOrder(w http.ResponseWriter, r *http.Reque
 	var request CreatePaymentOrderRequestObject
 
 	var body CreatePaymentOrderJSONRequestBody
-	if err := runtime.BindJSONBody(r, &body); err != nil {
+	if err := bind.JSONBody(r, &body); err != nil {
 		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
 		return
 	}
@@ -4348,7 +4348,7 @@ func (sh *strictHandler) GetPublicOrder(w http.ResponseWriter, r *http.Request) 
 	var request GetPublicOrderRequestObject
 
 	var body GetPublicOrderJSONRequestBody
-	if err := runtime.BindJSONBody(r, &body); err != nil {
+	if err := bind.JSONBody(r, &body); err != nil {
 		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
 		return
 	}
@@ -4379,7 +4379,7 @@ func (sh *strictHandler) CreateInvoice(w http.ResponseWriter, r *http.Request) {
 	var request CreateInvoiceRequestObject
 
 	var body CreateInvoiceJSONRequestBody
-	if err := runtime.BindJSONBody(r, &body); err != nil {
+	if err := bind.JSONBody(r, &body); err != nil {
 		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
 		return
 	}
@@ -4438,7 +4438,7 @@ func (sh *strictHandler) LookupInvoice(w http.ResponseWriter, r *http.Request, i
 	request.Id = id
 
 	var body LookupInvoiceJSONRequestBody
-	if err := runtime.BindJSONBody(r, &body); err != nil {
+	if err := bind.JSONBody(r, &body); err != nil {
 		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
 		return
 	}

@@ -1,11 +1,13 @@
 // Command rebind rewrites an oapi-codegen std-http server so its wrappers bind parameters
-// through gen/internal/bind. The generated ServerInterfaceWrapper methods call r.URL.Query()
+// through gen/bind. The generated ServerInterfaceWrapper methods call r.URL.Query()
 // (a full parse of RawQuery into a fresh map) once per query parameter, bind every value
 // through reflection, and canonicalise constant header names on every request. After this
 // step each method reads its query once (`query := bind.NewQuery(r.URL.RawQuery)`), binds
 // with bind.QueryParameter and bind.StyledParameter, which take the common cases directly and
 // hand everything else to the same runtime functions with the same values (so what is bound
-// and refused does not change), and indexes headers by names canonicalised here.
+// and refused does not change), and indexes headers by names canonicalised here. The strict
+// handlers decode request bodies with bind.JSONBody, which uses a decoder registered for the
+// body's type and encoding/json otherwise.
 //
 // It runs right after oapi-codegen, from the package's go:generate line and from `make
 // generate-check`, so the committed file is exactly what generation produces:
@@ -52,7 +54,7 @@ type edit struct {
 }
 
 // bindImport is the package the rewritten methods bind with.
-const bindImport = `"github.com/cryptomock/cryptomock/gen/internal/bind"`
+const bindImport = `"github.com/cryptomock/cryptomock/gen/bind"`
 
 // rewrite returns src with every ServerInterfaceWrapper method's query parameters bound
 // through one bind.Query. Edits are made on the text (not by printing the tree again) so the
@@ -67,7 +69,16 @@ func rewrite(src []byte) ([]byte, error) {
 	var edits []edit
 	for _, decl := range file.Decls {
 		fn, ok := decl.(*ast.FuncDecl)
-		if !ok || fn.Body == nil || !isWrapperMethod(fn) {
+		if !ok || fn.Body == nil {
+			continue
+		}
+		if !isWrapperMethod(fn) { // the strict handlers decode request bodies
+			ast.Inspect(fn.Body, func(n ast.Node) bool {
+				if call, ok := n.(*ast.CallExpr); ok && isRuntime(call, "BindJSONBody") {
+					edits = append(edits, edit{off(call.Fun.Pos()), off(call.Fun.End()), "bind.JSONBody"})
+				}
+				return true
+			})
 			continue
 		}
 		var calls, styled []edit

@@ -29,6 +29,13 @@ func (siw *ServerInterfaceWrapper) B(w http.ResponseWriter, r *http.Request) {
 	other(r.Header[http.CanonicalHeaderKey("X-Country-ISO-Code")])
 }
 
+type strictHandler struct{}
+
+func (sh *strictHandler) A(w http.ResponseWriter, r *http.Request) {
+	var body struct{}
+	_ = runtime.BindJSONBody(r, &body)
+}
+
 type client struct{}
 
 func (c *client) C(r *http.Request) {
@@ -59,7 +66,7 @@ func TestRewriteBindsThroughBind(t *testing.T) {
 	if strings.Contains(a, "r.URL.Query()") {
 		t.Errorf("A still parses the query itself:\n%s", a)
 	}
-	if !strings.Contains(got, `"github.com/cryptomock/cryptomock/gen/internal/bind"`) {
+	if !strings.Contains(got, `"github.com/cryptomock/cryptomock/gen/bind"`) {
 		t.Errorf("bind not imported:\n%s", got)
 	}
 	if b := between(got, "func (siw *ServerInterfaceWrapper) B", "type client"); strings.Contains(b, "query :=") || !strings.Contains(b, `bind.StyledParameter("simple", "X-A"`) {
@@ -67,6 +74,9 @@ func TestRewriteBindsThroughBind(t *testing.T) {
 	}
 	if b := between(got, "func (siw *ServerInterfaceWrapper) B", "type client"); !strings.Contains(b, `r.Header["X-Country-Iso-Code"]`) {
 		t.Errorf("B: the constant header name is not canonicalised at generation:\n%s", b)
+	}
+	if sh := between(got, "func (sh *strictHandler) A", "type client"); !strings.Contains(sh, "bind.JSONBody(r, &body)") {
+		t.Errorf("the strict handler's body is not decoded through bind.JSONBody:\n%s", sh)
 	}
 	if c := between(got, "func (c *client) C", "func other"); !strings.Contains(c, "r.URL.Query()") {
 		t.Errorf("a method of another type was rewritten:\n%s", c)

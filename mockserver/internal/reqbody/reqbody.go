@@ -20,6 +20,10 @@ type buffered struct {
 
 func (buffered) Close() error { return nil }
 
+// Unread returns the whole body and whether none of it has been read yet (gen/bind.JSONBody
+// decodes such a body from these bytes instead of through a reader).
+func (b buffered) Unread() ([]byte, bool) { return b.b, b.Len() == len(b.b) }
+
 type failing struct{ err error }
 
 func (f failing) Read([]byte) (int, error) { return 0, f.err }

@@ -19,6 +19,17 @@ import (
 
 func init() { bind.RegisterJSONBody(decodeOrderRequest) }
 
+// The members each type decodes; decode_test.go checks them against the generated types'
+// fields, so a field the spec adds cannot be skipped here unnoticed.
+var (
+	orderRequestFields = []string{"acquisition", "deliveries", "email", "lang", "payment", "promo_code", "refund_wallet_address", "user"}
+	paymentFields      = []string{"coin", "network", "payment_via", "type"}
+	userFields         = []string{"email", "has_accepted_newsletter"}
+	deliveryFields     = []string{"beneficiary_account", "brand_name", "country_code", "deliverable", "denomination", "kind",
+		"localized_denomination", "product_value", "quantity"}
+	deliverableFields = []string{"beneficiary_account", "brand_name", "country_code", "denomination", "localized_denomination", "product_value"}
+)
+
 // reader walks a JSON text.
 type reader struct {
 	b []byte
@@ -285,7 +296,7 @@ func decodeOrderRequest(b []byte, v *gen.OrderRequest) bool {
 		case "user":
 			return decodeUser(r, &v.User)
 		}
-		return unknown(r, key, "acquisition", "deliveries", "email", "lang", "payment", "promo_code", "refund_wallet_address", "user")
+		return unknown(r, key, orderRequestFields...)
 	})
 	if r.ws(); r.i != len(r.b) {
 		return false // trailing data: encoding/json's decoder decides
@@ -326,7 +337,7 @@ func decodePayment(r *reader, p *gen.PaymentSelection) bool {
 		case "type":
 			return plainString(r, &p.Type)
 		}
-		return unknown(r, key, "coin", "network", "payment_via", "type")
+		return unknown(r, key, paymentFields...)
 	})
 }
 
@@ -358,7 +369,7 @@ func decodeUser(r *reader, dst **gen.UserRequest) bool {
 			u.HasAcceptedNewsletter = &v
 			return true
 		}
-		return unknown(r, key, "email", "has_accepted_newsletter")
+		return unknown(r, key, userFields...)
 	})
 }
 
@@ -435,8 +446,7 @@ func decodeDelivery(r *reader, d *gen.DeliveryRequest) bool {
 			d.Quantity = &q
 			return true
 		}
-		return unknown(r, key, "beneficiary_account", "brand_name", "country_code", "deliverable", "denomination", "kind",
-			"localized_denomination", "product_value", "quantity")
+		return unknown(r, key, deliveryFields...)
 	})
 }
 
@@ -462,7 +472,7 @@ func decodeDeliverable(r *reader, dst **gen.DeliverableRequest) bool {
 		case "product_value":
 			return decodeProductValue(r, &d.ProductValue)
 		}
-		return unknown(r, key, "beneficiary_account", "brand_name", "country_code", "denomination", "localized_denomination", "product_value")
+		return unknown(r, key, deliverableFields...)
 	})
 }
 

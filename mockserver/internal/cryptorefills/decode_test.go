@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -67,5 +68,27 @@ func TestOrderRequestDecodesAsEncodingJSON(t *testing.T) {
 	t.Logf("taken %d, declined %d", taken, declined)
 	if taken < 2000 || declined < 2000 {
 		t.Errorf("too one-sided to prove anything: taken %d, declined %d", taken, declined)
+	}
+}
+
+// TestDecoderKnowsEveryField: the decoder's member lists are the generated types' JSON fields.
+func TestDecoderKnowsEveryField(t *testing.T) {
+	for _, c := range []struct {
+		typ    reflect.Type
+		fields []string
+	}{
+		{reflect.TypeFor[gen.OrderRequest](), orderRequestFields}, {reflect.TypeFor[gen.PaymentSelection](), paymentFields},
+		{reflect.TypeFor[gen.UserRequest](), userFields}, {reflect.TypeFor[gen.DeliveryRequest](), deliveryFields},
+		{reflect.TypeFor[gen.DeliverableRequest](), deliverableFields},
+	} {
+		var names []string
+		for i := range c.typ.NumField() {
+			name, _, _ := strings.Cut(c.typ.Field(i).Tag.Get("json"), ",")
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		if !slices.Equal(names, c.fields) {
+			t.Errorf("%s has the JSON fields %v; decode.go decodes %v: add the new ones to both its list and its switch", c.typ.Name(), names, c.fields)
+		}
 	}
 }

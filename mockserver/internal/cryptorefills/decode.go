@@ -341,14 +341,20 @@ func decodePayment(r *reader, p *gen.PaymentSelection) bool {
 	})
 }
 
-func decodeUser(r *reader, dst **gen.UserRequest) bool {
+// optObject decodes an optional object: null is nil, anything else a new T whose members
+// member decodes.
+func optObject[T any](r *reader, dst **T, member func(v *T, key string) bool) bool {
 	if r.null() {
 		*dst = nil
 		return true
 	}
-	u := &gen.UserRequest{}
-	*dst = u
-	return r.object(func(key string) bool {
+	v := new(T)
+	*dst = v
+	return r.object(func(key string) bool { return member(v, key) })
+}
+
+func decodeUser(r *reader, dst **gen.UserRequest) bool {
+	return optObject(r, dst, func(u *gen.UserRequest, key string) bool {
 		switch key {
 		case "email":
 			return optString(r, &u.Email)
@@ -451,13 +457,7 @@ func decodeDelivery(r *reader, d *gen.DeliveryRequest) bool {
 }
 
 func decodeDeliverable(r *reader, dst **gen.DeliverableRequest) bool {
-	if r.null() {
-		*dst = nil
-		return true
-	}
-	d := &gen.DeliverableRequest{}
-	*dst = d
-	return r.object(func(key string) bool {
+	return optObject(r, dst, func(d *gen.DeliverableRequest, key string) bool {
 		switch key {
 		case "beneficiary_account":
 			return optString(r, &d.BeneficiaryAccount)

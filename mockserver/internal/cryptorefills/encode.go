@@ -56,6 +56,12 @@ func open(b []byte) object { return object{b: append(b, '{'), first: true, ok: t
 
 func (o *object) close() ([]byte, bool) { return append(o.b, '}'), o.ok }
 
+// nested closes an object written inside o (opened on o.b) and takes its bytes back.
+func (o *object) nested(inner object) {
+	b, ok := inner.close()
+	o.b, o.ok = b, o.ok && ok
+}
+
 func (o *object) key(k string) {
 	if !o.first {
 		o.b = append(o.b, ',')
@@ -232,10 +238,7 @@ func appendOrderValidation(b []byte, v *gen.OrderValidation) ([]byte, bool) {
 				po.value(p.MoreDetails)
 			}
 			po.str("problem", string(p.Problem))
-			var ok bool
-			if o.b, ok = po.close(); !ok {
-				o.ok = false
-			}
+			o.nested(po)
 		}
 		o.b = append(o.b, ']')
 	}
@@ -278,7 +281,7 @@ func appendOrder(b []byte, v *gen.Order) ([]byte, bool) {
 		ro.optStr("amount", r.Amount)
 		ro.optStr("currency", r.Currency)
 		ro.optStr("reason", r.Reason)
-		o.b, _ = ro.close()
+		o.nested(ro)
 	}
 	o.optStr("refund_wallet_address", v.RefundWalletAddress)
 	o.optStr("sent_coin_amount", v.SentCoinAmount)
@@ -289,7 +292,7 @@ func appendOrder(b []byte, v *gen.Order) ([]byte, bool) {
 		o.key("user")
 		uo := open(o.b)
 		uo.optStr("email", u.Email)
-		o.b, _ = uo.close()
+		o.nested(uo)
 	}
 	o.str("wallet_address", v.WalletAddress)
 	return o.close()
@@ -314,10 +317,7 @@ func (o *object) deliveries(ds []gen.OrderDelivery) {
 		do.str("id", d.Id)
 		do.str("kind", string(d.Kind))
 		do.optStr("product_name", d.ProductName)
-		var ok bool
-		if o.b, ok = do.close(); !ok {
-			o.ok = false
-		}
+		o.nested(do)
 	}
 	o.b = append(o.b, ']')
 }
@@ -347,10 +347,7 @@ func (o *object) deliverable(d *gen.Deliverable) {
 	do.optStr("qr_image_url", d.QrImageUrl)
 	do.optStr("redeem_instructions", d.RedeemInstructions)
 	do.optStr("security_code", d.SecurityCode)
-	var ok bool
-	if o.b, ok = do.close(); !ok {
-		o.ok = false
-	}
+	o.nested(do)
 }
 
 const hex = "0123456789abcdef"

@@ -101,6 +101,32 @@ func (r *reader) object(member func(key string) bool) bool {
 	}
 }
 
+// array calls elem for each element, with the reader at it; elem consumes it.
+func (r *reader) array(elem func() bool) bool {
+	if r.peek() != '[' {
+		return false
+	}
+	r.i++
+	if r.peek() == ']' {
+		r.i++
+		return true
+	}
+	for {
+		if !elem() {
+			return false
+		}
+		switch r.peek() {
+		case ',':
+			r.i++
+		case ']':
+			r.i++
+			return true
+		default:
+			return false
+		}
+	}
+}
+
 // str reads a string; one with escapes or invalid UTF-8 is decoded by encoding/json.
 func (r *reader) str() (string, bool) {
 	if r.peek() != '"' {
@@ -165,25 +191,7 @@ func (r *reader) skip(depth int) bool {
 	case c == '{':
 		return r.object(func(string) bool { return r.skip(depth + 1) })
 	case c == '[':
-		r.i++
-		if r.peek() == ']' {
-			r.i++
-			return true
-		}
-		for {
-			if !r.skip(depth + 1) {
-				return false
-			}
-			switch r.peek() {
-			case ',':
-				r.i++
-			case ']':
-				r.i++
-				return true
-			default:
-				return false
-			}
-		}
+		return r.array(func() bool { return r.skip(depth + 1) })
 	case c == '"':
 		_, ok := r.str()
 		return ok
@@ -384,33 +392,19 @@ func decodeDeliveries(r *reader, dst *[]gen.DeliveryRequest) bool {
 		*dst = nil
 		return true
 	}
-	if r.peek() != '[' {
-		return false
-	}
-	r.i++
 	out := make([]gen.DeliveryRequest, 0, 1)
-	if r.peek() == ']' {
-		r.i++
-		*dst = out
-		return true
-	}
-	for {
+	ok := r.array(func() bool {
 		var d gen.DeliveryRequest
 		if !decodeDelivery(r, &d) {
 			return false
 		}
 		out = append(out, d)
-		switch r.peek() {
-		case ',':
-			r.i++
-		case ']':
-			r.i++
-			*dst = out
-			return true
-		default:
-			return false
-		}
+		return true
+	})
+	if ok {
+		*dst = out
 	}
+	return ok
 }
 
 func decodeDelivery(r *reader, d *gen.DeliveryRequest) bool {

@@ -150,7 +150,15 @@ func Mul(a, b *big.Rat) *big.Rat { return new(big.Rat).Mul(a, b) }
 func Quo(a, b *big.Rat) *big.Rat { return new(big.Rat).Quo(a, b) }
 
 // Add returns a+b.
-func Add(a, b *big.Rat) *big.Rat { return new(big.Rat).Add(a, b) }
+func Add(a, b *big.Rat) *big.Rat {
+	switch { // a sum that starts from zero needs no cross multiplication
+	case a.Sign() == 0:
+		return new(big.Rat).Set(b)
+	case b.Sign() == 0:
+		return new(big.Rat).Set(a)
+	}
+	return new(big.Rat).Add(a, b)
+}
 
 // Sub returns a-b.
 func Sub(a, b *big.Rat) *big.Rat { return new(big.Rat).Sub(a, b) }

@@ -107,3 +107,17 @@ func TestParseSameAsPattern(t *testing.T) {
 		}
 	}
 }
+
+// TestAddFromZero: a sum with a zero side is the other side, as a new value.
+func TestAddFromZero(t *testing.T) {
+	x := MustParse("12.345")
+	for _, sum := range []*big.Rat{Add(new(big.Rat), x), Add(x, new(big.Rat))} {
+		if sum.Cmp(x) != 0 || sum == x {
+			t.Fatalf("Add with zero gave %v (same value: %v)", sum, sum == x)
+		}
+		sum.SetInt64(7)
+		if x.Cmp(MustParse("12.345")) != 0 {
+			t.Fatal("changing the sum changed an operand")
+		}
+	}
+}

@@ -81,25 +81,30 @@ func keyOf(currency string, face *big.Rat, coin *Coin) (priceKey, bool) {
 	return priceKey{currency, face.Num().Int64(), face.Denom().Int64(), coin}, true
 }
 
-// remembered returns a copy of what compute gives for k (callers own what they get).
-func (c *Catalog) remembered(k priceKey, ok bool, compute func() *big.Rat) *big.Rat {
+// remembered returns what compute gives for k, from m when it is there (at most maxPriced
+// kept); own makes the copy a caller gets and the memo keeps (callers own what they get).
+func remembered[V any](c *Catalog, m map[priceKey]V, k priceKey, ok bool, compute func() V, own func(V) V) V {
 	if !ok {
 		return compute()
 	}
 	c.pricedMu.RLock()
-	r, hit := c.priced[k]
+	v, hit := m[k]
 	c.pricedMu.RUnlock()
-	if !hit {
-		r = compute()
-		c.pricedMu.Lock()
-		if len(c.priced) < maxPriced {
-			c.priced[k] = new(big.Rat).Set(r)
-		}
-		c.pricedMu.Unlock()
-		return r
+	if hit {
+		return own(v)
 	}
-	return new(big.Rat).Set(r)
+	v = compute()
+	c.pricedMu.Lock()
+	if len(m) < maxPriced {
+		m[k] = own(v)
+	}
+	c.pricedMu.Unlock()
+	return v
 }
+
+func ratCopy(r *big.Rat) *big.Rat { return new(big.Rat).Set(r) }
+
+func same(s string) string { return s } // strings are immutable: nothing to copy
 
 // Family is a brand family of one country: the unit /v5/products lists.
 type Family struct {
@@ -267,46 +272,32 @@ func (a *Assortment) Search(q string) []*Family {
 // USDValue converts an amount of the family's currency into US dollars.
 func (c *Catalog) USDValue(currency string, amount *big.Rat) *big.Rat {
 	k, ok := keyOf(currency, amount, nil)
-	return c.remembered(k, ok, func() *big.Rat {
+	return remembered(c, c.priced, k, ok, func() *big.Rat {
 		rate, ok := c.fx[currency]
 		if !ok {
 			rate = big.NewRat(1, 1)
 		}
 		return money.Quo(amount, rate)
-	})
+	}, ratCopy)
 }
 
 // Price is the coin amount charged for a face value of a currency: its dollar value with the
 // spread, in the coin, rounded to the coin's decimals.
 func (c *Catalog) Price(currency string, face *big.Rat, coin *Coin) *big.Rat {
 	k, ok := keyOf(currency, face, coin)
-	return c.remembered(k, ok && coin != nil, func() *big.Rat {
+	return remembered(c, c.priced, k, ok && coin != nil, func() *big.Rat {
 		usd := money.Mul(c.USDValue(currency, face), c.spread)
 		return money.Round(money.Quo(usd, coin.USDRate), coin.Decimals)
-	})
+	}, ratCopy)
 }
 
 // Points are the loyalty points of a face value (live captures: $25 gives "22").
 func (c *Catalog) Points(currency string, face *big.Rat) string {
 	k, ok := keyOf(currency, face, nil)
-	if ok {
-		c.pricedMu.RLock()
-		p, hit := c.points[k]
-		c.pricedMu.RUnlock()
-		if hit {
-			return p
-		}
-	}
-	usd := money.Mul(c.USDValue(currency, face), big.NewRat(88, 100))
-	p := new(big.Int).Quo(usd.Num(), usd.Denom()).String()
-	if ok {
-		c.pricedMu.Lock()
-		if len(c.points) < maxPriced {
-			c.points[k] = p
-		}
-		c.pricedMu.Unlock()
-	}
-	return p
+	return remembered(c, c.points, k, ok, func() string {
+		usd := money.Mul(c.USDValue(currency, face), big.NewRat(88, 100))
+		return new(big.Int).Quo(usd.Num(), usd.Denom()).String()
+	}, same)
 }
 
 // FormatAmount writes a face value in a currency: "100 USD".

@@ -54,10 +54,7 @@ func (c *responseCache) store(key string, v any) {
 type cachedJSON []byte
 
 func (b cachedJSON) write(w http.ResponseWriter) error {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusOK)
-	_, err := w.Write(b)
-	return err
+	return encoded{status: http.StatusOK, body: b}.write(w)
 }
 
 func (b cachedJSON) VisitListAvailableCountriesResponse(w http.ResponseWriter) error {

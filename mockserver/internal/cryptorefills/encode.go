@@ -18,7 +18,8 @@ import (
 // value this code does not write exactly as encoding/json would (a NaN, a free-form map) goes
 // to encoding/json.
 
-// encoded is an answer already encoded, with its status.
+// encoded is an answer already encoded, with its status (the one place that writes one; the
+// catalogue's cached answers too).
 type encoded struct {
 	status int
 	body   []byte

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cryptomock/cryptomock/mockserver"
+	"github.com/cryptomock/cryptomock/mockserver/mocktest"
 	"github.com/cryptomock/cryptomock/openapi"
 	"github.com/cryptomock/cryptomock/openapi/conformance"
 )
@@ -32,20 +33,7 @@ type harness struct {
 
 func start(t testing.TB, mutate ...func(*mockserver.Config)) *harness {
 	t.Helper()
-	cfg := mockserver.Defaults()
-	cfg.Addr = "127.0.0.1:0"
-	for _, m := range mutate {
-		m(&cfg)
-	}
-	srv, stop, err := mockserver.Start(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := stop(); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	})
+	srv := mocktest.Start(t, mutate...)
 	check, err := conformance.New(openapi.Cryptorefills, openapi.Payscrypt, openapi.MockAdmin)
 	if err != nil {
 		t.Fatal(err)

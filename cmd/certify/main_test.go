@@ -20,6 +20,7 @@ import (
 
 	"github.com/cryptomock/cryptomock/cmd/certify/internal/certify"
 	"github.com/cryptomock/cryptomock/mockserver"
+	"github.com/cryptomock/cryptomock/mockserver/mocktest"
 )
 
 // Every test here runs certify's command line (run) against a real mock on loopback and a real
@@ -42,16 +43,7 @@ func needNode(t *testing.T) string {
 // other's traffic.
 func startMock(t *testing.T, mutate ...func(*mockserver.Config)) string {
 	t.Helper()
-	cfg := mockserver.Defaults()
-	cfg.Addr = "127.0.0.1:0"
-	for _, m := range mutate {
-		m(&cfg)
-	}
-	srv, stop, err := mockserver.Start(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = stop() })
+	srv := mocktest.Start(t, mutate...)
 	return srv.URL()
 }
 

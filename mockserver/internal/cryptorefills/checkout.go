@@ -217,11 +217,8 @@ func (h *Handlers) evaluate(partner string, req gen.OrderRequest) (*quote, probl
 		probs.add(gen.MAXIMUMAMOUNTPERORDEREXCEEDED, fmt.Sprintf("the order is worth %s USD; the maximum per order is %s USD",
 			money.Format(q.fiatUSD, 2), money.Trim(h.rules.MaxOrderUSD, 2)), h.codeDetails(gen.MAXIMUMAMOUNTPERORDEREXCEEDED))
 	}
-	now := h.engine.Now(partner)
-	for _, l := range h.spendingLimits() {
-		if spent := h.engine.SpentUSD(partner, q.email, now.Add(-l.Window)); money.Add(spent, q.fiatUSD).Cmp(l.MaxUSD) > 0 {
-			l.report(&probs)
-		}
+	for _, i := range h.engine.Over(partner, q.email, q.fiatUSD, h.perUser) {
+		h.limits[i].report(&probs)
 	}
 	if q.coin != nil && q.network != nil && q.network.Name == "Tron" && (q.coin.Symbol == "USDT" || q.coin.Symbol == "USDC") {
 		probs.add(gen.FULLNAMEMISSING, "stablecoins on Tron need the customer's full name on file", nil)
@@ -443,7 +440,7 @@ func (l spendingLimit) details() map[string]any {
 // rules' for the limits (the mock's own). openapi/cryptorefills.yaml gives each code's schema
 // (ProblemCode's x-more-details). A code not listed carries its reason only.
 func (h *Handlers) codeDetails(code gen.ProblemCode) map[string]any {
-	for _, l := range h.spendingLimits() {
+	for _, l := range h.limits {
 		if l.code == code {
 			return l.details()
 		}

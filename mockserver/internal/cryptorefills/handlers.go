@@ -66,6 +66,8 @@ type Handlers struct {
 	seams     seams
 	hooks     orderHooks
 	changed   func(lifecycle.Order)
+	limits    []spendingLimit   // the rules' spending limits
+	perUser   []lifecycle.Limit // the same, as the engine checks them
 }
 
 // New wires the handlers and the order engine, whose changes are published to the broker.
@@ -80,6 +82,10 @@ func New(d Deps) *Handlers {
 	}
 	if h.publicURL == nil {
 		h.publicURL = func() string { return "" }
+	}
+	h.limits = h.spendingLimits()
+	for _, l := range h.limits {
+		h.perUser = append(h.perUser, l.Limit)
 	}
 	h.engine = lifecycle.New(d.Clock, d.Lifecycle, lifecycle.Hooks{Changed: h.publish, Dropped: d.Broker.Drop})
 	for _, c := range d.Catalog.Countries() {
@@ -96,11 +102,11 @@ func (h *Handlers) Engine() *lifecycle.Engine { return h.engine }
 
 // publish sends an order change to its stream: the order as a `message`, then `stop` once it
 // is terminal. Called by the engine, under its lock, so events keep the order of changes; o
-// is the engine's snapshot of this change, so the payloads are rendered from it only when a
-// stream first sends them (never, for an order nobody streams).
-func (h *Handlers) publish(o lifecycle.Order) {
+// is the engine's snapshot of this change, never modified, so the payloads are rendered from
+// it only when a stream first sends them (never, for an order nobody streams).
+func (h *Handlers) publish(o *lifecycle.Order) {
 	h.broker.Publish(o.ID, "message", func() []byte {
-		order := h.order(o)
+		order := h.order(*o)
 		data, ok := appendOrder(nil, &order)
 		if !ok {
 			data, _ = json.Marshal(order) // cannot fail for these types
@@ -109,7 +115,7 @@ func (h *Handlers) publish(o lifecycle.Order) {
 	}, false)
 	h.notifyHooks(o)
 	if h.changed != nil {
-		h.changed(o)
+		h.changed(*o)
 	}
 	if lifecycle.Terminal(o.State) {
 		h.broker.Publish(o.ID, "stop", func() []byte {
@@ -319,14 +325,9 @@ func (h *Handlers) CreateOrder(_ context.Context, req gen.CreateOrderRequestObje
 	if err != nil {
 		return nil, err
 	}
-	limits := h.spendingLimits()
-	engineLimits := make([]lifecycle.Limit, len(limits))
-	for i, l := range limits {
-		engineLimits[i] = l.Limit
-	}
-	created, refused := h.engine.CreateWithin(o, engineLimits) // checked and stored in one step
+	created, refused := h.engine.CreateWithin(o, h.perUser) // checked and stored in one step
 	if refused >= 0 {
-		limits[refused].report(&probs)
+		h.limits[refused].report(&probs)
 		return unprocessable(probs), nil
 	}
 	order := h.order(created)

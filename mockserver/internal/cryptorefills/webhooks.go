@@ -65,7 +65,7 @@ func (h *Handlers) AddOrderWebhook(partner, url string) ([]string, error) {
 
 // notifyHooks sends an order's change to its partner's URLs. It runs with the engine's lock
 // held and does not block: deliveries run on their own.
-func (h *Handlers) notifyHooks(o lifecycle.Order) {
+func (h *Handlers) notifyHooks(o *lifecycle.Order) {
 	hooks := &h.hooks
 	if !hooks.enabled {
 		return

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cryptomock/cryptomock/mockserver/internal/clock"
+	"github.com/cryptomock/cryptomock/mockserver/internal/money"
 	"github.com/cryptomock/cryptomock/mockserver/internal/tenant"
 )
 
@@ -40,9 +41,11 @@ type Config struct {
 }
 
 // Hooks report changes. They are called with the engine's lock held, in the order the changes
-// happened, and must not block or call back into the engine.
+// happened, and must not block or call back into the engine. Changed gets the engine's
+// snapshot of the change: it is never modified afterwards, and must not be modified, so a
+// hook may keep it (the event stream renders it only when someone streams it).
 type Hooks struct {
-	Changed func(o Order)
+	Changed func(o *Order)
 	Dropped func(id string)
 }
 
@@ -57,18 +60,47 @@ type Engine struct {
 	hooks     Hooks
 	orders    map[string]*entry
 	byPartner map[string][]string
-	byBuyer   map[string][]string // buyerKey -> order ids, for spending limits
+	byBuyer   map[buyer][]string // order ids, for spending limits
 	// fifo holds order ids oldest first, for the bound across partners; ids already forgotten
 	// are skipped when met and dropped when the queue has grown to twice the live orders.
 	fifo []string
 }
 
-func buyerKey(partner, email string) string { return partner + "\x00" + strings.ToLower(email) }
+// buyer is an end user of a partner: emails compare without case.
+type buyer struct{ partner, email string }
 
+func buyerOf(o *Order) buyer { return buyer{o.Partner, strings.ToLower(o.Email)} }
+
+// entry is a stored order. Its order is copied on write: once handed out (to the hooks or a
+// caller) it is never modified again, and the next change works on a copy (edit), so hooks
+// and callers share it without copies of their own.
 type entry struct {
-	o     Order
-	tasks []clock.Task
-	due   []Due // what the tasks will do, for whoever asks what comes next
+	o      *Order
+	shared bool       // o has been handed out: edit copies it first
+	clk    clock.View // the partner's clock
+	tasks  []task
+}
+
+// task is a timed transition and what it will do, for whoever asks what comes next.
+type task struct {
+	clock.Task
+	due Due
+}
+
+// edit returns the entry's order to change: a copy when the current one has been handed out.
+func (en *entry) edit() *Order {
+	if en.shared {
+		c := en.o.clone()
+		en.o, en.shared = &c, false
+	}
+	return en.o
+}
+
+// share hands out the entry's order. Its slices and rationals are the engine's snapshot:
+// read them, never write them.
+func (en *entry) share() Order {
+	en.shared = true
+	return *en.o
 }
 
 // Due is a timed transition scheduled for an order, on its partner's clock.
@@ -89,16 +121,17 @@ func New(clk *clock.Clock, cfg Config, hooks Hooks) *Engine {
 		cfg.MaxTotal = 10000
 	}
 	if hooks.Changed == nil {
-		hooks.Changed = func(Order) {}
+		hooks.Changed = func(*Order) {}
 	}
 	if hooks.Dropped == nil {
 		hooks.Dropped = func(string) {}
 	}
-	return &Engine{clk: clk, cfg: cfg, hooks: hooks, orders: map[string]*entry{}, byPartner: map[string][]string{}, byBuyer: map[string][]string{}}
+	return &Engine{clk: clk, cfg: cfg, hooks: hooks, orders: map[string]*entry{}, byPartner: map[string][]string{}, byBuyer: map[buyer][]string{}}
 }
 
 // Create stores a new order waiting for payment and schedules its expiry. The caller fills
-// the order's identity, amounts and deliveries; the engine sets states and times.
+// the order's identity, amounts and deliveries; the engine sets states and times, and keeps
+// the order's slices and rationals: the caller must not change them afterwards.
 func (e *Engine) Create(o Order) Order {
 	created, _ := e.CreateWithin(o, nil)
 	return created
@@ -112,19 +145,16 @@ func (e *Engine) CreateWithin(o Order, limits []Limit) (Order, int) {
 	defer e.mu.Unlock()
 	clk := e.clockOf(o.Partner)
 	now := clk.Now()
-	for i, l := range limits {
-		spent := e.spentLocked(o.Partner, o.Email, now.Add(-l.Window))
-		if spent.Add(spent, o.FiatUSD).Cmp(l.MaxUSD) > 0 {
-			return Order{}, i
-		}
+	if over := e.overLocked(buyerOf(&o), now, o.FiatUSD, limits); len(over) > 0 {
+		return Order{}, over[0]
 	}
 	o.CreatedAt, o.UpdatedAt, o.ExpiresAt = now, now, now.Add(e.cfg.PaymentWindow)
 	o.State, o.PaymentState = StateWaitingForPayment, PaymentWalletCreated
-	o.Sent = new(big.Rat)
+	o.Sent = zero
 	for i := range o.Deliveries {
 		o.Deliveries[i].State = DeliveryWaitingForPayment
 	}
-	en := &entry{o: o.clone()}
+	en := &entry{o: &o, clk: clk}
 	e.orders[o.ID] = en
 	ids := append(e.byPartner[o.Partner], o.ID)
 	if len(ids) > e.cfg.MaxOrders {
@@ -134,17 +164,20 @@ func (e *Engine) CreateWithin(o Order, limits []Limit) (Order, int) {
 	e.byPartner[o.Partner] = ids
 	e.fifo = append(e.fifo, o.ID)
 	e.trimLocked()
-	bk := buyerKey(o.Partner, o.Email)
+	bk := buyerOf(&o)
 	e.byBuyer[bk] = append(e.byBuyer[bk], o.ID)
 	id := o.ID
 	e.expiryLocked(en)
 	if e.cfg.Mode == ModeAuto {
-		en.tasks = append(en.tasks, clk.After(e.cfg.AutoPayAfter, func() { _, _ = e.Pay(id, nil) }))
-		en.due = append(en.due, Due{At: clk.Now().Add(e.cfg.AutoPayAfter), What: "paid in full (lifecycle.mode auto)"})
+		en.tasks = append(en.tasks, task{clk.After(e.cfg.AutoPayAfter, func() { _, _ = e.Pay(id, nil) }),
+			Due{At: now.Add(e.cfg.AutoPayAfter), What: "paid in full (lifecycle.mode auto)"}})
 	}
-	e.hooks.Changed(en.o.clone())
-	return en.o.clone(), -1
+	e.hooks.Changed(en.o)
+	return en.share(), -1
 }
+
+// zero is the amount sent on a new order (rationals are never modified in place).
+var zero = new(big.Rat)
 
 // Get returns a partner's order. An order of another partner is not found.
 func (e *Engine) Get(partner, id string) (Order, error) {
@@ -154,7 +187,7 @@ func (e *Engine) Get(partner, id string) (Order, error) {
 	if !ok || en.o.Partner != partner {
 		return Order{}, ErrNotFound
 	}
-	return en.o.clone(), nil
+	return en.share(), nil
 }
 
 // Lookup returns an order whatever its partner (control API).
@@ -165,7 +198,7 @@ func (e *Engine) Lookup(id string) (Order, error) {
 	if !ok {
 		return Order{}, ErrNotFound
 	}
-	return en.o.clone(), nil
+	return en.share(), nil
 }
 
 // List returns the orders of a partner ("" for all), newest first.
@@ -178,7 +211,7 @@ func (e *Engine) List(partner string) []Order {
 			continue
 		}
 		for _, id := range ids {
-			out = append(out, e.orders[id].o.clone())
+			out = append(out, e.orders[id].share())
 		}
 	}
 	sortNewestFirst(out)
@@ -191,17 +224,33 @@ type Limit struct {
 	MaxUSD *big.Rat
 }
 
-// SpentUSD sums the dollar value of a user's orders of a partner created at or after since,
-// leaving out orders that ended without any payment.
-func (e *Engine) SpentUSD(partner, email string, since time.Time) *big.Rat {
+// Over tells which of limits a user of a partner would pass with an order worth usd dollars
+// more: the indexes of those limits, none when it stays within all of them.
+func (e *Engine) Over(partner, email string, usd *big.Rat, limits []Limit) []int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.spentLocked(partner, email, since)
+	return e.overLocked(buyer{partner, strings.ToLower(email)}, e.clockOf(partner).Now(), usd, limits)
 }
 
-func (e *Engine) spentLocked(partner, email string, since time.Time) *big.Rat {
-	sum := new(big.Rat)
-	for _, id := range e.byBuyer[buyerKey(partner, email)] {
+func (e *Engine) overLocked(b buyer, now time.Time, usd *big.Rat, limits []Limit) []int {
+	var over []int
+	for i, l := range limits {
+		total := usd
+		if spent := e.spentLocked(b, now.Add(-l.Window)); spent.Sign() != 0 {
+			total = money.Add(spent, usd)
+		}
+		if money.Cmp(total, l.MaxUSD) > 0 {
+			over = append(over, i)
+		}
+	}
+	return over
+}
+
+// spentLocked sums the dollar value of a user's orders created at or after since, leaving out
+// orders that ended without any payment.
+func (e *Engine) spentLocked(b buyer, since time.Time) *big.Rat {
+	sum := zero
+	for _, id := range e.byBuyer[b] {
 		o := e.orders[id].o
 		if o.CreatedAt.Before(since) {
 			continue
@@ -209,7 +258,11 @@ func (e *Engine) spentLocked(partner, email string, since time.Time) *big.Rat {
 		if (o.State == StateExpired || o.State == StateCanceled || o.State == StatePaymentFailed) && o.Sent.Sign() == 0 {
 			continue
 		}
-		sum.Add(sum, o.FiatUSD)
+		if sum == zero {
+			sum = o.FiatUSD // shared: rationals are never modified in place
+		} else {
+			sum = money.Add(sum, o.FiatUSD)
+		}
 	}
 	return sum
 }
@@ -222,14 +275,14 @@ func (e *Engine) Pay(id string, amount *big.Rat) (Order, error) {
 	if !ok {
 		return Order{}, ErrNotFound
 	}
-	o := &en.o
+	o := en.edit()
 	if amount == nil {
 		amount = o.Due()
 	}
 	if amount.Sign() <= 0 {
 		return Order{}, fmt.Errorf("%w: nothing is due on this order: give coin_amount to send more", ErrInvalid)
 	}
-	now := e.clockOf(o.Partner).Now()
+	now := en.clk.Now()
 	o.Sent = new(big.Rat).Add(o.Sent, amount)
 	o.Payments = append(o.Payments, Payment{Amount: amount, At: now})
 	switch {
@@ -246,7 +299,7 @@ func (e *Engine) Pay(id string, amount *big.Rat) (Order, error) {
 		o.PaymentState = PaymentExpiredAfterPaymentDetection
 	}
 	e.changedLocked(en)
-	return o.clone(), nil
+	return en.share(), nil
 }
 
 // awaitingPayment tells whether an order can still be paid within its window: waiting, or
@@ -280,7 +333,7 @@ func (e *Engine) Apply(id, action, reason string) (Order, error) {
 	if !ok {
 		return Order{}, ErrNotFound
 	}
-	o := &en.o
+	o := en.edit()
 	paid := o.State == StatePaymentReceived || o.State == StateWaitingForDelivery
 	conflict := func() (Order, error) {
 		return Order{}, fmt.Errorf("%w: cannot %s an order in state %s", ErrConflict, action, o.State)
@@ -291,7 +344,7 @@ func (e *Engine) Apply(id, action, reason string) (Order, error) {
 			return conflict()
 		}
 		e.deliverLocked(en)
-		return o.clone(), nil
+		return en.share(), nil
 	case ActionFailDelivery, ActionManualReview:
 		if !paid {
 			return conflict()
@@ -343,12 +396,12 @@ func (e *Engine) Apply(id, action, reason string) (Order, error) {
 			return conflict()
 		}
 		e.expireLocked(en)
-		return o.clone(), nil
+		return en.share(), nil
 	default:
 		return Order{}, fmt.Errorf("%w: unknown action %q", ErrInvalid, action)
 	}
 	e.changedLocked(en)
-	return o.clone(), nil
+	return en.share(), nil
 }
 
 // Reset forgets the orders of a partner, or every order with partner "".
@@ -393,7 +446,7 @@ func (e *Engine) forgetLocked(id string) {
 	if en, ok := e.orders[id]; ok {
 		e.cancelTasksLocked(en)
 		delete(e.orders, id)
-		bk := buyerKey(en.o.Partner, en.o.Email)
+		bk := buyerOf(en.o)
 		if ids := slices.DeleteFunc(e.byBuyer[bk], func(x string) bool { return x == id }); len(ids) > 0 {
 			e.byBuyer[bk] = ids
 		} else {
@@ -413,7 +466,7 @@ func (e *Engine) expire(id string) {
 
 func (e *Engine) expireLocked(en *entry) {
 	e.cancelTasksLocked(en)
-	o := &en.o
+	o := en.edit()
 	o.State = StateExpired
 	if o.Sent.Sign() > 0 {
 		o.PaymentState = PaymentExpiredAfterPaymentDetection
@@ -426,10 +479,10 @@ func (e *Engine) expireLocked(en *entry) {
 
 // process moves a paid order to WaitingForDelivery and schedules the delivery.
 func (e *Engine) process(en *entry) {
-	o := &en.o
-	if o.State != StatePaymentReceived {
+	if en.o.State != StatePaymentReceived {
 		return
 	}
+	o := en.edit()
 	o.State, o.PaymentState = StateWaitingForDelivery, PaymentCompleted
 	e.setDeliveriesLocked(o, DeliveryWaitingForDelivery)
 	e.changedLocked(en)
@@ -442,7 +495,7 @@ func (e *Engine) process(en *entry) {
 
 func (e *Engine) deliverLocked(en *entry) {
 	e.cancelTasksLocked(en)
-	o := &en.o
+	o := en.edit()
 	o.State, o.PaymentState = StateDone, PaymentCompleted
 	for i := range o.Deliveries {
 		d := &o.Deliveries[i]
@@ -469,8 +522,7 @@ func (e *Engine) Now(partner string) time.Time { return e.clockOf(partner).Now()
 // expiryLocked schedules an unpaid order's expiry.
 func (e *Engine) expiryLocked(en *entry) {
 	id := en.o.ID
-	en.tasks = append(en.tasks, e.clockOf(en.o.Partner).At(en.o.ExpiresAt, func() { e.expire(id) }))
-	en.due = append(en.due, Due{At: en.o.ExpiresAt, What: "expires (Expired) unless paid"})
+	en.tasks = append(en.tasks, task{en.clk.At(en.o.ExpiresAt, func() { e.expire(id) }), Due{At: en.o.ExpiresAt, What: "expires (Expired) unless paid"}})
 }
 
 // Next lists what is scheduled for an order and not yet due, on its partner's clock.
@@ -481,11 +533,11 @@ func (e *Engine) Next(id string) []Due {
 	if !ok {
 		return nil
 	}
-	now := e.clockOf(en.o.Partner).Now()
+	now := en.clk.Now()
 	var out []Due
-	for _, d := range en.due {
-		if d.At.After(now) {
-			out = append(out, d)
+	for _, t := range en.tasks {
+		if t.due.At.After(now) {
+			out = append(out, t.due)
 		}
 	}
 	return out
@@ -495,26 +547,27 @@ func (e *Engine) Next(id string) []Due {
 // exists; what says what it will do.
 func (e *Engine) scheduleLocked(en *entry, d time.Duration, what string, f func(*entry)) {
 	id := en.o.ID
-	en.due = append(en.due, Due{At: e.clockOf(en.o.Partner).Now().Add(d), What: what})
-	en.tasks = append(en.tasks, e.clockOf(en.o.Partner).After(d, func() {
+	en.tasks = append(en.tasks, task{en.clk.After(d, func() {
 		e.mu.Lock()
 		defer e.mu.Unlock()
 		if cur, ok := e.orders[id]; ok && cur == en {
 			f(en)
 		}
-	}))
+	}), Due{At: en.clk.Now().Add(d), What: what}})
 }
 
 func (e *Engine) cancelTasksLocked(en *entry) {
 	for _, t := range en.tasks {
 		t.Cancel()
 	}
-	en.tasks, en.due = nil, nil
+	en.tasks = nil
 }
 
+// changedLocked stamps the entry's order and hands it to the hooks.
 func (e *Engine) changedLocked(en *entry) {
-	en.o.UpdatedAt = e.clockOf(en.o.Partner).Now()
-	e.hooks.Changed(en.o.clone())
+	en.edit().UpdatedAt = en.clk.Now()
+	en.shared = true
+	e.hooks.Changed(en.o)
 }
 
 // redemptionFor makes the redemption data of a delivered product, by kind (api-facts A4.8).
@@ -569,7 +622,7 @@ func (e *Engine) Snapshot() []Order {
 	defer e.mu.Unlock()
 	out := make([]Order, 0, len(e.orders))
 	for _, en := range e.orders {
-		out = append(out, en.o.clone())
+		out = append(out, en.share())
 	}
 	sortNewestFirst(out)
 	return out
@@ -585,11 +638,11 @@ func (e *Engine) Restore(orders []Order) {
 		if o.Sent == nil {
 			o.Sent = new(big.Rat)
 		}
-		en := &entry{o: o}
+		en := &entry{o: &o, clk: e.clockOf(o.Partner)}
 		e.orders[o.ID] = en
 		e.byPartner[o.Partner] = append(e.byPartner[o.Partner], o.ID)
 		e.fifo = append(e.fifo, o.ID)
-		bk := buyerKey(o.Partner, o.Email)
+		bk := buyerOf(&o)
 		e.byBuyer[bk] = append(e.byBuyer[bk], o.ID)
 		switch o.State {
 		case StateWaitingForPayment:
@@ -603,6 +656,7 @@ func (e *Engine) Restore(orders []Order) {
 				}
 			})
 		}
-		e.hooks.Changed(en.o.clone()) // streams start from the restored state
+		en.shared = true
+		e.hooks.Changed(en.o) // streams start from the restored state
 	}
 }

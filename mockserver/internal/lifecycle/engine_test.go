@@ -20,7 +20,7 @@ type recorder struct {
 
 func (r *recorder) hooks() Hooks {
 	return Hooks{
-		Changed: func(o Order) { r.mu.Lock(); r.states = append(r.states, o.State+"/"+o.PaymentState); r.mu.Unlock() },
+		Changed: func(o *Order) { r.mu.Lock(); r.states = append(r.states, o.State+"/"+o.PaymentState); r.mu.Unlock() },
 		Dropped: func(id string) { r.mu.Lock(); r.dropped = append(r.dropped, id); r.mu.Unlock() },
 	}
 }
@@ -192,18 +192,64 @@ func TestMaxOrdersForgetsOldest(t *testing.T) {
 	}
 }
 
-func TestSpentUSD(t *testing.T) {
+func TestOverLimits(t *testing.T) {
 	e, clk, _ := setup(t, testCfg)
-	start := clk.Now()
-	e.Create(newOrder("1", "p"))
+	e.Create(newOrder("1", "p")) // 100 USD for a@example.com
 	o := newOrder("2", "p")
 	o.Email = "other@example.com"
 	e.Create(o)
-	if got := money.Trim(e.SpentUSD("p", "A@example.com", start), 2); got != "100" {
-		t.Fatalf("spent %s", got)
+	limits := []Limit{{Window: 24 * time.Hour, MaxUSD: money.MustParse("150")}, {Window: time.Hour, MaxUSD: money.MustParse("1000")}}
+	if over := e.Over("p", "A@example.com", money.MustParse("60"), limits); len(over) != 1 || over[0] != 0 {
+		t.Fatalf("100 spent + 60 against 150 and 1000: over %v, want [0]", over)
+	}
+	if over := e.Over("p", "a@example.com", money.MustParse("50"), limits); len(over) != 0 {
+		t.Fatalf("100 spent + 50 is exactly 150: over %v", over)
+	}
+	if over := e.Over("q", "a@example.com", money.MustParse("140"), limits); len(over) != 0 {
+		t.Fatalf("another partner's user has spent nothing: over %v", over)
 	}
 	clk.Advance(time.Hour) // order 1 expires unpaid: it no longer counts
-	if got := e.SpentUSD("p", "a@example.com", start); got.Sign() != 0 {
-		t.Fatalf("expired unpaid order counted: %v", got)
+	if over := e.Over("p", "a@example.com", money.MustParse("150"), limits); len(over) != 0 {
+		t.Fatalf("expired unpaid order counted: over %v", over)
+	}
+	if _, refused := e.CreateWithin(newOrder("3", "p"), limits[:1]); refused != -1 {
+		t.Fatalf("100 within 150: refused by %d", refused)
+	}
+	if _, refused := e.CreateWithin(newOrder("4", "p"), limits); refused != 0 {
+		t.Fatalf("200 past 150: refused by %d, want 0", refused)
+	}
+}
+
+// TestSnapshotsNeverChange holds the engine to its copy-on-write promise: what the hooks got
+// and what callers got stays as it was when the order changes later.
+func TestSnapshotsNeverChange(t *testing.T) {
+	clk := clock.New()
+	t.Cleanup(clk.Close)
+	var seen []*Order
+	var mu sync.Mutex
+	e := New(clk, testCfg, Hooks{Changed: func(o *Order) { mu.Lock(); seen = append(seen, o); mu.Unlock() }})
+	created := e.Create(newOrder("1", "p"))
+	got, _ := e.Get("p", "1")
+	if _, err := e.Pay("1", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Apply("1", ActionDeliver, ""); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 3 {
+		t.Fatalf("%d changes, want created, paid, delivered", len(seen))
+	}
+	for _, o := range []Order{created, got, *seen[0]} {
+		if o.State != StateWaitingForPayment || o.Deliveries[0].State != DeliveryWaitingForPayment || o.Deliveries[0].Redemption != nil || len(o.Payments) != 0 {
+			t.Fatalf("the creation's snapshot changed: %s, delivery %s", o.State, o.Deliveries[0].State)
+		}
+	}
+	if s := seen[1]; s.State != StatePaymentReceived || len(s.Payments) != 1 || s.Deliveries[0].State != DeliveryWaitingForPayment {
+		t.Fatalf("the payment's snapshot changed: %s, delivery %s", s.State, s.Deliveries[0].State)
+	}
+	if s := seen[2]; s.State != StateDone || s.Deliveries[0].State != DeliveryDone || s.Deliveries[0].Redemption == nil {
+		t.Fatalf("the delivery's snapshot: %s, delivery %s", s.State, s.Deliveries[0].State)
 	}
 }

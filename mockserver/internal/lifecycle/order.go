@@ -54,8 +54,10 @@ func Terminal(state string) bool {
 	return false
 }
 
-// Order is a Cryptorefills order. Values handed out are copies; big.Rat fields are never
-// modified in place, so sharing them between copies is safe.
+// Order is a Cryptorefills order. Values the engine hands out are shallow copies of its
+// snapshot of the order (copied on write, never modified once handed out): read their
+// slices, pointers and rationals, never write them. big.Rat fields are never modified in
+// place anywhere, so sharing them is safe.
 type Order struct {
 	ID        string
 	Partner   string

@@ -33,6 +33,7 @@ var (
 // reader walks a JSON text.
 type reader struct {
 	b []byte
+	s string // b as one string: plain strings are slices of it (one allocation per body, not one per string)
 	i int
 }
 
@@ -66,7 +67,8 @@ func (r *reader) object(member func(key string) bool) bool {
 		return false
 	}
 	r.i++
-	var seen []string
+	var room [16]string
+	seen := room[:0]
 	if r.peek() == '}' {
 		r.i++
 		return true
@@ -136,12 +138,12 @@ func (r *reader) str() (string, bool) {
 	for j := start; j < len(r.b); j++ {
 		switch c := r.b[j]; {
 		case c == '"':
-			s := r.b[start:j]
+			s := r.s[start:j]
 			r.i = j + 1
-			if !utf8.Valid(s) {
+			if !utf8.ValidString(s) {
 				return "", false
 			}
-			return string(s), true
+			return s, true
 		case c == '\\':
 			end := r.skipString(j)
 			if end < 0 {
@@ -281,7 +283,7 @@ func unknown(r *reader, key string, fields ...string) bool {
 }
 
 func decodeOrderRequest(b []byte, v *gen.OrderRequest) bool {
-	r := &reader{b: b}
+	r := &reader{b: b, s: string(b)}
 	if r.peek() != '{' {
 		return false // null or anything else: encoding/json's rules
 	}

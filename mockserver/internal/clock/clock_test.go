@@ -1,8 +1,11 @@
 package clock
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -183,5 +186,51 @@ func TestTenantTasksRunInRealTime(t *testing.T) {
 	case <-done:
 	case <-time.After(5 * time.Second):
 		t.Fatal("the tenant's task did not fire in real time")
+	}
+}
+
+// TestHeapKeepsOrder drives the scheduler's heap with random pushes, removals and changes,
+// and checks every pop against a sorted copy.
+func TestHeapKeepsOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	h := newTaskHeap()
+	base := time.Unix(1_700_000_000, 0)
+	var live []*entry
+	for i := range 20000 {
+		switch op := rng.IntN(10); {
+		case op < 5 || len(live) == 0:
+			e := &entry{at: base.Add(time.Duration(rng.IntN(1000)) * time.Second), seq: uint64(i)}
+			h.push(e)
+			live = append(live, e)
+		case op < 8:
+			k := rng.IntN(len(live))
+			if got := h.remove(live[k].index); got != live[k] || got.index != -1 {
+				t.Fatal("remove returned another item, or left its index")
+			}
+			live = append(live[:k], live[k+1:]...)
+		default:
+			e := live[rng.IntN(len(live))]
+			e.at = base.Add(time.Duration(rng.IntN(1000)) * time.Second)
+			h.fix(e.index)
+		}
+		for j, e := range h.items {
+			if e.index != j {
+				t.Fatalf("item at %d thinks it is at %d", j, e.index)
+			}
+		}
+	}
+	slices.SortFunc(live, func(a, b *entry) int {
+		if c := a.at.Compare(b.at); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.seq, b.seq)
+	})
+	for _, want := range live {
+		if got := h.pop(); got != want {
+			t.Fatalf("popped %v #%d, want %v #%d", got.at, got.seq, want.at, want.seq)
+		}
+	}
+	if h.Len() != 0 {
+		t.Fatal("items left")
 	}
 }

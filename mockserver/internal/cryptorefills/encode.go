@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 
 	gen "github.com/cryptomock/cryptomock/gen/cryptorefills"
@@ -23,14 +24,26 @@ import (
 type encoded struct {
 	status int
 	body   []byte
+	buf    *[]byte // the pooled buffer body lies in, for an answer written once; nil otherwise
 }
 
 func (e encoded) write(w http.ResponseWriter) error {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(e.status)
 	_, err := w.Write(e.body)
+	if e.buf != nil && cap(e.body) <= maxPooledAnswer {
+		*e.buf = e.body[:0]
+		answers.Put(e.buf)
+	}
 	return err
 }
+
+// answers recycles the buffers one-off answers are encoded into. Written, an answer's bytes
+// are free again: the response writer copies them out, and the journal keeps its own copy.
+var answers = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+// maxPooledAnswer keeps a rare huge answer's buffer out of the pool.
+const maxPooledAnswer = 64 << 10
 
 func (e encoded) VisitValidateOrderResponse(w http.ResponseWriter) error { return e.write(w) }
 func (e encoded) VisitCreateOrderResponse(w http.ResponseWriter) error   { return e.write(w) }
@@ -38,12 +51,16 @@ func (e encoded) VisitGetOrderResponse(w http.ResponseWriter) error      { retur
 
 // answer encodes v with append (or encoding/json when append cannot), as the generated
 // encoder would: JSON and a newline.
+// The answer must be written once (write recycles its buffer).
 func answer[T any](status int, v *T, appendTo func([]byte, *T) ([]byte, bool)) encoded {
-	b, ok := appendTo(make([]byte, 0, 2048), v)
+	buf := answers.Get().(*[]byte)
+	b, ok := appendTo((*buf)[:0], v)
 	if !ok {
+		answers.Put(buf)
 		b, _ = json.Marshal(v) // cannot fail for these types but for NaN, which append refuses too
+		return encoded{status: status, body: append(b, '\n')}
 	}
-	return encoded{status: status, body: append(b, '\n')}
+	return encoded{status: status, body: append(b, '\n'), buf: buf}
 }
 
 // object writes one JSON object's members.

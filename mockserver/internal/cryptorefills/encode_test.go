@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -134,5 +135,32 @@ func TestFloatsEncodeAsEncodingJSON(t *testing.T) {
 		if (err == nil) != ok || ok && !bytes.Equal(got, want) {
 			t.Fatalf("%v: append %q (%v), encoding/json %q (%v)", x, got, ok, want, err)
 		}
+	}
+}
+
+// TestWrittenAnswersOwnTheirBytes: an answer's buffer goes back to the pool once written, so
+// what a response carried must not change when later answers reuse the buffer.
+func TestWrittenAnswersOwnTheirBytes(t *testing.T) {
+	f := gofakeit.New(7)
+	var sent [][]byte
+	var want []string
+	for range 50 {
+		var o gen.Order
+		fill(t, f, &o)
+		a := answer(201, &o, appendOrder)
+		want = append(want, string(a.body))
+		w := httptest.NewRecorder()
+		if err := a.write(w); err != nil {
+			t.Fatal(err)
+		}
+		sent = append(sent, w.Body.Bytes())
+	}
+	for i := range sent {
+		if string(sent[i]) != want[i] {
+			t.Fatalf("answer %d changed after it was written", i)
+		}
+	}
+	if a := answer(201, &gen.Order{}, appendOrder); a.buf == nil {
+		t.Fatal("an answer written field by field is not in a pooled buffer")
 	}
 }

@@ -349,7 +349,7 @@ func unprocessable(probs problemList) gen.CreateOrder422JSONResponse {
 
 func (h *Handlers) newOrder(partner string, q *quote, body *gen.OrderRequest) (lifecycle.Order, error) {
 	id := uuid.NewString()
-	sats := money.Units(q.total, 8).Int64()
+	sats, _ := money.Units64(q.total, 8) // 0 past 64 bits (no total comes near): a lightning invoice refuses it
 	addr, err := wallet.New(q.network.Format, wallet.Invoice{AmountSats: sats, Created: h.engine.Now(partner), Expiry: 30 * time.Minute})
 	if err != nil {
 		return lifecycle.Order{}, fmt.Errorf("wallet address for %s: %w", q.network.Name, err)

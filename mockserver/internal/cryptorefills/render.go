@@ -132,7 +132,7 @@ func (h *Handlers) orderFields(o lifecycle.Order) gen.Order {
 	v := &[...]string{o.PaymentMethod, o.Network, dec(o.OriginalCoinAmount), strings.TrimRight(h.publicURL(), "/") + "/v3/qrs/" + o.ID,
 		o.QRText, sent, o.PaymentVia, o.Protocol, o.PaymentID, o.Email}
 	requested := h.seams.epoch(o.CreatedAt, o.ID, "payment_requested_at")
-	paymentValue, external := money.Float(money.Round(o.FiatUSD, 4)), false
+	paymentValue, external := money.RoundFloat(o.FiatUSD, 4), false
 	out := gen.Order{
 		OrderId: o.ID, CreatedAt: h.seams.epoch(o.CreatedAt, o.ID, "created_at"),
 		WalletAddress: o.WalletAddress, PaymentMethod: &v[0], Network: &v[1], Coin: o.Coin,

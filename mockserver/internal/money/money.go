@@ -67,7 +67,8 @@ func FromFloat(f float64) (*big.Rat, error) {
 // Format writes r with exactly decimals digits after the point, rounding half away from zero.
 func Format(r *big.Rat, decimals int) string {
 	if q, neg, ok := scaled(r, decimals); ok {
-		return string(appendDecimal(nil, q, neg, decimals))
+		var buf [48]byte // sign, 20 digits, point, 19 decimals
+		return string(appendDecimal(buf[:0], q, neg, decimals))
 	}
 	return r.FloatString(decimals)
 }
@@ -119,11 +120,13 @@ func appendDecimal(b []byte, q uint64, neg bool, decimals int) []byte {
 	b = strconv.AppendUint(b, q/pow10[decimals], 10)
 	if decimals > 0 {
 		b = append(b, '.')
-		frac := strconv.AppendUint(make([]byte, 0, 20), q%pow10[decimals], 10)
-		for i := len(frac); i < decimals; i++ {
-			b = append(b, '0')
+		var frac [20]byte
+		f := q % pow10[decimals]
+		for i := decimals - 1; i >= 0; i-- { // exactly decimals digits, leading zeros included
+			frac[i] = byte('0' + f%10)
+			f /= 10
 		}
-		b = append(b, frac...)
+		b = append(b, frac[:decimals]...)
 	}
 	return b
 }
@@ -141,6 +144,20 @@ func Trim(r *big.Rat, decimals int) string {
 func Float(r *big.Rat) float64 {
 	f, _ := r.Float64()
 	return f
+}
+
+// RoundFloat is Float(Round(r, decimals)) without building the rounded rational when the
+// scaled value fits 53 bits: q / 10^decimals of two exact float64s is correctly rounded, the
+// nearest float64 to the quotient, as big.Rat.Float64 gives.
+func RoundFloat(r *big.Rat, decimals int) float64 {
+	if q, neg, ok := scaled(r, decimals); ok && q < 1<<53 && decimals <= 22 {
+		f := float64(q) / math.Pow10(decimals)
+		if neg {
+			f = -f
+		}
+		return f
+	}
+	return Float(Round(r, decimals))
 }
 
 // Mul returns a*b.
@@ -196,12 +213,31 @@ func Cmp(a, b *big.Rat) int {
 // Units converts an amount in whole units to an integer count of the smallest unit
 // (10^decimals per unit), rounding down.
 func Units(r *big.Rat, decimals int) *big.Int {
-	if num, den := r.Num(), r.Denom(); r.Sign() >= 0 && decimals >= 0 && decimals < len(pow10) && num.IsUint64() && den.IsUint64() {
-		if hi, lo := bits.Mul64(num.Uint64(), pow10[decimals]); hi < den.Uint64() {
-			q, _ := bits.Div64(hi, lo, den.Uint64())
-			return new(big.Int).SetUint64(q)
-		}
+	if q, ok := units64(r, decimals); ok {
+		return new(big.Int).SetUint64(q)
 	}
 	scaled := Mul(r, new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(decimals)), nil)))
 	return new(big.Int).Quo(scaled.Num(), scaled.Denom())
+}
+
+// Units64 is Units as an int64, with false when it does not fit.
+func Units64(r *big.Rat, decimals int) (int64, bool) {
+	if q, ok := units64(r, decimals); ok && q <= math.MaxInt64 {
+		return int64(q), true
+	}
+	if u := Units(r, decimals); u.IsInt64() {
+		return u.Int64(), true
+	}
+	return 0, false
+}
+
+// units64 is Units in 64-bit arithmetic, when r is not negative and everything fits.
+func units64(r *big.Rat, decimals int) (uint64, bool) {
+	if num, den := r.Num(), r.Denom(); r.Sign() >= 0 && decimals >= 0 && decimals < len(pow10) && num.IsUint64() && den.IsUint64() {
+		if hi, lo := bits.Mul64(num.Uint64(), pow10[decimals]); hi < den.Uint64() {
+			q, _ := bits.Div64(hi, lo, den.Uint64())
+			return q, true
+		}
+	}
+	return 0, false
 }

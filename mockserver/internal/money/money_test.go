@@ -69,6 +69,9 @@ func TestFormatSameAsFloatString(t *testing.T) {
 			if got, want := Round(r, dec), MustParseSigned(r.FloatString(dec)); got.Cmp(want) != 0 {
 				t.Fatalf("Round(%v, %d) = %v, want %v", r, dec, got, want)
 			}
+			if got, want := RoundFloat(r, dec), Float(MustParseSigned(r.FloatString(dec))); got != want {
+				t.Fatalf("RoundFloat(%v, %d) = %v, want %v", r, dec, got, want)
+			}
 			if _, _, ok := scaled(r, dec); ok {
 				fast++
 			}
@@ -97,8 +100,12 @@ func TestParseSameAsPattern(t *testing.T) {
 		}
 		for _, dec := range []int{0, 6, 8, 18, 19, 25} {
 			scaled := Mul(r, new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(dec)), nil)))
-			if got, want := Units(r, dec), new(big.Int).Quo(scaled.Num(), scaled.Denom()); got.Cmp(want) != 0 {
+			want := new(big.Int).Quo(scaled.Num(), scaled.Denom())
+			if got := Units(r, dec); got.Cmp(want) != 0 {
 				t.Fatalf("Units(%v, %d) = %v, want %v", r, dec, got, want)
+			}
+			if got, ok := Units64(r, dec); ok != want.IsInt64() || ok && got != want.Int64() {
+				t.Fatalf("Units64(%v, %d) = %v, %v, want %v", r, dec, got, ok, want)
 			}
 		}
 		o := big.NewRat(rng.Int64N(1000), 1)

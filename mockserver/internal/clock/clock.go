@@ -327,10 +327,9 @@ func (t Task) Cancel() {
 	t.c.mu.Lock()
 	defer t.c.mu.Unlock()
 	if t.ent.index >= 0 {
-		if tn := t.c.tenants[t.ent.tenant]; tn != nil {
-			tn.tasks.remove(t.ent.index)
-			t.c.fixLocked(tn)
-		}
+		tn := t.ent.owner // in its heap (index >= 0), so its tenant is still kept
+		tn.tasks.remove(t.ent.index)
+		t.c.fixLocked(tn)
 	}
 }
 
@@ -381,7 +380,7 @@ func (v View) At(at time.Time, f func()) Task {
 		t, _ = c.tenantLocked(Global)
 	}
 	c.seq++
-	e := &entry{at: at, seq: c.seq, f: f, tenant: t.name}
+	e := &entry{at: at, seq: c.seq, f: f, owner: t}
 	t.tasks.push(e)
 	c.fixLocked(t)
 	c.rearmLocked()
@@ -432,11 +431,11 @@ func (c *Clock) runDue() {
 }
 
 type entry struct {
-	at     time.Time
-	seq    uint64
-	f      func()
-	tenant string
-	index  int
+	at    time.Time
+	seq   uint64
+	f     func()
+	owner *tenant
+	index int
 }
 
 // heapOf is a binary heap that keeps each item's position in it, for fix and remove. It

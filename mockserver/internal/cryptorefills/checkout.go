@@ -260,22 +260,24 @@ func (h *Handlers) resolve(i int, d gen.DeliveryRequest, email string, probs *pr
 			pv = nd.ProductValue
 		}
 	}
-	where := map[string]any{"delivery": i}
 	if brand == "" || denom == "" || country == "" {
 		e := apierror.NewCR(http.StatusBadRequest, apierror.BadRequest,
-			fmt.Sprintf("deliveries[%d] names no product: give brand_name, country_code and denomination, flat or inside a deliverable", i), where)
+			fmt.Sprintf("deliveries[%d] names no product: give brand_name, country_code and denomination, flat or inside a deliverable", i), map[string]any{"delivery": i})
 		return nil, &e
 	}
-	where["brand_name"], where["country_code"], where["denomination"] = brand, country, denom
+	// where a problem is, built only for a problem (most deliveries have none)
+	where := func() map[string]any {
+		return map[string]any{"delivery": i, "brand_name": brand, "country_code": country, "denomination": denom}
+	}
 	assortment, ok := h.catalog.Country(country)
 	if !ok { // the schema limits country codes; checked again, as above
 		e := apierror.NewCR(http.StatusBadRequest, apierror.BadRequest,
-			fmt.Sprintf("deliveries[%d].country_code %q is not one of the supported countries", i, country), where)
+			fmt.Sprintf("deliveries[%d].country_code %q is not one of the supported countries", i, country), where())
 		return nil, &e
 	}
 	fam := assortment.Brand(brand)
 	if fam == nil {
-		probs.add(gen.NOTAVAILABLEPRODUCT, fmt.Sprintf("no brand %q in %s (brand names are case-sensitive)", brand, country), where)
+		probs.add(gen.NOTAVAILABLEPRODUCT, fmt.Sprintf("no brand %q in %s (brand names are case-sensitive)", brand, country), where())
 		return nil, nil
 	}
 	ln := &line{fam: fam}
@@ -283,12 +285,12 @@ func (h *Handlers) resolve(i int, d gen.DeliveryRequest, email string, probs *pr
 	case denom == "range":
 		ln.product = fam.RangeProduct()
 		if ln.product == nil {
-			probs.add(gen.NOTAVAILABLEPRODUCT, fmt.Sprintf("%s has no range product: order one of its denominations", brand), where)
+			probs.add(gen.NOTAVAILABLEPRODUCT, fmt.Sprintf("%s has no range product: order one of its denominations", brand), where())
 			return nil, nil
 		}
 		value, reason := productValue(pv)
 		if reason != "" {
-			probs.add(gen.INVALIDPRODUCTVALUE, reason, where)
+			probs.add(gen.INVALIDPRODUCTVALUE, reason, where())
 			return nil, nil
 		}
 		r := ln.product.Range
@@ -316,19 +318,19 @@ func (h *Handlers) resolve(i int, d gen.DeliveryRequest, email string, probs *pr
 			}
 		}
 		if ln.product == nil {
-			probs.add(gen.NOTAVAILABLEPRODUCT, fmt.Sprintf("%s in %s has no denomination %q: send one of the product list's denominations exactly, or \"range\" with product_value", brand, country, denom), where)
+			probs.add(gen.NOTAVAILABLEPRODUCT, fmt.Sprintf("%s in %s has no denomination %q: send one of the product list's denominations exactly, or \"range\" with product_value", brand, country, denom), where())
 			return nil, nil
 		}
 		ln.face = ln.product.Face
 	}
 	if fam.OutOfStock || ln.product.OutOfStock {
-		probs.add(gen.OUTOFSTOCK, fmt.Sprintf("%s is out of stock", brand), where)
+		probs.add(gen.OUTOFSTOCK, fmt.Sprintf("%s is out of stock", brand), where())
 	}
 	if !ln.product.Active {
-		probs.add(gen.NOTACTIVE, fmt.Sprintf("%s is inactive", brand), where)
+		probs.add(gen.NOTACTIVE, fmt.Sprintf("%s is inactive", brand), where())
 	}
 	if fam.LoginRequired && !probs.has(gen.LOGINREQUIRED) {
-		probs.add(gen.LOGINREQUIRED, fmt.Sprintf("%s (%s) needs a signed-in, verified Cryptorefills user", brand, fam.Category), where)
+		probs.add(gen.LOGINREQUIRED, fmt.Sprintf("%s (%s) needs a signed-in, verified Cryptorefills user", brand, fam.Category), where())
 	}
 	if beneficiary == "" && fam.DeliveryType == "by_email" {
 		beneficiary = email

@@ -32,9 +32,19 @@ var (
 
 // reader walks a JSON text.
 type reader struct {
-	b []byte
-	s string // b as one string: plain strings are slices of it (one allocation per body, not one per string)
-	i int
+	b    []byte
+	s    string // b as one string: plain strings are slices of it (one allocation per body, not one per string)
+	i    int
+	room []string // homes for optional strings' pointers, eight to an allocation
+}
+
+// keep gives s a home to point at.
+func (r *reader) keep(s string) *string {
+	if len(r.room) == cap(r.room) {
+		r.room = make([]string, 0, 8)
+	}
+	r.room = append(r.room, s)
+	return &r.room[len(r.room)-1]
 }
 
 func (r *reader) ws() {
@@ -254,11 +264,16 @@ func optString[T ~string](r *reader, dst **T) bool {
 		return true
 	}
 	s, ok := r.str()
-	if ok {
+	if !ok {
+		return false
+	}
+	if p, plain := any(dst).(**string); plain {
+		*p = r.keep(s)
+	} else {
 		v := T(s)
 		*dst = &v
 	}
-	return ok
+	return true
 }
 
 // plainString decodes into a string field: null leaves it as it is, as encoding/json does.

@@ -376,9 +376,14 @@ func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		if len(s)-i >= 8 {
+			if i = skipPlain(s, i); i == len(s) { // whole words of bytes copied as they are, checked at once
+				break
+			}
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if plainByte[c] {
 				i++
 				continue
 			}
@@ -422,6 +427,43 @@ func appendString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// plainByte tells the ASCII bytes encoding/json writes as they are: not a control character,
+// a quote, a backslash, or one of <, > and & (which it escapes for HTML).
+var plainByte = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
+// plain8 tells whether all of s's eight bytes are plainByte ones.
+func plain8(s string) bool { return plainWord(word(s)) }
+
+// word is s's first eight bytes, the first lowest.
+func word(s string) uint64 {
+	_ = s[7] // one bounds check
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// plainWord tells whether all eight bytes of x are plainByte ones, with word arithmetic: a
+// byte below 0x20, from 0x80 up, or equal to one of the five escaped ones sets its high bit
+// (the usual "has a zero byte" tests, exact for whether any byte matches).
+func plainWord(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	q, bs, lt, gt, amp := x^(ones*'"'), x^(ones*'\\'), x^(ones*'<'), x^(ones*'>'), x^(ones*'&')
+	m := (x-ones*0x20)&^x | x | (q-ones)&^q | (bs-ones)&^bs | (lt-ones)&^lt | (gt-ones)&^gt | (amp-ones)&^amp
+	return m&highs == 0
+}
+
+// skipPlain returns the first index from i at which an eight-byte word of s is not all plain
+// bytes, or at which fewer than eight bytes are left.
+func skipPlain(s string, i int) int {
+	for ; i+8 <= len(s) && plainWord(word(s[i:])); i += 8 {
+	}
+	return i
 }
 
 // appendFloat writes f as encoding/json writes a float64: shortest digits, exponent form

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/brianvoe/gofakeit/v7"
 
@@ -162,5 +163,36 @@ func TestWrittenAnswersOwnTheirBytes(t *testing.T) {
 	}
 	if a := answer(201, &gen.Order{}, appendOrder); a.buf == nil {
 		t.Fatal("an answer written field by field is not in a pooled buffer")
+	}
+}
+
+// TestPlain8: the word test agrees with the byte table on every byte in every position, and
+// over random words.
+func TestPlain8(t *testing.T) {
+	word := []byte("abcdefgh")
+	for pos := range 8 {
+		for c := range 256 {
+			w := append([]byte(nil), word...)
+			w[pos] = byte(c)
+			want := c < utf8.RuneSelf && plainByte[c]
+			if got := plain8(string(w)); got != want {
+				t.Fatalf("byte %#x at %d: plain8 %v, want %v", c, pos, got, want)
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(8, 9))
+	for range 200000 {
+		w := make([]byte, 8)
+		want := true
+		for i := range w {
+			w[i] = byte(rng.IntN(256))
+			if rng.IntN(3) > 0 {
+				w[i] = byte(0x20 + rng.IntN(0x60))
+			}
+			want = want && w[i] < utf8.RuneSelf && plainByte[w[i]]
+		}
+		if got := plain8(string(w)); got != want {
+			t.Fatalf("%q: plain8 %v, want %v", w, got, want)
+		}
 	}
 }

@@ -78,6 +78,7 @@ type entry struct {
 	o      *Order
 	shared bool       // o has been handed out: edit copies it first
 	clk    clock.View // the partner's clock
+	buyer  buyer      // the order's key in byBuyer
 	tasks  []task
 }
 
@@ -154,7 +155,7 @@ func (e *Engine) CreateWithin(o Order, limits []Limit) (Order, int) {
 	for i := range o.Deliveries {
 		o.Deliveries[i].State = DeliveryWaitingForPayment
 	}
-	en := &entry{o: &o, clk: clk}
+	en := &entry{o: &o, clk: clk, buyer: buyerOf(&o)}
 	e.orders[o.ID] = en
 	ids := append(e.byPartner[o.Partner], o.ID)
 	if len(ids) > e.cfg.MaxOrders {
@@ -164,8 +165,7 @@ func (e *Engine) CreateWithin(o Order, limits []Limit) (Order, int) {
 	e.byPartner[o.Partner] = ids
 	e.fifo = append(e.fifo, o.ID)
 	e.trimLocked()
-	bk := buyerOf(&o)
-	e.byBuyer[bk] = append(e.byBuyer[bk], o.ID)
+	e.byBuyer[en.buyer] = append(e.byBuyer[en.buyer], o.ID)
 	id := o.ID
 	e.expiryLocked(en)
 	if e.cfg.Mode == ModeAuto {
@@ -235,11 +235,7 @@ func (e *Engine) Over(partner, email string, usd *big.Rat, limits []Limit) []int
 func (e *Engine) overLocked(b buyer, now time.Time, usd *big.Rat, limits []Limit) []int {
 	var over []int
 	for i, l := range limits {
-		total := usd
-		if spent := e.spentLocked(b, now.Add(-l.Window)); spent.Sign() != 0 {
-			total = money.Add(spent, usd)
-		}
-		if money.Cmp(total, l.MaxUSD) > 0 {
+		if money.Cmp(money.Add(e.spentLocked(b, now.Add(-l.Window)), usd), l.MaxUSD) > 0 {
 			over = append(over, i)
 		}
 	}
@@ -258,11 +254,7 @@ func (e *Engine) spentLocked(b buyer, since time.Time) *big.Rat {
 		if (o.State == StateExpired || o.State == StateCanceled || o.State == StatePaymentFailed) && o.Sent.Sign() == 0 {
 			continue
 		}
-		if sum == zero {
-			sum = o.FiatUSD // shared: rationals are never modified in place
-		} else {
-			sum = money.Add(sum, o.FiatUSD)
-		}
+		sum = money.Add(sum, o.FiatUSD)
 	}
 	return sum
 }
@@ -422,6 +414,12 @@ func (e *Engine) Reset(partner string) {
 // trimLocked forgets the oldest orders of any partner beyond MaxTotal, so that any number of
 // partners cannot grow the engine without bound.
 func (e *Engine) trimLocked() {
+	for len(e.fifo) > 0 { // ids forgotten at the head (one partner's oldest, usually): dropped at once
+		if _, ok := e.orders[e.fifo[0]]; ok {
+			break
+		}
+		e.fifo = e.fifo[1:]
+	}
 	for len(e.orders) > e.cfg.MaxTotal && len(e.fifo) > 0 {
 		id := e.fifo[0]
 		e.fifo = e.fifo[1:]
@@ -446,7 +444,7 @@ func (e *Engine) forgetLocked(id string) {
 	if en, ok := e.orders[id]; ok {
 		e.cancelTasksLocked(en)
 		delete(e.orders, id)
-		bk := buyerOf(en.o)
+		bk := en.buyer
 		if ids := slices.DeleteFunc(e.byBuyer[bk], func(x string) bool { return x == id }); len(ids) > 0 {
 			e.byBuyer[bk] = ids
 		} else {
@@ -638,12 +636,11 @@ func (e *Engine) Restore(orders []Order) {
 		if o.Sent == nil {
 			o.Sent = new(big.Rat)
 		}
-		en := &entry{o: &o, clk: e.clockOf(o.Partner)}
+		en := &entry{o: &o, clk: e.clockOf(o.Partner), buyer: buyerOf(&o)}
 		e.orders[o.ID] = en
 		e.byPartner[o.Partner] = append(e.byPartner[o.Partner], o.ID)
 		e.fifo = append(e.fifo, o.ID)
-		bk := buyerOf(&o)
-		e.byBuyer[bk] = append(e.byBuyer[bk], o.ID)
+		e.byBuyer[en.buyer] = append(e.byBuyer[en.buyer], o.ID)
 		switch o.State {
 		case StateWaitingForPayment:
 			e.expiryLocked(en)

@@ -40,6 +40,18 @@ func Parse(s string) (*big.Rat, error) {
 	if !plainDecimal(s) {
 		return nil, fmt.Errorf("%q: %w", s, ErrInvalid)
 	}
+	if whole, frac, _ := strings.Cut(s, "."); len(whole)+len(frac) <= 18 { // fits 64 bits: no general parser
+		var n uint64
+		for _, digits := range [2]string{whole, frac} { // digits only (plainDecimal)
+			for i := 0; i < len(digits); i++ {
+				n = n*10 + uint64(digits[i]-'0')
+			}
+		}
+		if len(frac) == 0 {
+			return new(big.Rat).SetUint64(n), nil
+		}
+		return new(big.Rat).SetFrac(new(big.Int).SetUint64(n), new(big.Int).SetUint64(pow10[len(frac)])), nil
+	}
 	r, ok := new(big.Rat).SetString(s)
 	if !ok {
 		return nil, fmt.Errorf("%q: %w", s, ErrInvalid)
@@ -166,13 +178,15 @@ func Mul(a, b *big.Rat) *big.Rat { return new(big.Rat).Mul(a, b) }
 // Quo returns a/b; b must not be zero.
 func Quo(a, b *big.Rat) *big.Rat { return new(big.Rat).Quo(a, b) }
 
-// Add returns a+b.
+// Add returns a+b. When one side is zero it returns the other side itself (a sum that starts
+// from zero needs no arithmetic, and no copy: no rational in the mock is modified in place
+// once made, the rule every package here follows).
 func Add(a, b *big.Rat) *big.Rat {
-	switch { // a sum that starts from zero needs no cross multiplication
+	switch {
 	case a.Sign() == 0:
-		return new(big.Rat).Set(b)
+		return b
 	case b.Sign() == 0:
-		return new(big.Rat).Set(a)
+		return a
 	}
 	return new(big.Rat).Add(a, b)
 }

@@ -380,7 +380,8 @@ func (v View) At(at time.Time, f func()) Task {
 		t, _ = c.tenantLocked(Global)
 	}
 	c.seq++
-	e := &entry{at: at, seq: c.seq, f: f, owner: t}
+	e := &entry{seq: c.seq, f: f, owner: t}
+	e.schedule(at)
 	t.tasks.push(e)
 	c.fixLocked(t)
 	c.rearmLocked()
@@ -432,6 +433,8 @@ func (c *Clock) runDue() {
 
 type entry struct {
 	at    time.Time
+	sec   int64 // at as Unix seconds and nanoseconds (schedule): the heap compares integers
+	nsec  int32
 	seq   uint64
 	f     func()
 	owner *tenant
@@ -521,13 +524,19 @@ func (h *heapOf[T]) down(i0 int) bool {
 func (e *entry) setIndex(i int)  { e.index = i }
 func (t *tenant) setIndex(i int) { t.index = i }
 
-// Tasks by due time, then by the order they were scheduled.
+// schedule sets when the task is due.
+func (e *entry) schedule(at time.Time) { e.at, e.sec, e.nsec = at, at.Unix(), int32(at.Nanosecond()) }
+
+// Tasks by due time (the wall clock's reading), then by the order they were scheduled.
 func newTaskHeap() heapOf[*entry] {
 	return heapOf[*entry]{less: func(a, b *entry) bool {
-		if a.at.Equal(b.at) {
-			return a.seq < b.seq
+		switch {
+		case a.sec != b.sec:
+			return a.sec < b.sec
+		case a.nsec != b.nsec:
+			return a.nsec < b.nsec
 		}
-		return a.at.Before(b.at)
+		return a.seq < b.seq
 	}}
 }
 

@@ -199,7 +199,8 @@ func TestHeapKeepsOrder(t *testing.T) {
 	for i := range 20000 {
 		switch op := rng.IntN(10); {
 		case op < 5 || len(live) == 0:
-			e := &entry{at: base.Add(time.Duration(rng.IntN(1000)) * time.Second), seq: uint64(i)}
+			e := &entry{seq: uint64(i)}
+			e.schedule(base.Add(time.Duration(rng.IntN(1000)) * time.Second))
 			h.push(e)
 			live = append(live, e)
 		case op < 8:
@@ -210,7 +211,7 @@ func TestHeapKeepsOrder(t *testing.T) {
 			live = append(live[:k], live[k+1:]...)
 		default:
 			e := live[rng.IntN(len(live))]
-			e.at = base.Add(time.Duration(rng.IntN(1000)) * time.Second)
+			e.schedule(base.Add(time.Duration(rng.IntN(1000)) * time.Second))
 			h.fix(e.index)
 		}
 		for j, e := range h.items {

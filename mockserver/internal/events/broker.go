@@ -135,7 +135,7 @@ func (b *Broker) Recent(name string) []Event {
 func (b *Broker) topic(name string) *topic {
 	t, ok := b.topics[name]
 	if !ok {
-		t = &topic{subs: map[*Subscription]struct{}{}}
+		t = &topic{} // subs is made by the first subscriber: most topics (orders) never have one
 		b.topics[name] = t
 	}
 	return t
@@ -156,6 +156,9 @@ func (b *Broker) Subscribe(name string, lastID uint64) ([]Event, *Subscription) 
 	if t.done || b.closed {
 		s.close()
 	} else {
+		if t.subs == nil {
+			t.subs = map[*Subscription]struct{}{}
+		}
 		t.subs[s] = struct{}{}
 	}
 	return backlog, s

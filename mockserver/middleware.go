@@ -1,7 +1,6 @@
 package mockserver
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -27,22 +26,30 @@ import (
 // Every wrapper of the ResponseWriter keeps Flush and Unwrap, so event streams are flushed
 // frame by frame through all of them.
 
-// exchange carries what inner layers learn about a request to the journal.
+// exchange carries the request's API and tenant, and what inner layers learn about the
+// request, to the journal.
 type exchange struct {
+	up        upstream.Request
 	operation string
 	dropped   bool   // the connection was closed without an answer (drop fault)
 	body      []byte // the request body as the operation read it (not for control calls)
 }
 
-type exchangeKey struct{}
+func (ex *exchange) Upstream() *upstream.Request { return &ex.up }
+
+// exchangeOf is the exchange resolve put in a request's context, or nil.
+func exchangeOf(r *http.Request) *exchange {
+	ex, _ := upstream.CarrierOf(r.Context()).(*exchange)
+	return ex
+}
 
 // resolve puts the request's API and tenant into its context, once, for every layer after it,
-// and lets the API adjust the request before it is routed (upstream.Registry.Resolve).
-// It also carries the exchange the journal reads (one context for both: a request copy less).
+// and lets the API adjust the request before it is routed (upstream.Registry.Resolve). The
+// same context value is the exchange the journal reads (one value, one request copy).
 func (s *Server) resolve(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := context.WithValue(upstream.With(r.Context(), s.apis.Resolve(r)), exchangeKey{}, &exchange{})
-		next.ServeHTTP(w, r.WithContext(ctx))
+		ex := &exchange{up: s.apis.Resolve(r)}
+		next.ServeHTTP(w, r.WithContext(upstream.With(r.Context(), ex)))
 	})
 }
 
@@ -57,7 +64,7 @@ func (s *Server) operation(a *upstream.API, v *specvalidate.Validator) func(http
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			op := v.Operation(r)
-			if ex, ok := r.Context().Value(exchangeKey{}).(*exchange); ok {
+			if ex := exchangeOf(r); ex != nil {
 				ex.operation = op
 				if !a.Control { // control calls are logged, not journaled
 					ex.body, _ = reqbody.Read(r) // read once; validation and the handler share it
@@ -136,7 +143,7 @@ func (s *Server) injectFault(w http.ResponseWriter, r *http.Request, api, op, pa
 		return false
 	}
 	if f.Kind == faults.Drop {
-		if ex, ok := r.Context().Value(exchangeKey{}).(*exchange); ok {
+		if ex := exchangeOf(r); ex != nil {
 			ex.dropped = true
 		}
 		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {

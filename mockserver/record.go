@@ -25,11 +25,11 @@ const maxBodyKept = 4096
 func (s *Server) record(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		ex, _ := r.Context().Value(exchangeKey{}).(*exchange) // put there by resolve
+		ex := exchangeOf(r) // put there by resolve
 		if ex == nil {
-			ex = &exchange{}
+			ex = &exchange{up: upstream.From(r.Context())}
 		}
-		req := upstream.From(r.Context())
+		req := ex.up
 		control, partner := req.API != nil && req.API.Control, req.Tenant.Label
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
@@ -143,7 +143,7 @@ type statusWriter struct {
 func (w *statusWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
-		if ct := w.Header().Get("Content-Type"); !strings.Contains(ct, "json") {
+		if ct := firstOf(w.Header()["Content-Type"]); !strings.Contains(ct, "json") { // the key is canonical
 			w.body.off, w.body.what = true, ct
 			if strings.HasPrefix(ct, "text/event-stream") {
 				w.stream = &journal.Stream{}
@@ -151,6 +151,13 @@ func (w *statusWriter) WriteHeader(code int) {
 		}
 	}
 	w.ResponseWriter.WriteHeader(code)
+}
+
+func firstOf(values []string) string {
+	if len(values) == 0 {
+		return ""
+	}
+	return values[0]
 }
 
 func (w *statusWriter) Write(b []byte) (int, error) {

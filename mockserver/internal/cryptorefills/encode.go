@@ -28,7 +28,7 @@ type encoded struct {
 }
 
 func (e encoded) write(w http.ResponseWriter) error {
-	w.Header().Set("Content-Type", "application/json")
+	w.Header()["Content-Type"] = jsonType // Set's canonical key, without its allocation
 	w.WriteHeader(e.status)
 	_, err := w.Write(e.body)
 	if e.buf != nil && cap(e.body) <= maxPooledAnswer {
@@ -37,6 +37,10 @@ func (e encoded) write(w http.ResponseWriter) error {
 	}
 	return err
 }
+
+// jsonType is every JSON answer's Content-Type value: one slice shared by all answers (the
+// header map's values are replaced, never appended to in place, by net/http and this mock).
+var jsonType = []string{"application/json"}
 
 // answers recycles the buffers one-off answers are encoded into. Written, an answer's bytes
 // are free again: the response writer copies them out, and the journal keeps its own copy.

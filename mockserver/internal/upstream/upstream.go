@@ -118,10 +118,25 @@ func (r *Registry) Resolve(req *http.Request) Request {
 }
 
 // With puts a resolved request into a context.
-func With(ctx context.Context, r Request) context.Context { return context.WithValue(ctx, ctxKey{}, r) }
+func With(ctx context.Context, c Carrier) context.Context { return context.WithValue(ctx, ctxKey{}, c) }
+
+// Carrier holds a resolved request, and whatever else its server keeps for the request (one
+// context value for all: the server's record of the exchange, say).
+type Carrier interface{ Upstream() *Request }
+
+// Upstream makes a bare Request its own carrier.
+func (r *Request) Upstream() *Request { return r }
 
 // From reads the resolved request from a context (the zero Request when none was put there).
 func From(ctx context.Context) Request {
-	r, _ := ctx.Value(ctxKey{}).(Request)
-	return r
+	if c := CarrierOf(ctx); c != nil {
+		return *c.Upstream()
+	}
+	return Request{}
+}
+
+// CarrierOf returns what With put in a context, or nil.
+func CarrierOf(ctx context.Context) Carrier {
+	c, _ := ctx.Value(ctxKey{}).(Carrier)
+	return c
 }

@@ -23,8 +23,12 @@ func TestRegistry(t *testing.T) {
 	if res.API != def || res.Tenant.Key != "shop" {
 		t.Fatalf("resolve: %+v", res)
 	}
-	if got := From(With(req.Context(), res)); got.API != def || got.Tenant.Key != "shop" {
+	if got := From(With(req.Context(), &res)); got.API != def || got.Tenant.Key != "shop" {
 		t.Fatalf("context round trip: %+v", got)
+	}
+	held := &holder{up: res}
+	if got := From(With(req.Context(), held)); got.Tenant.Key != "shop" || CarrierOf(With(req.Context(), held)) != Carrier(held) {
+		t.Fatalf("a server's own carrier: %+v", got)
 	}
 	if got := From(req.Context()); got.API != nil {
 		t.Fatalf("an unresolved request: %+v", got)
@@ -41,3 +45,8 @@ func TestRegistry(t *testing.T) {
 		t.Fatalf("the tenant was read before Before adjusted the request: %q", got)
 	}
 }
+
+// holder is a server's record of a request that carries the resolved request.
+type holder struct{ up Request }
+
+func (h *holder) Upstream() *Request { return &h.up }

@@ -140,13 +140,17 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 		Variants: cryptorefills.Variants{Epoch: cc.Variants.Epoch, RangeBounds: cc.Variants.RangeBounds}, Seed: cfg.Seed,
 		OrderWebhooks: cc.OrderWebhooks, Webhooks: s.hooks,
 		Changed: func(o lifecycle.Order) {
-			s.feed.Publish(feed.Change{Kind: "order", ID: o.ID, Tenant: tenant.Partner(o.Partner), State: o.State})
+			if s.feed.Listening() { // the one check on the engine's path when no dashboard is open
+				s.feed.Publish(feed.Change{Kind: "order", ID: o.ID, Tenant: tenant.Partner(o.Partner), State: o.State})
+			}
 		},
 	})
 	s.book = invoices.New(s.clock, time.Duration(pc.InvoiceWindow), cfg.Limits.MaxInvoices, invoices.Hooks{
 		Changed: func(o invoices.Order, urls []string) {
 			s.ps.Changed(o, urls)
-			s.feed.Publish(feed.Change{Kind: "invoice", ID: strconv.FormatInt(o.ID, 10), Tenant: tenant.Merchant(o.WalletID), State: o.Status})
+			if s.feed.Listening() {
+				s.feed.Publish(feed.Change{Kind: "invoice", ID: strconv.FormatInt(o.ID, 10), Tenant: tenant.Merchant(o.WalletID), State: o.Status})
+			}
 		}})
 	s.ps = payscrypt.New(s.book, s.hooks, pc.OmitDefaults, s.PayscryptURL)
 	if err := s.addMerchants(); err != nil {

@@ -160,6 +160,9 @@ func (e *Engine) CreateWithin(o Order, limits []Limit) (Order, int) {
 	ids := append(e.byPartner[o.Partner], o.ID)
 	if len(ids) > e.cfg.MaxOrders {
 		e.forgetLocked(ids[0])
+		if len(e.fifo) > 0 && e.fifo[0] == ids[0] { // a partner's oldest is often the oldest of all
+			e.fifo = e.fifo[1:]
+		}
 		ids = ids[1:]
 	}
 	e.byPartner[o.Partner] = ids
@@ -414,12 +417,6 @@ func (e *Engine) Reset(partner string) {
 // trimLocked forgets the oldest orders of any partner beyond MaxTotal, so that any number of
 // partners cannot grow the engine without bound.
 func (e *Engine) trimLocked() {
-	for len(e.fifo) > 0 { // ids forgotten at the head (one partner's oldest, usually): dropped at once
-		if _, ok := e.orders[e.fifo[0]]; ok {
-			break
-		}
-		e.fifo = e.fifo[1:]
-	}
 	for len(e.orders) > e.cfg.MaxTotal && len(e.fifo) > 0 {
 		id := e.fifo[0]
 		e.fifo = e.fifo[1:]

@@ -722,3 +722,62 @@ func TestMemoizedValidationStillSeesHeaders(t *testing.T) {
 		}
 	}
 }
+
+// TestCreationListsProblemsAsValidation: creation checks the spending limits with the storing
+// (one step), not where validation checks them; its 422 must still list the problems exactly
+// as validation does, in the same order, whatever else a request has wrong or an email tag or
+// the control API adds for the same codes.
+func TestCreationListsProblemsAsValidation(t *testing.T) {
+	h := start(t, func(c *mockserver.Config) { c.Cryptorefills.Rules.DailyLimitUSD = "150" })
+	spender := withField("email", "spender@example.com")
+	if status, b := h.req("POST", "/v5/orders", orderBody(spender)); status != 201 { // 100 of the 150 spent
+		t.Fatalf("first order: %d %s", status, b)
+	}
+	arm := func(code string) {
+		if status, b := h.admin("POST", "/__mock/cryptorefills/problems", obj{"partner": h.partner, "problems": []string{code}, "count": 1}); status != 201 {
+			t.Fatalf("arm %s: %d %s", code, status, b)
+		}
+	}
+	problems := func(b []byte) string {
+		var v struct{ Problems json.RawMessage }
+		if err := json.Unmarshal(b, &v); err != nil {
+			t.Fatalf("%v: %s", err, b)
+		}
+		return string(v.Problems)
+	}
+	badCoupon := withField("promo_code", "NO-SUCH-CODE")
+	for _, c := range []struct {
+		name  string
+		body  obj
+		armed string
+		want  []string
+	}{
+		{"over the limit only", orderBody(spender), "", []string{"DAILY_SPENDING_LIMIT_EXCEEDED"}},
+		{"over the limit, and a coupon problem before it", orderBody(spender, badCoupon), "", []string{"COUPON_NOT_FOUND", "DAILY_SPENDING_LIMIT_EXCEEDED"}},
+		{"over the limit, and the same code armed", orderBody(spender, badCoupon), "DAILY_SPENDING_LIMIT_EXCEEDED", []string{"COUPON_NOT_FOUND", "DAILY_SPENDING_LIMIT_EXCEEDED"}},
+		{"over the limit, and another limit armed", orderBody(spender), "MONTHLY_SPENDING_LIMIT_EXCEEDED", []string{"DAILY_SPENDING_LIMIT_EXCEEDED", "MONTHLY_SPENDING_LIMIT_EXCEEDED"}},
+		{"within the limit, the code armed", orderBody(withField("email", "fresh@example.com"), badCoupon), "DAILY_SPENDING_LIMIT_EXCEEDED", []string{"COUPON_NOT_FOUND", "DAILY_SPENDING_LIMIT_EXCEEDED"}},
+		{"within the limit, the code by email tag", orderBody(withField("email", "fresh+daily_spending_limit_exceeded@example.com")), "", []string{"DAILY_SPENDING_LIMIT_EXCEEDED"}},
+	} {
+		if c.armed != "" {
+			arm(c.armed)
+		}
+		status, vb := h.req("POST", "/v5/orders/validations", c.body)
+		if status != 200 {
+			t.Fatalf("%s: validation %d %s", c.name, status, vb)
+		}
+		if got := decode[validation](t, vb).codes(); !slices.Equal(got, c.want) {
+			t.Errorf("%s: validation listed %v, want %v", c.name, got, c.want)
+		}
+		if c.armed != "" {
+			arm(c.armed)
+		}
+		status, cb := h.req("POST", "/v5/orders", c.body)
+		if status != 422 {
+			t.Fatalf("%s: creation %d %s", c.name, status, cb)
+		}
+		if v, cr := problems(vb), problems(cb); v != cr {
+			t.Errorf("%s: creation's problems differ from validation's:\n validation %s\n creation   %s", c.name, v, cr)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -81,6 +82,7 @@ type quote struct {
 	fiatUSD  *big.Rat
 	email    string
 	coupon   string
+	limitsAt int // where the spending limits' problems go in the list, when evaluate left them out
 }
 
 type problemList []gen.Problem
@@ -104,8 +106,9 @@ func (p problemList) has(code gen.ProblemCode) bool {
 
 // evaluate applies every check of validation and creation. A malformed request or a suspended
 // coin/network comes back as an HTTP-level error; business-rule failures as problems next to
-// whatever could be priced.
-func (h *Handlers) evaluate(partner string, req gen.OrderRequest) (*quote, problemList, *apierror.CRError) {
+// whatever could be priced. With laterLimits (creation) the spending limits are left out, for
+// the engine to check with the storing; q.limitsAt keeps their place (withLimits).
+func (h *Handlers) evaluate(partner string, req gen.OrderRequest, laterLimits bool) (*quote, problemList, *apierror.CRError) {
 	var probs problemList
 	q := &quote{}
 
@@ -193,7 +196,7 @@ func (h *Handlers) evaluate(partner string, req gen.OrderRequest) (*quote, probl
 	}
 
 	// Prices.
-	q.original, q.total, q.fiatUSD = new(big.Rat), new(big.Rat), new(big.Rat)
+	q.original, q.total, q.fiatUSD = zero, zero, zero
 	if q.coin != nil {
 		for i := range q.lines {
 			ln := &q.lines[i]
@@ -217,8 +220,8 @@ func (h *Handlers) evaluate(partner string, req gen.OrderRequest) (*quote, probl
 		probs.add(gen.MAXIMUMAMOUNTPERORDEREXCEEDED, fmt.Sprintf("the order is worth %s USD; the maximum per order is %s USD",
 			money.Format(q.fiatUSD, 2), money.Trim(h.rules.MaxOrderUSD, 2)), h.codeDetails(gen.MAXIMUMAMOUNTPERORDEREXCEEDED))
 	}
-	for _, i := range h.engine.Over(partner, q.email, q.fiatUSD, h.perUser) {
-		h.limits[i].report(&probs)
+	if q.limitsAt = len(probs); !laterLimits {
+		probs = h.withLimits(probs, q.limitsAt, h.engine.Over(partner, q.email, q.fiatUSD, h.perUser))
 	}
 	if q.coin != nil && q.network != nil && q.network.Name == "Tron" && (q.coin.Symbol == "USDT" || q.coin.Symbol == "USDC") {
 		probs.add(gen.FULLNAMEMISSING, "stablecoins on Tron need the customer's full name on file", nil)
@@ -419,6 +422,24 @@ func deref[T ~string](p *T) string {
 	}
 	return string(*p)
 }
+
+// withLimits puts the problems of the spending limits over (indexes into h.limits) at position
+// at of probs, where evaluate lists them, and drops what an email tag or the control API added
+// for the same codes after that (evaluate adds those only for codes not listed yet).
+func (h *Handlers) withLimits(probs problemList, at int, over []int) problemList {
+	if len(over) == 0 {
+		return probs
+	}
+	var lim problemList
+	for _, i := range over {
+		h.limits[i].report(&lim)
+	}
+	rest := slices.DeleteFunc(slices.Clone(probs[at:]), func(p gen.Problem) bool { return lim.has(p.Problem) })
+	return append(append(probs[:at:at], lim...), rest...)
+}
+
+// zero is where sums start (rationals are never modified in place).
+var zero = new(big.Rat)
 
 // spendingLimit is one of the documents' spending limits: the engine checks it at creation,
 // the checkout reports it at validation.

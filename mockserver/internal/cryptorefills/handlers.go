@@ -282,7 +282,7 @@ func (h *Handlers) buildGetProductPrice(_ context.Context, req gen.GetProductPri
 
 // ValidateOrder dry-runs an order: 200 with the priced order and its problems (or null).
 func (h *Handlers) ValidateOrder(_ context.Context, req gen.ValidateOrderRequestObject) (gen.ValidateOrderResponseObject, error) {
-	q, probs, httpErr := h.evaluate(req.Params.XCrApplication, *req.Body)
+	q, probs, httpErr := h.evaluate(req.Params.XCrApplication, *req.Body, false)
 	if httpErr != nil {
 		return gen.ValidateOrder400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(toGen(*httpErr))}, nil
 	}
@@ -316,11 +316,12 @@ func (h *Handlers) ValidateOrder(_ context.Context, req gen.ValidateOrderRequest
 // or 422 with the problems.
 func (h *Handlers) CreateOrder(_ context.Context, req gen.CreateOrderRequestObject) (gen.CreateOrderResponseObject, error) {
 	partner := req.Params.XCrApplication
-	q, probs, httpErr := h.evaluate(partner, *req.Body)
+	q, probs, httpErr := h.evaluate(partner, *req.Body, true) // the limits: checked with the storing, below
 	if httpErr != nil {
 		return gen.CreateOrder400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(toGen(*httpErr))}, nil
 	}
-	if len(probs) > 0 || len(q.lines) == 0 {
+	if len(probs) > 0 || len(q.lines) == 0 { // not created: the problems as validation lists them
+		probs = h.withLimits(probs, q.limitsAt, h.engine.Over(partner, q.email, q.fiatUSD, h.perUser))
 		if len(probs) == 0 {
 			probs.add(gen.NOTAVAILABLEPRODUCT, "the order has no product", nil)
 		}
@@ -330,10 +331,9 @@ func (h *Handlers) CreateOrder(_ context.Context, req gen.CreateOrderRequestObje
 	if err != nil {
 		return nil, err
 	}
-	created, refused := h.engine.CreateWithin(o, h.perUser) // checked and stored in one step
-	if refused >= 0 {
-		h.limits[refused].report(&probs)
-		return unprocessable(probs), nil
+	created, over := h.engine.CreateWithin(o, h.perUser) // checked and stored in one step
+	if len(over) > 0 {
+		return unprocessable(h.withLimits(probs, q.limitsAt, over)), nil
 	}
 	order := h.order(created)
 	return answer(http.StatusCreated, &order, appendOrder), nil
@@ -350,7 +350,11 @@ func unprocessable(probs problemList) gen.CreateOrder422JSONResponse {
 func (h *Handlers) newOrder(partner string, q *quote, body *gen.OrderRequest) (lifecycle.Order, error) {
 	id := uuid.NewString()
 	sats, _ := money.Units64(q.total, 8) // 0 past 64 bits (no total comes near): a lightning invoice refuses it
-	addr, err := wallet.New(q.network.Format, wallet.Invoice{AmountSats: sats, Created: h.engine.Now(partner), Expiry: 30 * time.Minute})
+	inv := wallet.Invoice{AmountSats: sats, Expiry: 30 * time.Minute}
+	if q.network.Format == wallet.Lightning { // only an invoice carries its time
+		inv.Created = h.engine.Now(partner)
+	}
+	addr, err := wallet.New(q.network.Format, inv)
 	if err != nil {
 		return lifecycle.Order{}, fmt.Errorf("wallet address for %s: %w", q.network.Name, err)
 	}

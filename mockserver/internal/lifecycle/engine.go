@@ -138,16 +138,17 @@ func (e *Engine) Create(o Order) Order {
 	return created
 }
 
-// CreateWithin creates the order unless it would take its user past one of limits; the
+// CreateWithin creates the order unless it would take its user past any of limits; the
 // check and the storing are one step, so concurrent creations for one user cannot all pass
-// the check before any is stored. It returns the index of the limit that refused it, or -1.
-func (e *Engine) CreateWithin(o Order, limits []Limit) (Order, int) {
+// the check before any is stored. It returns the indexes of the limits that refused it (as
+// Over gives them), none when it was created.
+func (e *Engine) CreateWithin(o Order, limits []Limit) (Order, []int) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	clk := e.clockOf(o.Partner)
 	now := clk.Now()
 	if over := e.overLocked(buyerOf(&o), now, o.FiatUSD, limits); len(over) > 0 {
-		return Order{}, over[0]
+		return Order{}, over
 	}
 	o.CreatedAt, o.UpdatedAt, o.ExpiresAt = now, now, now.Add(e.cfg.PaymentWindow)
 	o.State, o.PaymentState = StateWaitingForPayment, PaymentWalletCreated
@@ -176,7 +177,7 @@ func (e *Engine) CreateWithin(o Order, limits []Limit) (Order, int) {
 			Due{At: now.Add(e.cfg.AutoPayAfter), What: "paid in full (lifecycle.mode auto)"}})
 	}
 	e.hooks.Changed(en.o)
-	return en.share(), -1
+	return en.share(), nil
 }
 
 // zero is the amount sent on a new order (rationals are never modified in place).

@@ -212,11 +212,11 @@ func TestOverLimits(t *testing.T) {
 	if over := e.Over("p", "a@example.com", money.MustParse("150"), limits); len(over) != 0 {
 		t.Fatalf("expired unpaid order counted: over %v", over)
 	}
-	if _, refused := e.CreateWithin(newOrder("3", "p"), limits[:1]); refused != -1 {
-		t.Fatalf("100 within 150: refused by %d", refused)
+	if _, over := e.CreateWithin(newOrder("3", "p"), limits[:1]); len(over) != 0 {
+		t.Fatalf("100 within 150: refused by %v", over)
 	}
-	if _, refused := e.CreateWithin(newOrder("4", "p"), limits); refused != 0 {
-		t.Fatalf("200 past 150: refused by %d, want 0", refused)
+	if _, over := e.CreateWithin(newOrder("4", "p"), limits); len(over) != 1 || over[0] != 0 {
+		t.Fatalf("200 past 150: refused by %v, want [0]", over)
 	}
 }
 

@@ -60,7 +60,8 @@ type Engine struct {
 	hooks     Hooks
 	orders    map[string]*entry
 	byPartner map[string][]string
-	byBuyer   map[buyer][]string // order ids, for spending limits
+	byBuyer   map[buyer][]string      // order ids, for spending limits
+	expiring  map[string]*expiryQueue // by partner
 	// fifo holds order ids oldest first, for the bound across partners; ids already forgotten
 	// are skipped when met and dropped when the queue has grown to twice the live orders.
 	fifo []string
@@ -80,6 +81,16 @@ type entry struct {
 	clk    clock.View // the partner's clock
 	buyer  buyer      // the order's key in byBuyer
 	tasks  []task
+}
+
+// expiryQueue is a partner's orders waiting for payment, oldest first, and the one clock task
+// that expires them. A partner's orders fall due in the order they were created (one payment
+// window after creation, on the partner's clock, which only moves forward), so one task at the
+// earliest expiry serves them all: storing or forgetting an order schedules or cancels nothing.
+type expiryQueue struct {
+	ids  []string // may hold ids no longer waiting (paid, ended, forgotten): dropped when met
+	task clock.Task
+	at   time.Time // when task runs; zero when none is pending
 }
 
 // task is a timed transition and what it will do, for whoever asks what comes next.
@@ -127,7 +138,8 @@ func New(clk *clock.Clock, cfg Config, hooks Hooks) *Engine {
 	if hooks.Dropped == nil {
 		hooks.Dropped = func(string) {}
 	}
-	return &Engine{clk: clk, cfg: cfg, hooks: hooks, orders: map[string]*entry{}, byPartner: map[string][]string{}, byBuyer: map[buyer][]string{}}
+	return &Engine{clk: clk, cfg: cfg, hooks: hooks, orders: map[string]*entry{}, byPartner: map[string][]string{},
+		byBuyer: map[buyer][]string{}, expiring: map[string]*expiryQueue{}}
 }
 
 // Create stores a new order waiting for payment and schedules its expiry. The caller fills
@@ -160,7 +172,7 @@ func (e *Engine) CreateWithin(o Order, limits []Limit) (Order, []int) {
 	e.orders[o.ID] = en
 	ids := append(e.byPartner[o.Partner], o.ID)
 	if len(ids) > e.cfg.MaxOrders {
-		e.forgetLocked(ids[0])
+		e.forgetLocked(ids[0])                      // the partner's oldest: the head of its queues
 		if len(e.fifo) > 0 && e.fifo[0] == ids[0] { // a partner's oldest is often the oldest of all
 			e.fifo = e.fifo[1:]
 		}
@@ -171,7 +183,7 @@ func (e *Engine) CreateWithin(o Order, limits []Limit) (Order, []int) {
 	e.trimLocked()
 	e.byBuyer[en.buyer] = append(e.byBuyer[en.buyer], o.ID)
 	id := o.ID
-	e.expiryLocked(en)
+	e.awaitLocked(en)
 	if e.cfg.Mode == ModeAuto {
 		en.tasks = append(en.tasks, task{clk.After(e.cfg.AutoPayAfter, func() { _, _ = e.Pay(id, nil) }),
 			Due{At: now.Add(e.cfg.AutoPayAfter), What: "paid in full (lifecycle.mode auto)"}})
@@ -413,6 +425,12 @@ func (e *Engine) Reset(partner string) {
 		}
 		delete(e.byPartner, p)
 	}
+	for p, q := range e.expiring {
+		if partner == "" || p == partner {
+			q.task.Cancel()
+			delete(e.expiring, p)
+		}
+	}
 }
 
 // trimLocked forgets the oldest orders of any partner beyond MaxTotal, so that any number of
@@ -442,6 +460,9 @@ func (e *Engine) forgetLocked(id string) {
 	if en, ok := e.orders[id]; ok {
 		e.cancelTasksLocked(en)
 		delete(e.orders, id)
+		if q := e.expiring[en.o.Partner]; q != nil && len(q.ids) > 0 && q.ids[0] == id {
+			q.ids = q.ids[1:] // the oldest, usually: forgotten at once, not when met
+		}
 		bk := en.buyer
 		if ids := slices.DeleteFunc(e.byBuyer[bk], func(x string) bool { return x == id }); len(ids) > 0 {
 			e.byBuyer[bk] = ids
@@ -452,12 +473,29 @@ func (e *Engine) forgetLocked(id string) {
 	}
 }
 
-func (e *Engine) expire(id string) {
+// expireDue expires a partner's orders whose payment window has passed, oldest first, and
+// sets the queue's task for the next one (the clock runs it, without any lock held).
+func (e *Engine) expireDue(partner string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if en, ok := e.orders[id]; ok && awaitingPayment(en.o.State) {
-		e.expireLocked(en)
+	q := e.expiring[partner]
+	if q == nil {
+		return
 	}
+	q.at = time.Time{}
+	now := e.clockOf(partner).Now()
+	for len(q.ids) > 0 {
+		en, ok := e.orders[q.ids[0]]
+		if ok && awaitingPayment(en.o.State) {
+			if en.o.ExpiresAt.After(now) {
+				e.expireAtLocked(q, en)
+				return
+			}
+			e.expireLocked(en)
+		}
+		q.ids = q.ids[1:]
+	}
+	delete(e.expiring, partner)
 }
 
 func (e *Engine) expireLocked(en *entry) {
@@ -515,10 +553,28 @@ func (e *Engine) clockOf(partner string) clock.View { return e.clk.For(tenant.Pa
 // Now is a partner's time.
 func (e *Engine) Now(partner string) time.Time { return e.clockOf(partner).Now() }
 
-// expiryLocked schedules an unpaid order's expiry.
-func (e *Engine) expiryLocked(en *entry) {
-	id := en.o.ID
-	en.tasks = append(en.tasks, task{en.clk.At(en.o.ExpiresAt, func() { e.expire(id) }), Due{At: en.o.ExpiresAt, What: "expires (Expired) unless paid"}})
+// awaitLocked puts an order waiting for payment in its partner's expiry queue.
+func (e *Engine) awaitLocked(en *entry) {
+	p := en.o.Partner
+	q := e.expiring[p]
+	if q == nil {
+		q = &expiryQueue{}
+		e.expiring[p] = q
+	}
+	q.ids = append(q.ids, en.o.ID)
+	if len(q.ids) > 2*len(e.byPartner[p])+1024 { // ids no longer waiting, not met yet
+		q.ids = slices.DeleteFunc(q.ids, func(id string) bool { en, ok := e.orders[id]; return !ok || !awaitingPayment(en.o.State) })
+	}
+	if q.at.IsZero() || en.o.ExpiresAt.Before(q.at) {
+		e.expireAtLocked(q, en)
+	}
+}
+
+// expireAtLocked sets a partner's expiry task for an order's expiry.
+func (e *Engine) expireAtLocked(q *expiryQueue, en *entry) {
+	q.task.Cancel()
+	p := en.o.Partner
+	q.at, q.task = en.o.ExpiresAt, en.clk.At(en.o.ExpiresAt, func() { e.expireDue(p) })
 }
 
 // Next lists what is scheduled for an order and not yet due, on its partner's clock.
@@ -531,6 +587,9 @@ func (e *Engine) Next(id string) []Due {
 	}
 	now := en.clk.Now()
 	var out []Due
+	if awaitingPayment(en.o.State) && en.o.ExpiresAt.After(now) { // in the partner's expiry queue
+		out = append(out, Due{At: en.o.ExpiresAt, What: "expires (Expired) unless paid"})
+	}
 	for _, t := range en.tasks {
 		if t.due.At.After(now) {
 			out = append(out, t.due)
@@ -641,7 +700,7 @@ func (e *Engine) Restore(orders []Order) {
 		e.byBuyer[en.buyer] = append(e.byBuyer[en.buyer], o.ID)
 		switch o.State {
 		case StateWaitingForPayment:
-			e.expiryLocked(en)
+			e.awaitLocked(en)
 		case StatePaymentReceived:
 			e.scheduleLocked(en, e.cfg.ProcessingDelay, "moves to WaitingForDelivery", e.process)
 		case StateWaitingForDelivery:

@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"errors"
+	"fmt"
 	"math/big"
 	"strings"
 	"sync"
@@ -251,5 +252,69 @@ func TestSnapshotsNeverChange(t *testing.T) {
 	}
 	if s := seen[2]; s.State != StateDone || s.Deliveries[0].State != DeliveryDone || s.Deliveries[0].Redemption == nil {
 		t.Fatalf("the delivery's snapshot: %s, delivery %s", s.State, s.Deliveries[0].State)
+	}
+}
+
+// TestOneExpiryTaskPerPartner: a partner's orders waiting for payment share one clock task;
+// each still expires at its own time (its updated_at is its expiry), paid ones never, and the
+// queue behind the task stays within the orders kept.
+func TestOneExpiryTaskPerPartner(t *testing.T) {
+	cfg := testCfg
+	cfg.MaxOrders = 50
+	e, clk, _ := setup(t, cfg)
+	var ids []string
+	for i := range 200 {
+		id := fmt.Sprintf("o%d", i)
+		e.Create(newOrder(id, "p"))
+		ids = append(ids, id)
+		clk.Advance(time.Second) // each order a second younger than the one before
+	}
+	if n := clk.Pending(); n != 1 {
+		t.Fatalf("%d clock tasks for one partner's orders, want 1", n)
+	}
+	if n := len(e.expiring["p"].ids); n != 50 { // forgetting the oldest drops it from the queue's head
+		t.Fatalf("the expiry queue holds %d ids for the 50 orders kept", n)
+	}
+	kept := ids[150:]
+	for _, id := range kept[:10] { // paid: never expire
+		if _, err := e.Pay(id, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if next := e.Next(kept[10]); len(next) != 1 || next[0].What != "expires (Expired) unless paid" {
+		t.Fatalf("next for an unpaid order: %+v", next)
+	}
+	if next := e.Next(kept[0]); len(next) != 1 || next[0].What == "expires (Expired) unless paid" {
+		t.Fatalf("next for a paid order: %+v", next)
+	}
+	clk.Advance(time.Hour)
+	for i, id := range kept {
+		o, err := e.Get("p", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case i < 10 && o.State == StateExpired:
+			t.Fatalf("%s expired after it was paid", id)
+		case i >= 10 && (o.State != StateExpired || !o.UpdatedAt.Equal(o.ExpiresAt)):
+			t.Fatalf("%s: %s, updated %v, due to expire %v", id, o.State, o.UpdatedAt, o.ExpiresAt)
+		}
+	}
+	if _, ok := e.expiring["p"]; ok {
+		t.Fatal("a queue left with nothing waiting")
+	}
+}
+
+// TestExpiryAfterReset: a reset drops the partner's queue with its task, and orders made after
+// it (on a clock whose tasks were dropped too) still expire.
+func TestExpiryAfterReset(t *testing.T) {
+	e, clk, _ := setup(t, testCfg)
+	e.Create(newOrder("1", "p"))
+	e.Reset("")
+	clk.Reset()
+	e.Create(newOrder("2", "p"))
+	clk.Advance(31 * time.Minute)
+	if o, _ := e.Get("p", "2"); o.State != StateExpired {
+		t.Fatalf("an order made after a reset: %s, want Expired", o.State)
 	}
 }

@@ -24,7 +24,18 @@ const (
 )
 
 // Secret headers: their values are kept only as their last four characters.
-var secretHeaders = map[string]bool{"Apikey": true, "Authorization": true, "Cookie": true, "Proxy-Authorization": true}
+var secretHeaders = []string{"Apikey", "Authorization", "Cookie", "Proxy-Authorization"}
+
+// secret tells whether a header name is one of secretHeaders, in any case (the names of
+// headers sent through Go code need not be canonical).
+func secret(name string) bool {
+	for _, s := range secretHeaders {
+		if len(s) == len(name) && strings.EqualFold(s, name) {
+			return true
+		}
+	}
+	return false
+}
 
 // Entry is one served request.
 type Entry struct {
@@ -125,7 +136,7 @@ func Headers(h http.Header) Header {
 	out := make(Header, 0, min(len(h), maxHeaders))
 	for k, vs := range h {
 		v := strings.Join(vs, ", ") // no copy for one value
-		if secretHeaders[http.CanonicalHeaderKey(k)] {
+		if secret(k) {
 			v = Mask(v)
 		}
 		// No copies needed here: net/http copies header values out of its read buffer (only

@@ -80,6 +80,13 @@ func TestSecretsMasked(t *testing.T) {
 	if Mask("short") != "…" {
 		t.Fatalf("a short secret shows: %q", Mask("short"))
 	}
+	// Names set without canonicalisation (a map literal, as Go code may build one).
+	raw := Headers(http.Header{"cookie": {"session=0123456789"}, "PROXY-AUTHORIZATION": {"Basic dXNlcjpwYXNzd29yZA=="}, "x-cookie-ish": {"plain"}})
+	for _, f := range raw {
+		if masked := strings.HasPrefix(f.Value, "…") || strings.Contains(f.Value, " …"); masked != (f.Name != "x-cookie-ish") {
+			t.Fatalf("%s: %q", f.Name, f.Value)
+		}
+	}
 }
 
 // TestResetOfDisabledJournal: capacity 0 disables the journal; a partner reset must not

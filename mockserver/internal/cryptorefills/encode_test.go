@@ -196,3 +196,26 @@ func TestPlain8(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkAppendOrder: encoding a typical order answer (the documents' creation) alone.
+func BenchmarkAppendOrder(b *testing.B) {
+	s := func(v string) *string { return &v }
+	pv := 100.0
+	ext := false
+	o := gen.Order{Coin: "USDC", CoinAmount: "101.48", CreatedAt: []byte(`"1795314197"`), OrderId: "542a10d9-2e6e-4498-a4bb-e25d281bfe24",
+		OrderState: "WaitingForPayment", Network: s("Solana"), OriginalCoinAmount: s("101.48"), OriginalPrice: s("101.48"),
+		PaymentId: s("1819e9ee-8714-4e20-b75a-e91ff62ee905"), PaymentMethod: s("USDC-SOL"), PaymentMethodProtocol: s("SOLANA_LIKE"),
+		PaymentState: "WalletCreated", PaymentValue: &pv, PaymentVia: s("USER_WALLET"), IsPaymentProcessorExternal: &ext,
+		QrText:        s("solana:2wo6CsMAbw2YJbwK8SQ6Zyo7pjfTAWRUzhjKC38nmnhn?amount=101.48&spl-token=EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"),
+		QrUrl:         s("http://127.0.0.1:8080/v3/qrs/542a10d9-2e6e-4498-a4bb-e25d281bfe24"),
+		WalletAddress: "2wo6CsMAbw2YJbwK8SQ6Zyo7pjfTAWRUzhjKC38nmnhn", ReceivedAmount: s("0"), SentCoinAmount: s("0")}
+	o.Deliveries = []gen.OrderDelivery{{BrandName: s("Airbnb"), DeliveryState: "WaitingForPayment", Id: "84204136-3f3a-45c4-b374-aebc5c47403b", Kind: "giftcard",
+		Deliverable: gen.Deliverable{BeneficiaryAccount: s("x@example.com"), BrandName: s("Airbnb"), CoinAmount: s("101.48"), CountryCode: s("US"),
+			CurrencyCode: s("USD"), Denomination: s("100 USD"), Family: s("Airbnb"), LocalizedDenomination: s("$100"), OriginalPrice: s("100"), Points: s("88")}}}
+	buf := make([]byte, 0, 4096)
+	b.ReportAllocs()
+	for b.Loop() {
+		buf, _ = appendOrder(buf[:0], &o)
+	}
+	b.SetBytes(int64(len(buf)))
+}

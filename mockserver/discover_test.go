@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -127,4 +128,45 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// TestJournalKeepsCachedAnswers: a catalogue answer comes from the cache, and the journal
+// keeps its start without a copy; each entry still holds exactly what its client got (at most
+// the first 4,096 bytes, then "…"), whichever answers came after it, cached or written once
+// from a recycled buffer.
+func TestJournalKeepsCachedAnswers(t *testing.T) {
+	h := start(t)
+	gets := []string{"/v4/products/price?brand_name=Airbnb&country_code=US&face_value=100&coin=USDC",
+		"/v2/brands?country_code=US", "/v4/products/price?brand_name=Airbnb&country_code=US&face_value=50&coin=USDC"}
+	var got []string
+	for round := range 2 { // each GET answered twice: computed, then from the cache
+		for i, p := range gets {
+			for _, status := range []int{0, 1} {
+				var code int
+				var b []byte
+				if status == 0 {
+					code, b = h.req("GET", p, nil)
+				} else {
+					code, b = h.req("POST", "/v5/orders/validations", orderBody(withField("email", "j"+strconv.Itoa(round*10+i)+"@example.com")))
+				}
+				if code != 200 {
+					t.Fatalf("%s: %d %s", p, code, b)
+				}
+				if len(b) > 4096 {
+					b = append(b[:4096:4096], "…"...)
+				}
+				got = append(got, string(b))
+			}
+		}
+	}
+	_, b := h.admin("GET", "/__mock/journal?partner="+h.partner, nil)
+	var wrap struct{ Entries []map[string]any }
+	if err := json.Unmarshal(b, &wrap); err != nil || len(wrap.Entries) != len(got) {
+		t.Fatalf("journal: %v %s", err, b)
+	}
+	for i, e := range wrap.Entries { // oldest first
+		if want := got[i]; e["response_body"] != want {
+			t.Fatalf("entry %d (%s) keeps %.80q..., the client got %.80q...", i, e["path"], e["response_body"], want)
+		}
+	}
 }

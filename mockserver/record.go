@@ -108,6 +108,17 @@ func (c *capture) add(p []byte) {
 	}
 }
 
+// share keeps the start of p, bytes never written again (WriteShared), without a copy. The
+// kept slice's capacity ends at its length, so anything added later is appended to a copy.
+func (c *capture) share(p []byte) {
+	if c.total != 0 || c.off {
+		c.add(p)
+		return
+	}
+	n := min(len(p), maxBodyKept)
+	c.buf, c.total = p[:n:n], len(p)
+}
+
 func (c *capture) text() string {
 	switch {
 	case c.total == 0:
@@ -151,6 +162,19 @@ func (w *statusWriter) WriteHeader(code int) {
 		}
 	}
 	w.ResponseWriter.WriteHeader(code)
+}
+
+// WriteShared writes bytes that are never modified afterwards (the catalogue's cached
+// answers): the journal keeps their start without copying them.
+func (w *statusWriter) WriteShared(b []byte) (int, error) {
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	w.body.share(b)
+	if w.stream != nil {
+		countEvents(w.stream, b)
+	}
+	return w.ResponseWriter.Write(b)
 }
 
 func firstOf(values []string) string {

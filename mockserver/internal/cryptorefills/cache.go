@@ -7,7 +7,8 @@ import (
 )
 
 // responseCache keeps encoded catalogue answers. The catalogue never changes after start-up,
-// so an answer is a pure function of its parameters and never goes stale. It is bounded by
+// so an answer is a pure function of its parameters and never goes stale; nothing kept is
+// ever dropped or written again (the journal shares the bytes). It is bounded by
 // entries and by bytes: once full, new keys are answered but not kept, and keys longer than
 // cacheKeyMax are never kept (arbitrary query strings cannot grow it).
 type responseCache struct {
@@ -54,7 +55,7 @@ func (c *responseCache) store(key string, v any) {
 type cachedJSON []byte
 
 func (b cachedJSON) write(w http.ResponseWriter) error {
-	return encoded{status: http.StatusOK, body: b}.write(w)
+	return encoded{status: http.StatusOK, body: b, shared: true}.write(w) // kept in the cache for good
 }
 
 func (b cachedJSON) VisitListAvailableCountriesResponse(w http.ResponseWriter) error {

@@ -25,12 +25,24 @@ type encoded struct {
 	status int
 	body   []byte
 	buf    *[]byte // the pooled buffer body lies in, for an answer written once; nil otherwise
+	shared bool    // body is never written again (a cached answer): a writer may keep it
+}
+
+// sharedWriter is a writer that may keep the bytes it is given without copying them (the
+// journal's), for bytes that are never written again.
+type sharedWriter interface {
+	WriteShared(b []byte) (int, error)
 }
 
 func (e encoded) write(w http.ResponseWriter) error {
 	w.Header()["Content-Type"] = jsonType // Set's canonical key, without its allocation
 	w.WriteHeader(e.status)
-	_, err := w.Write(e.body)
+	var err error
+	if sw, ok := w.(sharedWriter); ok && e.shared {
+		_, err = sw.WriteShared(e.body)
+	} else {
+		_, err = w.Write(e.body)
+	}
 	if e.buf != nil && cap(e.body) <= maxPooledAnswer {
 		*e.buf = e.body[:0]
 		answers.Put(e.buf)

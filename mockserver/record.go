@@ -164,19 +164,6 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
-// WriteShared writes bytes that are never modified afterwards (the catalogue's cached
-// answers): the journal keeps their start without copying them.
-func (w *statusWriter) WriteShared(b []byte) (int, error) {
-	if w.status == 0 {
-		w.WriteHeader(http.StatusOK)
-	}
-	w.body.share(b)
-	if w.stream != nil {
-		countEvents(w.stream, b)
-	}
-	return w.ResponseWriter.Write(b)
-}
-
 func firstOf(values []string) string {
 	if len(values) == 0 {
 		return ""
@@ -184,11 +171,17 @@ func firstOf(values []string) string {
 	return values[0]
 }
 
-func (w *statusWriter) Write(b []byte) (int, error) {
+func (w *statusWriter) Write(b []byte) (int, error) { return w.write(b, (*capture).add) }
+
+// WriteShared writes bytes that are never modified afterwards (the catalogue's cached
+// answers): the journal keeps their start without copying them.
+func (w *statusWriter) WriteShared(b []byte) (int, error) { return w.write(b, (*capture).share) }
+
+func (w *statusWriter) write(b []byte, keep func(*capture, []byte)) (int, error) {
 	if w.status == 0 {
 		w.WriteHeader(http.StatusOK)
 	}
-	w.body.add(b)
+	keep(&w.body, b)
 	if w.stream != nil {
 		countEvents(w.stream, b)
 	}

@@ -196,7 +196,7 @@ func (h *Handlers) evaluate(partner string, req gen.OrderRequest, laterLimits bo
 	}
 
 	// Prices.
-	q.original, q.total, q.fiatUSD = zero, zero, zero
+	q.original, q.total, q.fiatUSD = money.Zero, money.Zero, money.Zero
 	if q.coin != nil {
 		for i := range q.lines {
 			ln := &q.lines[i]
@@ -437,9 +437,6 @@ func (h *Handlers) withLimits(probs problemList, at int, over []int) problemList
 	rest := slices.DeleteFunc(slices.Clone(probs[at:]), func(p gen.Problem) bool { return lim.has(p.Problem) })
 	return append(append(probs[:at:at], lim...), rest...)
 }
-
-// zero is where sums start (rationals are never modified in place).
-var zero = new(big.Rat)
 
 // spendingLimit is one of the documents' spending limits: the engine checks it at creation,
 // the checkout reports it at validation.

@@ -164,7 +164,7 @@ func (e *Engine) CreateWithin(o Order, limits []Limit) (Order, []int) {
 	}
 	o.CreatedAt, o.UpdatedAt, o.ExpiresAt = now, now, now.Add(e.cfg.PaymentWindow)
 	o.State, o.PaymentState = StateWaitingForPayment, PaymentWalletCreated
-	o.Sent = zero
+	o.Sent = money.Zero
 	for i := range o.Deliveries {
 		o.Deliveries[i].State = DeliveryWaitingForPayment
 	}
@@ -191,9 +191,6 @@ func (e *Engine) CreateWithin(o Order, limits []Limit) (Order, []int) {
 	e.hooks.Changed(en.o)
 	return en.share(), nil
 }
-
-// zero is the amount sent on a new order (rationals are never modified in place).
-var zero = new(big.Rat)
 
 // Get returns a partner's order. An order of another partner is not found.
 func (e *Engine) Get(partner, id string) (Order, error) {
@@ -261,7 +258,7 @@ func (e *Engine) overLocked(b buyer, now time.Time, usd *big.Rat, limits []Limit
 // spentLocked sums the dollar value of a user's orders created at or after since, leaving out
 // orders that ended without any payment.
 func (e *Engine) spentLocked(b buyer, since time.Time) *big.Rat {
-	sum := zero
+	sum := money.Zero
 	for _, id := range e.byBuyer[b] {
 		o := e.orders[id].o
 		if o.CreatedAt.Before(since) {

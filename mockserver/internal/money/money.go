@@ -178,6 +178,9 @@ func Mul(a, b *big.Rat) *big.Rat { return new(big.Rat).Mul(a, b) }
 // Quo returns a/b; b must not be zero.
 func Quo(a, b *big.Rat) *big.Rat { return new(big.Rat).Quo(a, b) }
 
+// Zero is where sums start. Like every rational in the mock it is never modified in place.
+var Zero = new(big.Rat)
+
 // Add returns a+b. When one side is zero it returns the other side itself (a sum that starts
 // from zero needs no arithmetic, and no copy: no rational in the mock is modified in place
 // once made, the rule every package here follows).

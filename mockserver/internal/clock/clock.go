@@ -393,8 +393,8 @@ func (v View) After(d time.Duration, f func()) Task { return v.At(v.Now().Add(d)
 
 // rearmLocked points the real timer at the earliest task of any tenant. A timer already set
 // to fire no later is left alone: firing early costs one look at the heap (runDue finds
-// nothing due and re-arms), while resetting it on every new task and every cancelled one
-// would cost a timer update per order stored.
+// nothing due and re-arms), while resetting it on every new task would cost a timer update
+// each (webhook retries, deliveries, stream heartbeats).
 func (c *Clock) rearmLocked() {
 	if c.top.Len() == 0 {
 		c.timer.Stop()
@@ -442,8 +442,8 @@ type entry struct {
 }
 
 // heapOf is a binary heap that keeps each item's position in it, for fix and remove. It
-// calls less directly (container/heap would go through an interface for every comparison
-// and swap: a third of the cost of storing an order, with ten thousand expiries pending).
+// calls less directly (container/heap goes through an interface for every comparison and
+// swap).
 type heapOf[T interface{ setIndex(int) }] struct {
 	items []T
 	less  func(a, b T) bool

@@ -87,6 +87,9 @@ type entry struct {
 // that expires them. A partner's orders fall due in the order they were created (one payment
 // window after creation, on the partner's clock, which only moves forward), so one task at the
 // earliest expiry serves them all: storing or forgetting an order schedules or cancels nothing.
+// (Orders restored from a state file carry wall-clock times only: should the wall clock have
+// been stepped back since, a new order can fall due before a restored one ahead of it, and
+// waits for it, at most by the size of the step.)
 type expiryQueue struct {
 	ids  []string // may hold ids no longer waiting (paid, ended, forgotten): dropped when met
 	task clock.Task

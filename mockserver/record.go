@@ -12,7 +12,6 @@ import (
 
 	"github.com/cryptomock/cryptomock/mockserver/internal/feed"
 	"github.com/cryptomock/cryptomock/mockserver/internal/journal"
-	"github.com/cryptomock/cryptomock/mockserver/internal/upstream"
 )
 
 // maxBodyKept is what the journal keeps of each request and response body.
@@ -27,7 +26,7 @@ func (s *Server) record(next http.Handler) http.Handler {
 		start := time.Now()
 		ex := exchangeOf(r) // put there by resolve
 		if ex == nil {
-			ex = &exchange{up: upstream.From(r.Context())}
+			ex = &exchange{} // not behind resolve (no API, no tenant): journaled all the same
 		}
 		req := ex.up
 		control, partner := req.API != nil && req.API.Control, req.Tenant.Label

@@ -55,7 +55,8 @@ func (e encoded) write(w http.ResponseWriter) error {
 var jsonType = []string{"application/json"}
 
 // answers recycles the buffers one-off answers are encoded into. Written, an answer's bytes
-// are free again: the response writer copies them out, and the journal keeps its own copy.
+// are free again: the response writer copies them out, and the journal keeps its own copy
+// (mockserver's TestJournalKeepsCachedAnswers fails if it kept these bytes instead).
 var answers = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
 
 // maxPooledAnswer keeps a rare huge answer's buffer out of the pool.
@@ -453,9 +454,6 @@ var plainByte = func() (t [utf8.RuneSelf]bool) {
 	}
 	return t
 }()
-
-// plain8 tells whether all of s's eight bytes are plainByte ones.
-func plain8(s string) bool { return plainWord(word(s)) }
 
 // word is s's first eight bytes, the first lowest.
 func word(s string) uint64 {

@@ -258,25 +258,20 @@ func appendOrderValidation(b []byte, v *gen.OrderValidation) ([]byte, bool) {
 	o.value(v.LoyaltySummary)
 	o.optStr("original_coin_amount", v.OriginalCoinAmount)
 	o.key("problems")
-	if v.Problems == nil || *v.Problems == nil {
-		o.b = append(o.b, "null"...)
-	} else {
-		o.b = append(o.b, '[')
-		for i := range *v.Problems {
-			if i > 0 {
-				o.b = append(o.b, ',')
-			}
-			p := &(*v.Problems)[i]
-			po := open(o.b)
-			if p.MoreDetails != nil {
-				po.key("moreDetails")
-				po.value(p.MoreDetails)
-			}
-			po.str("problem", string(p.Problem))
-			o.nested(po)
-		}
-		o.b = append(o.b, ']')
+	var probs []gen.Problem
+	if v.Problems != nil {
+		probs = *v.Problems
 	}
+	o.array(probs == nil, len(probs), func(i int) {
+		p := &probs[i]
+		po := open(o.b)
+		if p.MoreDetails != nil {
+			po.key("moreDetails")
+			po.value(p.MoreDetails)
+		}
+		po.str("problem", string(p.Problem))
+		o.nested(po)
+	})
 	if v.Summary != nil {
 		o.key("summary")
 		o.value(v.Summary)
@@ -333,16 +328,24 @@ func appendOrder(b []byte, v *gen.Order) ([]byte, bool) {
 	return o.close()
 }
 
-func (o *object) deliveries(ds []gen.OrderDelivery) {
-	if ds == nil {
+// array writes a JSON array of n elements, each written by elem, or null.
+func (o *object) array(null bool, n int, elem func(i int)) {
+	if null {
 		o.b = append(o.b, "null"...)
 		return
 	}
 	o.b = append(o.b, '[')
-	for i := range ds {
+	for i := range n {
 		if i > 0 {
 			o.b = append(o.b, ',')
 		}
+		elem(i)
+	}
+	o.b = append(o.b, ']')
+}
+
+func (o *object) deliveries(ds []gen.OrderDelivery) {
+	o.array(ds == nil, len(ds), func(i int) {
 		d := &ds[i]
 		do := open(o.b)
 		do.optStr("brand_name", d.BrandName)
@@ -353,8 +356,7 @@ func (o *object) deliveries(ds []gen.OrderDelivery) {
 		do.str("kind", string(d.Kind))
 		do.optStr("product_name", d.ProductName)
 		o.nested(do)
-	}
-	o.b = append(o.b, ']')
+	})
 }
 
 func (o *object) deliverable(d *gen.Deliverable) {

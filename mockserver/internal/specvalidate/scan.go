@@ -178,21 +178,32 @@ func (s *scanner) object(n *node) bool {
 			if !s.value(sub) {
 				return false
 			}
-			s.ws()
-			if s.i >= len(s.b) {
+			if more, ok := s.next('}'); !ok {
 				return false
-			}
-			if s.b[s.i] == '}' {
-				s.i++
+			} else if !more {
 				break
 			}
-			if s.b[s.i] != ',' {
-				return false
-			}
-			s.i++
 		}
 	}
 	return n == nil || seen == n.requiredAll
+}
+
+// next reads what follows a member or an element: a comma (more follows) or the closing
+// byte (consumed, the end); ok is false for anything else.
+func (s *scanner) next(closing byte) (more, ok bool) {
+	s.ws()
+	if s.i >= len(s.b) {
+		return false, false
+	}
+	switch s.b[s.i] {
+	case ',':
+		s.i++
+		return true, true
+	case closing:
+		s.i++
+		return false, true
+	}
+	return false, false
 }
 
 // caseVariant reports whether key differs from a declared property only in case.
@@ -225,18 +236,11 @@ func (s *scanner) array(n *node) bool {
 				return false
 			}
 			count++
-			s.ws()
-			if s.i >= len(s.b) {
+			if more, ok := s.next(']'); !ok {
 				return false
-			}
-			if s.b[s.i] == ']' {
-				s.i++
+			} else if !more {
 				break
 			}
-			if s.b[s.i] != ',' {
-				return false
-			}
-			s.i++
 		}
 	}
 	return n == nil || count >= n.minItems && (n.maxItems < 0 || count <= n.maxItems)

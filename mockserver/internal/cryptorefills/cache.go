@@ -1,7 +1,9 @@
 package cryptorefills
 
 import (
+	"encoding/binary"
 	"encoding/json"
+	"math"
 	"net/http"
 	"sync"
 )
@@ -25,15 +27,32 @@ func newResponseCache(max, maxBytes int) *responseCache {
 	return &responseCache{m: map[string]any{}, max: max, maxBytes: maxBytes}
 }
 
-func (c *responseCache) lookup(key string) (any, bool) {
+// cacheKey appends a key for operation op and its parameters to dst (a caller's stack buffer:
+// a lookup allocates nothing). Each part goes behind its length, so no two parameter lists
+// share a key: a '|' or any other byte inside a value cannot move a boundary.
+func cacheKey(dst []byte, op string, parts ...string) []byte {
+	dst = append(dst, op...)
+	for _, p := range parts {
+		dst = binary.AppendUvarint(dst, uint64(len(p)))
+		dst = append(dst, p...)
+	}
+	return dst
+}
+
+// cacheKeyNumber appends a number part (eight bytes, its bits) to a key.
+func cacheKeyNumber(dst []byte, f float64) []byte {
+	return binary.LittleEndian.AppendUint64(dst, math.Float64bits(f))
+}
+
+func (c *responseCache) lookup(key []byte) (any, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	b, ok := c.m[key]
+	b, ok := c.m[string(key)] // no copy: the compiler looks up the bytes as they are
 	return b, ok
 }
 
 // store encodes v (as the generated encoder would: JSON and a newline) and keeps it.
-func (c *responseCache) store(key string, v any) {
+func (c *responseCache) store(key []byte, v any) {
 	if len(key) > cacheKeyMax {
 		return
 	}
@@ -44,8 +63,8 @@ func (c *responseCache) store(key string, v any) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	size := len(key) + len(data) + 1
-	if _, ok := c.m[key]; !ok && len(c.m) < c.max && c.bytes+size <= c.maxBytes {
-		c.m[key] = cachedJSON(append(data, '\n'))
+	if _, ok := c.m[string(key)]; !ok && len(c.m) < c.max && c.bytes+size <= c.maxBytes {
+		c.m[string(key)] = cachedJSON(append(data, '\n'))
 		c.bytes += size
 	}
 }

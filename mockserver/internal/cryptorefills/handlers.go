@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -436,52 +435,57 @@ func orderNotFound(id string) gen.HttpError {
 
 // ListAvailableCountries answers from the response cache; buildListAvailableCountries computes the answer.
 func (h *Handlers) ListAvailableCountries(ctx context.Context, req gen.ListAvailableCountriesRequestObject) (gen.ListAvailableCountriesResponseObject, error) {
-	return cached(h, "countries", func() (gen.ListAvailableCountriesResponseObject, error) {
+	return cached(h, cacheKey(nil, "countries"), func() (gen.ListAvailableCountriesResponseObject, error) {
 		return h.buildListAvailableCountries(ctx, req)
 	})
 }
 
 // ListPaymentVias answers from the response cache; buildListPaymentVias computes the answer.
 func (h *Handlers) ListPaymentVias(ctx context.Context, req gen.ListPaymentViasRequestObject) (gen.ListPaymentViasResponseObject, error) {
-	return cached(h, "payment_vias", func() (gen.ListPaymentViasResponseObject, error) { return h.buildListPaymentVias(ctx, req) })
+	return cached(h, cacheKey(nil, "payment_vias"), func() (gen.ListPaymentViasResponseObject, error) { return h.buildListPaymentVias(ctx, req) })
 }
 
 // ListCurrencies answers from the response cache; buildListCurrencies computes the answer.
 func (h *Handlers) ListCurrencies(ctx context.Context, req gen.ListCurrenciesRequestObject) (gen.ListCurrenciesResponseObject, error) {
-	return cached(h, "currencies", func() (gen.ListCurrenciesResponseObject, error) { return h.buildListCurrencies(ctx, req) })
+	return cached(h, cacheKey(nil, "currencies"), func() (gen.ListCurrenciesResponseObject, error) { return h.buildListCurrencies(ctx, req) })
 }
 
 // ListBrands answers from the response cache; buildListBrands computes the answer.
 func (h *Handlers) ListBrands(ctx context.Context, req gen.ListBrandsRequestObject) (gen.ListBrandsResponseObject, error) {
-	return cached(h, "brands|"+string(req.Params.CountryCode), func() (gen.ListBrandsResponseObject, error) { return h.buildListBrands(ctx, req) })
+	var buf [64]byte
+	return cached(h, cacheKey(buf[:0], "brands", string(req.Params.CountryCode)), func() (gen.ListBrandsResponseObject, error) { return h.buildListBrands(ctx, req) })
 }
 
 // GetHomepage answers from the response cache; buildGetHomepage computes the answer.
 func (h *Handlers) GetHomepage(ctx context.Context, req gen.GetHomepageRequestObject) (gen.GetHomepageResponseObject, error) {
-	return cached(h, "homepage|"+string(req.Params.CountryCode), func() (gen.GetHomepageResponseObject, error) { return h.buildGetHomepage(ctx, req) })
+	var buf [64]byte
+	return cached(h, cacheKey(buf[:0], "homepage", string(req.Params.CountryCode)), func() (gen.GetHomepageResponseObject, error) { return h.buildGetHomepage(ctx, req) })
 }
 
 // ListProducts answers from the response cache; buildListProducts computes the answer.
 func (h *Handlers) ListProducts(ctx context.Context, req gen.ListProductsRequestObject) (gen.ListProductsResponseObject, error) {
-	key := "products|" + string(req.CountryCode) + "|" + req.Params.FamilyName + "|" + deref(req.Params.Coin) + "|" + deref(req.Params.BrandName)
+	var buf [128]byte
+	key := cacheKey(buf[:0], "products", string(req.CountryCode), req.Params.FamilyName, deref(req.Params.Coin), deref(req.Params.BrandName))
 	return cached(h, key, func() (gen.ListProductsResponseObject, error) { return h.buildListProducts(ctx, req) })
 }
 
 // SearchProducts answers from the response cache; buildSearchProducts computes the answer.
 func (h *Handlers) SearchProducts(ctx context.Context, req gen.SearchProductsRequestObject) (gen.SearchProductsResponseObject, error) {
-	return cached(h, fmt.Sprintf("search|%s|%s", req.CountryCode, req.Params.Q), func() (gen.SearchProductsResponseObject, error) { return h.buildSearchProducts(ctx, req) })
+	var buf [128]byte
+	return cached(h, cacheKey(buf[:0], "search", string(req.CountryCode), req.Params.Q), func() (gen.SearchProductsResponseObject, error) { return h.buildSearchProducts(ctx, req) })
 }
 
 // GetProductPrice answers from the response cache; buildGetProductPrice computes the answer.
 func (h *Handlers) GetProductPrice(ctx context.Context, req gen.GetProductPriceRequestObject) (gen.GetProductPriceResponseObject, error) {
 	p := req.Params
-	key := "price|" + p.BrandName + "|" + string(p.CountryCode) + "|" + strconv.FormatFloat(p.FaceValue, 'g', -1, 64) + "|" + p.Coin
+	var buf [128]byte
+	key := cacheKeyNumber(cacheKey(buf[:0], "price", p.BrandName, string(p.CountryCode), p.Coin), p.FaceValue)
 	return cached(h, key, func() (gen.GetProductPriceResponseObject, error) { return h.buildGetProductPrice(ctx, req) })
 }
 
 // cached answers from the response cache, or builds the answer and keeps it when it is a 200
 // (errors are built every time and never kept).
-func cached[R any](h *Handlers, key string, build func() (R, error)) (R, error) {
+func cached[R any](h *Handlers, key []byte, build func() (R, error)) (R, error) {
 	if b, ok := h.cache.lookup(key); ok {
 		if r, ok := b.(R); ok {
 			return r, nil

@@ -8,12 +8,14 @@ package bind
 
 import (
 	"encoding"
+	"iter"
 	"net/http"
 	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/oapi-codegen/runtime"
 )
@@ -22,11 +24,82 @@ import (
 // net/url.
 const maxPairs = 16
 
+// Pair is one key=value of a raw query as it stands, escapes not decoded.
+type Pair struct {
+	Key, Value string
+	// KeyEscaped and ValueEscaped: the key or the value holds '%' or '+', which unescaping
+	// changes (or refuses). Semicolon: the pair holds ';', and net/url drops such pairs.
+	KeyEscaped, ValueEscaped, Semicolon bool
+}
+
+// Pairs yields the pairs of a raw query in order: each split where strings.Cut would split
+// it (at '&', then at the first '='), marked as it stands. One pass over the whole query,
+// eight bytes at a time, looks for the bytes that mark a pair; most queries have none, and
+// their pairs are then only cut. The validator and the binders read queries with it.
+func Pairs(raw string) iter.Seq[Pair] {
+	return func(yield func(Pair) bool) {
+		plain := marks(raw) == 0
+		for raw != "" {
+			var p Pair
+			pair := raw
+			if end := strings.IndexByte(raw, '&'); end >= 0 {
+				pair, raw = raw[:end], raw[end+1:]
+			} else {
+				raw = ""
+			}
+			p.Key = pair
+			if eq := strings.IndexByte(pair, '='); eq >= 0 {
+				p.Key, p.Value = pair[:eq], pair[eq+1:]
+			}
+			if !plain {
+				k, v := marks(p.Key), marks(p.Value)
+				p.KeyEscaped, p.ValueEscaped, p.Semicolon = k&escapes != 0, v&escapes != 0, (k|v)&semicolon != 0
+			}
+			if !yield(p) {
+				return
+			}
+		}
+	}
+}
+
+// What marks finds in a query component.
+const (
+	escapes   = 1 // '%' or '+': unescaping changes (or refuses) the component
+	semicolon = 2 // net/url drops a pair holding ';'
+)
+
+var queryMarks = [256]uint8{'%': escapes, '+': escapes, ';': semicolon}
+
+// marks tells which of the bytes that mark a pair s holds, reading eight bytes at a time.
+func marks(s string) uint8 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	has := func(x, b uint64) bool { // some byte of x is b
+		y := x ^ b*ones
+		return (y-ones)&^y&highs != 0
+	}
+	var m uint8
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if has(x, '%') || has(x, '+') {
+			m |= escapes
+		}
+		if has(x, ';') {
+			m |= semicolon
+		}
+	}
+	for ; i < len(s); i++ {
+		m |= queryMarks[s[i]]
+	}
+	return m
+}
+
 // Query is a raw query string, split once into its pairs, and parsed into url.Values only if
 // a parameter needs the runtime.
 type Query struct {
 	raw    string
-	pairs  [maxPairs][2]string // raw key, raw value
+	pairs  [maxPairs]Pair
 	n      int
 	split  bool // pairs hold the whole query, every key free of escapes
 	values url.Values
@@ -36,31 +109,17 @@ type Query struct {
 // NewQuery wraps a request's RawQuery.
 func NewQuery(raw string) Query {
 	q := Query{raw: raw, split: true}
-	for rest := raw; rest != "" && q.split; {
-		var pair string
-		pair, rest, _ = strings.Cut(rest, "&")
-		if pair == "" {
-			continue
-		}
-		k, v, _ := strings.Cut(pair, "=")
-		if q.n == maxPairs || escaped(k) || strings.IndexByte(v, ';') >= 0 {
+	for p := range Pairs(raw) {
+		if q.n == maxPairs || p.KeyEscaped || p.Semicolon {
 			q.split = false // net/url decides: escaped names, ';' (a dropped pair), many pairs
 			break
 		}
-		q.pairs[q.n] = [2]string{k, v}
-		q.n++
-	}
-	return q
-}
-
-// escaped reports whether a query component needs unescaping (or is refused by net/url).
-func escaped(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c == '%' || c == '+' || c == ';' {
-			return true
+		if p.Key != "" { // no parameter has an empty name
+			q.pairs[q.n] = p
+			q.n++
 		}
 	}
-	return false
+	return q
 }
 
 // Values is the query as r.URL.Query() returns it (parsed once).
@@ -74,17 +133,17 @@ func (q *Query) Values() url.Values {
 
 // QueryParameter binds like runtime.BindQueryParameterWithOptions(style, explode, required,
 // name, r.URL.Query(), dest, opts).
-func QueryParameter(style string, explode, required bool, name string, q *Query, dest any, opts runtime.BindQueryParameterOptions) error {
+func QueryParameter[T any](style string, explode, required bool, name string, q *Query, dest *T, opts runtime.BindQueryParameterOptions) error {
 	if style == "form" && explode && !q.parsed {
 		if v, n, ok := q.lookup(name); ok {
-			if target, kind, ok := primitive(dest, required); ok {
+			if kind, pointer, ok := direct(dest, required); ok {
 				switch {
 				case n == 0: // the runtime's answer for an absent primitive
 					if required {
 						return &runtime.RequiredParameterError{ParamName: name}
 					}
 					return nil
-				case n == 1 && set(target, kind, v, opts):
+				case n == 1 && set(dest, kind, pointer, v, opts):
 					return nil
 				}
 			}
@@ -101,13 +160,14 @@ func (q *Query) lookup(name string) (string, int, bool) {
 	}
 	var first string
 	n := 0
-	for _, p := range q.pairs[:q.n] {
-		if p[0] != name {
+	for i := range q.pairs[:q.n] {
+		p := &q.pairs[i]
+		if p.Key != name {
 			continue
 		}
 		if n == 0 {
-			first = p[1]
-			if escaped(first) {
+			first = p.Value
+			if p.ValueEscaped {
 				u, err := url.QueryUnescape(first)
 				if err != nil {
 					return "", 0, false // net/url drops the pair: the runtime says what that means
@@ -120,50 +180,50 @@ func (q *Query) lookup(name string) (string, int, bool) {
 	return first, n, true
 }
 
-// binder is the one interface the runtime consults before setting a string or float.
-var binder = reflect.TypeFor[runtime.Binder]()
-
-// primitive returns the value to set for dest (the pointer's element, or a new value behind
-// an optional parameter's pointer) when it is a string or float kind that is not a
-// runtime.Binder (which binds itself).
-func primitive(dest any, required bool) (reflect.Value, reflect.Kind, bool) {
-	pv := reflect.ValueOf(dest)
-	if pv.Kind() != reflect.Pointer || pv.IsNil() {
-		return reflect.Value{}, 0, false
-	}
-	v := pv.Elem()
-	t := v.Type()
-	if !required && t.Kind() == reflect.Pointer {
+// direct reports whether a destination of type T is set here, and how: T (or, for an optional
+// parameter, what T points to) is of string or float64 kind and does not bind itself (the
+// runtime consults runtime.Binder before anything else).
+func direct[T any](dest *T, required bool) (k reflect.Kind, pointer, ok bool) {
+	t := reflect.TypeFor[T]()
+	var self any = dest
+	if pointer = !required && t.Kind() == reflect.Pointer; pointer {
 		t = t.Elem()
+		var zero T
+		self = zero // a nil *E: the method set of *E
 	}
-	k := t.Kind()
-	if k != reflect.String && k != reflect.Float64 || reflect.PointerTo(t).Implements(binder) {
-		return reflect.Value{}, 0, false
+	if k = t.Kind(); k != reflect.String && k != reflect.Float64 {
+		return 0, false, false
 	}
-	return v, k, true
+	if _, binds := self.(runtime.Binder); binds {
+		return 0, false, false
+	}
+	return k, pointer, true
 }
 
 // set assigns one value found in the query; false leaves it to the runtime (and its errors).
-func set(target reflect.Value, kind reflect.Kind, v string, opts runtime.BindQueryParameterOptions) bool {
+// direct has checked T's kind: its memory is a string's or a float64's (or a pointer to one),
+// so it is written as one.
+func set[T any](dest *T, kind reflect.Kind, pointer bool, v string, opts runtime.BindQueryParameterOptions) bool {
 	if v == "" || opts.Format != "" && !(kind == reflect.Float64 && opts.Format == "double") {
 		return false
 	}
-	elem := target
-	if target.Kind() == reflect.Pointer {
-		elem = reflect.New(target.Type().Elem()).Elem()
-	}
 	switch kind {
 	case reflect.String:
-		elem.SetString(v)
+		if pointer {
+			*(**string)(unsafe.Pointer(dest)) = new(v) // only here does the value move to the heap
+		} else {
+			*(*string)(unsafe.Pointer(dest)) = v
+		}
 	case reflect.Float64:
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil {
 			return false
 		}
-		elem.SetFloat(f)
-	}
-	if target.Kind() == reflect.Pointer {
-		target.Set(elem.Addr())
+		if pointer {
+			*(**float64)(unsafe.Pointer(dest)) = new(f)
+		} else {
+			*(*float64)(unsafe.Pointer(dest)) = f
+		}
 	}
 	return true
 }
@@ -175,28 +235,19 @@ func set(target reflect.Value, kind reflect.Kind, v string, opts runtime.BindQue
 func StyledParameter[T any](style, name, value string, dest *T, opts runtime.BindStyledParameterOptions) error {
 	asIs := opts.ParamLocation == runtime.ParamLocationHeader ||
 		opts.ParamLocation == runtime.ParamLocationPath && (opts.ValueIsUnescaped || strings.IndexByte(value, '%') < 0)
-	direct := style == "simple" && value != "" && asIs && opts.Format == ""
-	if p, ok := any(dest).(*string); ok && direct {
-		*p = value
-		return nil
-	}
-	tmp := new(T)
-	*tmp = *dest
-	err := styled(style, name, value, tmp, direct, opts)
-	*dest = *tmp
-	return err
-}
-
-func styled(style, name, value string, dest any, direct bool, opts runtime.BindStyledParameterOptions) error {
-	if direct {
-		if _, ok := dest.(encoding.TextUnmarshaler); !ok {
-			if target, kind, ok := primitive(dest, true); ok && kind == reflect.String {
-				target.SetString(value)
+	if style == "simple" && value != "" && asIs && opts.Format == "" {
+		if _, text := any(dest).(encoding.TextUnmarshaler); !text {
+			if kind, _, ok := direct(dest, true); ok && kind == reflect.String {
+				*(*string)(unsafe.Pointer(dest)) = value
 				return nil
 			}
 		}
 	}
-	return runtime.BindStyledParameterWithOptions(style, name, value, dest, opts)
+	tmp := new(T)
+	*tmp = *dest
+	err := runtime.BindStyledParameterWithOptions(style, name, value, tmp, opts)
+	*dest = *tmp
+	return err
 }
 
 // decoders holds the request-body decoders registered with RegisterJSONBody, by type.

@@ -2,6 +2,7 @@ package bind
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"strings"
 	"testing"
@@ -25,6 +26,7 @@ type params struct {
 	OptS *string
 	OptC *code
 	OptF *float64
+	OptB *selfBound
 }
 
 // TestSameAsRuntime: for every query, each parameter binds to the same value with the same
@@ -33,22 +35,24 @@ func TestSameAsRuntime(t *testing.T) {
 	queries := []string{
 		"", "s=a", "s=a&s=b", "s=", "s", "s=a+b", "s=a%20b", "s=%zz", "s=x;y", "%73=a", "s+=a", "c=US&f=100.00",
 		"f=1e3", "f=abc", "f=NaN", "f=0x10", "f=", "b=x", "other=%zz&s=ok", "s=é", "&&s=a&&", "f=1&f=2",
-		"c=" + strings.Repeat("z", 300), "s=a&other",
+		"c=" + strings.Repeat("z", 300), "s=a&other", "=x&s=a", "s=a=b", "s==a", "s=%2B&f=2", "s=;", ";s=a", "==&s=a",
+		"b=x&b=y", "s=a&" + strings.Repeat("x=1&", 20) + "s=b",
 	}
 	type spec struct {
 		name, typ, format string
 		required          bool
-		dest              func(*params) any
+		to                binding
 	}
 	specs := []spec{
-		{"s", "string", "", true, func(p *params) any { return &p.S }},
-		{"c", "string", "", true, func(p *params) any { return &p.C }},
-		{"f", "number", "double", true, func(p *params) any { return &p.F }},
-		{"b", "string", "", true, func(p *params) any { return &p.B }},
-		{"s", "string", "", false, func(p *params) any { return &p.OptS }},
-		{"c", "string", "", false, func(p *params) any { return &p.OptC }},
-		{"f", "number", "double", false, func(p *params) any { return &p.OptF }},
-		{"s", "string", "email", true, func(p *params) any { return &p.S }},
+		{"s", "string", "", true, bindTo(func(p *params) *string { return &p.S })},
+		{"c", "string", "", true, bindTo(func(p *params) *code { return &p.C })},
+		{"f", "number", "double", true, bindTo(func(p *params) *float64 { return &p.F })},
+		{"b", "string", "", true, bindTo(func(p *params) *selfBound { return &p.B })},
+		{"s", "string", "", false, bindTo(func(p *params) **string { return &p.OptS })},
+		{"c", "string", "", false, bindTo(func(p *params) **code { return &p.OptC })},
+		{"f", "number", "double", false, bindTo(func(p *params) **float64 { return &p.OptF })},
+		{"b", "string", "", false, bindTo(func(p *params) **selfBound { return &p.OptB })},
+		{"s", "string", "email", true, bindTo(func(p *params) *string { return &p.S })},
 	}
 	fast := 0
 	for _, q := range queries {
@@ -56,9 +60,9 @@ func TestSameAsRuntime(t *testing.T) {
 			opts := runtime.BindQueryParameterOptions{Type: sp.typ, Format: sp.format}
 			var want, got params
 			values, _ := url.ParseQuery(q)
-			wantErr := runtime.BindQueryParameterWithOptions("form", true, sp.required, sp.name, values, sp.dest(&want), opts)
+			wantErr := runtime.BindQueryParameterWithOptions("form", true, sp.required, sp.name, values, sp.to.dest(&want), opts)
 			query := NewQuery(q)
-			gotErr := QueryParameter("form", true, sp.required, sp.name, &query, sp.dest(&got), opts)
+			gotErr := sp.to.bind(&got, &query, sp.name, sp.required, opts)
 			if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) || show(got) != show(want) {
 				t.Errorf("query %q, %s (required %v): got %+v, %v; the runtime %+v, %v", q, sp.name, sp.required, got, gotErr, want, wantErr)
 			}
@@ -69,6 +73,22 @@ func TestSameAsRuntime(t *testing.T) {
 	}
 	if fast < len(queries) {
 		t.Errorf("only %d bindings took the direct path", fast)
+	}
+}
+
+// binding reaches one field of params: as the runtime takes it (any) and through
+// QueryParameter (typed).
+type binding struct {
+	dest func(*params) any
+	bind func(p *params, q *Query, name string, required bool, opts runtime.BindQueryParameterOptions) error
+}
+
+func bindTo[T any](field func(*params) *T) binding {
+	return binding{
+		dest: func(p *params) any { return field(p) },
+		bind: func(p *params, q *Query, name string, required bool, opts runtime.BindQueryParameterOptions) error {
+			return QueryParameter("form", true, required, name, q, field(p), opts)
+		},
 	}
 }
 
@@ -88,10 +108,14 @@ func show(p params) string {
 			if x != nil {
 				return fmt.Sprint("&", *x)
 			}
+		case *selfBound:
+			if x != nil {
+				return "&" + string(*x)
+			}
 		}
 		return "nil"
 	}
-	return fmt.Sprintf("%q %q %v %q %s %s %s", p.S, p.C, p.F, p.B, deref(p.OptS), deref(p.OptC), deref(p.OptF))
+	return fmt.Sprintf("%q %q %v %q %s %s %s %s", p.S, p.C, p.F, p.B, deref(p.OptS), deref(p.OptC), deref(p.OptF), deref(p.OptB))
 }
 
 type text string
@@ -157,5 +181,38 @@ func TestStyledSameAsRuntime(t *testing.T) {
 	}
 	if fast == 0 {
 		t.Error("nothing bound")
+	}
+}
+
+// TestPairsSplitAsCut: Pairs splits as strings.Cut on '&' then '=' does, and marks exactly
+// the pairs whose key or value holds '%' or '+', or which hold ';' (the bytes fall in every
+// position of the eight-byte words marks reads).
+func TestPairsSplitAsCut(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 200_000 {
+		b := make([]byte, r.IntN(40))
+		for i := range b {
+			b[i] = "abcdefgh=&%+;\xc3"[r.IntN(14)]
+		}
+		if r.IntN(2) == 0 { // mostly plain: the case Pairs only cuts
+			for i := range b {
+				if b[i] == '%' || b[i] == '+' || b[i] == ';' {
+					b[i] = 'x'
+				}
+			}
+		}
+		raw, rest := string(b), string(b)
+		for got := range Pairs(raw) {
+			var pair string
+			pair, rest, _ = strings.Cut(rest, "&")
+			k, v, _ := strings.Cut(pair, "=")
+			want := Pair{Key: k, Value: v, KeyEscaped: strings.ContainsAny(k, "%+"), ValueEscaped: strings.ContainsAny(v, "%+"), Semicolon: strings.Contains(pair, ";")}
+			if got != want {
+				t.Fatalf("%q: pair %q read as %+v, want %+v", raw, pair, got, want)
+			}
+		}
+		if rest != "" {
+			t.Fatalf("%q: %q left unread", raw, rest)
+		}
 	}
 }

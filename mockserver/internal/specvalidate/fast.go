@@ -3,12 +3,12 @@ package specvalidate
 import (
 	"net/http"
 	"net/url"
-	"strings"
 	"unsafe"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
 
+	"github.com/cryptomock/cryptomock/gen/bind"
 	"github.com/cryptomock/cryptomock/mockserver/internal/reqbody"
 )
 
@@ -144,25 +144,26 @@ func (op *fastOp) queryAccepts(raw string) bool {
 	if len(op.query) == 0 {
 		return true
 	}
-	if strings.IndexByte(raw, ';') >= 0 {
-		return false // net/url drops such pairs
-	}
 	var vals [maxQueryParams]string
 	var seen [maxQueryParams]uint8
-	for raw != "" {
-		var pair string
-		pair, raw, _ = strings.Cut(raw, "&")
-		if pair == "" {
-			continue
+	for p := range bind.Pairs(raw) {
+		if p.Semicolon {
+			return false // net/url drops such pairs
 		}
-		k, v, _ := strings.Cut(pair, "=")
-		k, ok := unescape(k)
-		if !ok {
-			return false
+		k, v, ok := p.Key, p.Value, true
+		if p.KeyEscaped {
+			if k, ok = unescape(k); !ok {
+				return false
+			}
 		}
-		for i, p := range op.query {
-			if p.name == k {
-				if v, ok = unescape(v); !ok || seen[i] > 0 {
+		for i, q := range op.query {
+			if q.name == k {
+				if p.ValueEscaped {
+					if v, ok = unescape(v); !ok {
+						return false
+					}
+				}
+				if seen[i] > 0 {
 					return false // a repeated parameter: kin-openapi reads the first
 				}
 				vals[i], seen[i] = v, 1
@@ -178,11 +179,8 @@ func (op *fastOp) queryAccepts(raw string) bool {
 	return true
 }
 
-// unescape decodes a query component, copying only when it has escapes.
+// unescape decodes a query component bind.Pairs marked as escaped.
 func unescape(s string) (string, bool) {
-	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
-		return s, true
-	}
 	u, err := url.QueryUnescape(s)
 	return u, err == nil
 }

@@ -31,8 +31,9 @@ import (
 type exchange struct {
 	up        upstream.Request
 	operation string
-	dropped   bool   // the connection was closed without an answer (drop fault)
-	body      []byte // the request body as the operation read it (not for control calls)
+	dropped   bool         // the connection was closed without an answer (drop fault)
+	body      []byte       // the request body as the operation read it (not for control calls)
+	writer    statusWriter // record's wrapper of the ResponseWriter (one allocation for both)
 }
 
 func (ex *exchange) Upstream() *upstream.Request { return &ex.up }
@@ -262,7 +263,7 @@ func (s *Server) browsers(next http.Handler) http.Handler {
 // only from origins browsers() allowed.
 func (s *Server) cors(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		origin := r.Header.Get("Origin")
+		origin := firstOf(r.Header["Origin"]) // the name is canonical
 		if origin == "" {
 			next.ServeHTTP(w, r)
 			return

@@ -30,7 +30,8 @@ func (s *Server) record(next http.Handler) http.Handler {
 		}
 		req := ex.up
 		control, partner := req.API != nil && req.API.Control, req.Tenant.Label
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &ex.writer
+		sw.ResponseWriter = w
 		next.ServeHTTP(sw, r)
 
 		status := sw.code()

@@ -94,7 +94,7 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 	s := &Server{cfg: cfg, log: slog.New(slog.DiscardHandler), clock: clock.New(), faults: faults.New(),
 		journal: journal.New(cfg.Journal.Capacity, cfg.Journal.MaxBytes), feed: feed.New(), token: cfg.Control.Token}
 	s.policy = guard.Policy{AllowedHosts: cfg.AllowedHosts, AllowedOrigins: cfg.Control.AllowedOrigins,
-		PublicURL: s.URL, Token: s.ControlToken, Configured: cfg.Control.Token != ""}
+		PublicURL: s.URL, Token: s.ControlToken, Configured: cfg.Control.Token != ""}.Remembering()
 	for _, o := range opts {
 		o(s)
 	}

@@ -8,6 +8,7 @@ package bind
 
 import (
 	"encoding"
+	"encoding/binary"
 	"iter"
 	"net/http"
 	"net/url"
@@ -70,27 +71,25 @@ const (
 
 var queryMarks = [256]uint8{'%': escapes, '+': escapes, ';': semicolon}
 
-// marks tells which of the bytes that mark a pair s holds, reading eight bytes at a time.
+// marks tells which of the bytes that mark a pair s holds. It reads eight bytes at a time and
+// looks at single bytes only in a word that holds one of them (or in the last few bytes).
 func marks(s string) uint8 {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	has := func(x, b uint64) bool { // some byte of x is b
-		y := x ^ b*ones
-		return (y-ones)&^y&highs != 0
-	}
+	b := unsafe.Slice(unsafe.StringData(s), len(s)) // read only
 	var m uint8
 	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-		if has(x, '%') || has(x, '+') {
-			m |= escapes
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		pct, plus, semi := x^'%'*ones, x^'+'*ones, x^';'*ones // a zero byte where x holds that byte
+		if ((pct-ones)&^pct|(plus-ones)&^plus|(semi-ones)&^semi)&highs == 0 {
+			continue
 		}
-		if has(x, ';') {
-			m |= semicolon
+		for _, c := range b[i : i+8] {
+			m |= queryMarks[c]
 		}
 	}
-	for ; i < len(s); i++ {
-		m |= queryMarks[s[i]]
+	for _, c := range b[i:] {
+		m |= queryMarks[c]
 	}
 	return m
 }
@@ -98,12 +97,13 @@ func marks(s string) uint8 {
 // Query is a raw query string, split once into its pairs, and parsed into url.Values only if
 // a parameter needs the runtime.
 type Query struct {
-	raw    string
-	pairs  [maxPairs]Pair
-	n      int
-	split  bool // pairs hold the whole query, every key free of escapes
-	values url.Values
-	parsed bool
+	raw     string
+	pairs   [maxPairs][2]string // key, value as they stand
+	escaped uint16              // bit i: pair i's value needs unescaping
+	n       int
+	split   bool // pairs hold the whole query, every key free of escapes
+	values  url.Values
+	parsed  bool
 }
 
 // NewQuery wraps a request's RawQuery.
@@ -115,7 +115,10 @@ func NewQuery(raw string) Query {
 			break
 		}
 		if p.Key != "" { // no parameter has an empty name
-			q.pairs[q.n] = p
+			q.pairs[q.n] = [2]string{p.Key, p.Value}
+			if p.ValueEscaped {
+				q.escaped |= 1 << q.n
+			}
 			q.n++
 		}
 	}
@@ -162,12 +165,12 @@ func (q *Query) lookup(name string) (string, int, bool) {
 	n := 0
 	for i := range q.pairs[:q.n] {
 		p := &q.pairs[i]
-		if p.Key != name {
+		if p[0] != name {
 			continue
 		}
 		if n == 0 {
-			first = p.Value
-			if p.ValueEscaped {
+			first = p[1]
+			if q.escaped&(1<<i) != 0 {
 				u, err := url.QueryUnescape(first)
 				if err != nil {
 					return "", 0, false // net/url drops the pair: the runtime says what that means

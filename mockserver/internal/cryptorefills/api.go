@@ -17,7 +17,10 @@ func (h *Handlers) API(lenient bool) *upstream.API {
 	a := &upstream.API{
 		Name: "cryptorefills", Spec: openapi.Cryptorefills,
 		Tenant: func(r *http.Request) upstream.Tenant {
-			p := r.Header.Get("X-Cr-Application")
+			var p string
+			if v := r.Header["X-Cr-Application"]; len(v) > 0 { // the name is canonical
+				p = v[0]
+			}
 			return upstream.Tenant{Clock: tenant.Partner(p), Label: p, Key: p}
 		},
 		Error: apierror.WriteCR,

@@ -25,6 +25,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync/atomic"
 )
 
 // Policy is the configuration the rules read.
@@ -38,6 +39,20 @@ type Policy struct {
 	// is not loopback (then only that listener requires it).
 	Token      func() string
 	Configured bool
+
+	admitted *lastHost // see Remembering
+}
+
+// lastHost is the last Host header the rules that read nothing but the name (loopback,
+// allowed_hosts) admitted.
+type lastHost struct{ host atomic.Pointer[string] }
+
+// Remembering returns the policy with a memory of the last Host the name-only rules admitted,
+// so that a client sending the same Host on every request has it judged once. Those rules
+// are pure functions of the name and the configuration, which a Policy never changes.
+func (p Policy) Remembering() Policy {
+	p.admitted = new(lastHost)
+	return p
 }
 
 type listenerKey struct{}
@@ -95,12 +110,9 @@ func hostname(hostport string) string {
 	return strings.Trim(hostport, "[]")
 }
 
-// HostAllowed applies the Host rule.
-func (p Policy) HostAllowed(r *http.Request) bool {
-	if r.Host == "" { // HTTP/1.0 without Host: no name to rebind
-		return true
-	}
-	host := strings.ToLower(hostname(r.Host))
+// nameAdmitted applies the parts of the Host rule that read nothing but the name (lower case,
+// no port).
+func (p Policy) nameAdmitted(host string) bool {
 	if IsLoopbackHost(host) {
 		return true
 	}
@@ -108,6 +120,27 @@ func (p Policy) HostAllowed(r *http.Request) bool {
 		if strings.EqualFold(strings.TrimSpace(h), host) {
 			return true
 		}
+	}
+	return false
+}
+
+// HostAllowed applies the Host rule.
+func (p Policy) HostAllowed(r *http.Request) bool {
+	if r.Host == "" { // HTTP/1.0 without Host: no name to rebind
+		return true
+	}
+	if p.admitted != nil {
+		if last := p.admitted.host.Load(); last != nil && *last == r.Host {
+			return true
+		}
+	}
+	host := strings.ToLower(hostname(r.Host))
+	if p.nameAdmitted(host) {
+		if p.admitted != nil {
+			h := strings.Clone(r.Host) // not a pointer into the request
+			p.admitted.host.Store(&h)
+		}
+		return true
 	}
 	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
 		if tcp, ok := a.(*net.TCPAddr); ok {

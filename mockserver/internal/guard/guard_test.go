@@ -9,20 +9,49 @@ import (
 )
 
 func TestHostRule(t *testing.T) {
-	p := Policy{AllowedHosts: []string{"mock"}, PublicURL: func() string { return "https://mock.team.example:8443" }}
+	plain := Policy{AllowedHosts: []string{"mock"}, PublicURL: func() string { return "https://mock.team.example:8443" }}
 	local := &net.TCPAddr{IP: net.ParseIP("10.1.2.3"), Port: 8080}
-	for host, want := range map[string]bool{
-		"localhost:8080": true, "127.0.0.1": true, "[::1]:8080": true, "app.localhost": true, "LOCALHOST.": true,
-		"mock:8080": true, "mock.team.example": true, "10.1.2.3:8080": true, "": true,
-		"evil.example": false, "localhost.evil.example": false, "10.1.2.4:8080": false, "mock.evil": false, "127.0.0.1.nip.io": false,
-	} {
-		r := httptest.NewRequest("GET", "/v3/payment_vias", nil)
-		r.Host = host
-		r = r.WithContext(context.WithValue(r.Context(), http.LocalAddrContextKey, net.Addr(local)))
-		if got := p.HostAllowed(r); got != want {
-			t.Errorf("Host %q: allowed=%v, want %v", host, got, want)
+	for _, p := range []Policy{plain, plain.Remembering()} {
+		for range 2 { // the second time, with every admitted name remembered
+			for host, want := range map[string]bool{
+				"localhost:8080": true, "127.0.0.1": true, "[::1]:8080": true, "app.localhost": true, "LOCALHOST.": true,
+				"mock:8080": true, "mock.team.example": true, "10.1.2.3:8080": true, "": true,
+				"evil.example": false, "localhost.evil.example": false, "10.1.2.4:8080": false, "mock.evil": false, "127.0.0.1.nip.io": false,
+			} {
+				if got := p.HostAllowed(hostRequest(host, local)); got != want {
+					t.Errorf("Host %q (remembering %v): allowed=%v, want %v", host, p.admitted != nil, got, want)
+				}
+			}
 		}
 	}
+}
+
+// TestRememberedHostsAreNameOnly: the memory of admitted hosts keeps only what the name
+// alone admits. A Host admitted because it is the address the connection arrived on is judged
+// again on the next connection, which may have arrived elsewhere.
+func TestRememberedHostsAreNameOnly(t *testing.T) {
+	p := Policy{}.Remembering()
+	if !p.HostAllowed(hostRequest("10.1.2.3:8080", &net.TCPAddr{IP: net.ParseIP("10.1.2.3"), Port: 8080})) {
+		t.Fatal("the connection's own address was refused")
+	}
+	if p.HostAllowed(hostRequest("10.1.2.3:8080", &net.TCPAddr{IP: net.ParseIP("127.0.0.1"), Port: 8080})) {
+		t.Fatal("a Host admitted for one connection's address was admitted on another")
+	}
+	if !p.HostAllowed(hostRequest("localhost:8080", nil)) || *p.admitted.host.Load() != "localhost:8080" {
+		t.Fatal("a loopback name was not remembered")
+	}
+	if p.HostAllowed(hostRequest("evil.example", nil)) {
+		t.Fatal("a foreign name passed after a remembered one")
+	}
+}
+
+func hostRequest(host string, local net.Addr) *http.Request {
+	r := httptest.NewRequest("GET", "/v3/payment_vias", nil)
+	r.Host = host
+	if local != nil {
+		r = r.WithContext(context.WithValue(r.Context(), http.LocalAddrContextKey, local))
+	}
+	return r
 }
 
 func TestOriginRule(t *testing.T) {

@@ -9535,14 +9535,19 @@ type strictHandler struct {
 func (sh *strictHandler) ListAvailableCountries(w http.ResponseWriter, r *http.Request) {
 	var request ListAvailableCountriesRequestObject
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.ListAvailableCountries(ctx, request.(ListAvailableCountriesRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.ListAvailableCountries(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.ListAvailableCountries(ctx, request.(ListAvailableCountriesRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "ListAvailableCountries")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "ListAvailableCountries")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -9561,14 +9566,19 @@ func (sh *strictHandler) ListBrands(w http.ResponseWriter, r *http.Request, para
 
 	request.Params = params
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.ListBrands(ctx, request.(ListBrandsRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.ListBrands(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.ListBrands(ctx, request.(ListBrandsRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "ListBrands")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "ListBrands")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -9587,14 +9597,19 @@ func (sh *strictHandler) GetHomepage(w http.ResponseWriter, r *http.Request, par
 
 	request.Params = params
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.GetHomepage(ctx, request.(GetHomepageRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.GetHomepage(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.GetHomepage(ctx, request.(GetHomepageRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "GetHomepage")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "GetHomepage")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -9614,14 +9629,19 @@ func (sh *strictHandler) SearchProducts(w http.ResponseWriter, r *http.Request, 
 	request.CountryCode = countryCode
 	request.Params = params
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.SearchProducts(ctx, request.(SearchProductsRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.SearchProducts(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.SearchProducts(ctx, request.(SearchProductsRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "SearchProducts")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "SearchProducts")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -9640,14 +9660,19 @@ func (sh *strictHandler) ListCurrencies(w http.ResponseWriter, r *http.Request, 
 
 	request.Params = params
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.ListCurrencies(ctx, request.(ListCurrenciesRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.ListCurrencies(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.ListCurrencies(ctx, request.(ListCurrenciesRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "ListCurrencies")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "ListCurrencies")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -9666,14 +9691,19 @@ func (sh *strictHandler) ListPaymentVias(w http.ResponseWriter, r *http.Request,
 
 	request.Params = params
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.ListPaymentVias(ctx, request.(ListPaymentViasRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.ListPaymentVias(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.ListPaymentVias(ctx, request.(ListPaymentViasRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "ListPaymentVias")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "ListPaymentVias")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -9692,14 +9722,19 @@ func (sh *strictHandler) GetOrderQR(w http.ResponseWriter, r *http.Request, orde
 
 	request.OrderId = orderId
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.GetOrderQR(ctx, request.(GetOrderQRRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.GetOrderQR(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.GetOrderQR(ctx, request.(GetOrderQRRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "GetOrderQR")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "GetOrderQR")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -9718,14 +9753,19 @@ func (sh *strictHandler) GetProductPrice(w http.ResponseWriter, r *http.Request,
 
 	request.Params = params
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.GetProductPrice(ctx, request.(GetProductPriceRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.GetProductPrice(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.GetProductPrice(ctx, request.(GetProductPriceRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "GetProductPrice")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "GetProductPrice")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -9751,14 +9791,19 @@ func (sh *strictHandler) CreateOrder(w http.ResponseWriter, r *http.Request, par
 	}
 	request.Body = &body
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.CreateOrder(ctx, request.(CreateOrderRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.CreateOrder(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.CreateOrder(ctx, request.(CreateOrderRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "CreateOrder")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "CreateOrder")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -9784,14 +9829,19 @@ func (sh *strictHandler) ValidateOrder(w http.ResponseWriter, r *http.Request, p
 	}
 	request.Body = &body
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.ValidateOrder(ctx, request.(ValidateOrderRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.ValidateOrder(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.ValidateOrder(ctx, request.(ValidateOrderRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "ValidateOrder")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "ValidateOrder")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -9811,14 +9861,19 @@ func (sh *strictHandler) GetOrder(w http.ResponseWriter, r *http.Request, orderI
 	request.OrderId = orderId
 	request.Params = params
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.GetOrder(ctx, request.(GetOrderRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.GetOrder(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.GetOrder(ctx, request.(GetOrderRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "GetOrder")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "GetOrder")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -9838,14 +9893,19 @@ func (sh *strictHandler) SubscribeOrder(w http.ResponseWriter, r *http.Request, 
 	request.OrderId = orderId
 	request.Params = params
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.SubscribeOrder(ctx, request.(SubscribeOrderRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.SubscribeOrder(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.SubscribeOrder(ctx, request.(SubscribeOrderRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "SubscribeOrder")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "SubscribeOrder")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -9865,14 +9925,19 @@ func (sh *strictHandler) ListProducts(w http.ResponseWriter, r *http.Request, co
 	request.CountryCode = countryCode
 	request.Params = params
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.ListProducts(ctx, request.(ListProductsRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.ListProducts(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.ListProducts(ctx, request.(ListProductsRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "ListProducts")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "ListProducts")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)

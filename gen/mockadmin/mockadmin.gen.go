@@ -10081,14 +10081,19 @@ func (sh *strictHandler) GetClock(w http.ResponseWriter, r *http.Request, params
 
 	request.Params = params
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.GetClock(ctx, request.(GetClockRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.GetClock(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.GetClock(ctx, request.(GetClockRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "GetClock")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "GetClock")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -10112,14 +10117,19 @@ func (sh *strictHandler) AdvanceClock(w http.ResponseWriter, r *http.Request) {
 	}
 	request.Body = &body
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.AdvanceClock(ctx, request.(AdvanceClockRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.AdvanceClock(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.AdvanceClock(ctx, request.(AdvanceClockRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "AdvanceClock")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "AdvanceClock")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -10138,14 +10148,19 @@ func (sh *strictHandler) ListCryptorefillsOrders(w http.ResponseWriter, r *http.
 
 	request.Params = params
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.ListCryptorefillsOrders(ctx, request.(ListCryptorefillsOrdersRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.ListCryptorefillsOrders(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.ListCryptorefillsOrders(ctx, request.(ListCryptorefillsOrdersRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "ListCryptorefillsOrders")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "ListCryptorefillsOrders")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -10164,14 +10179,19 @@ func (sh *strictHandler) GetCryptorefillsOrderTimeline(w http.ResponseWriter, r 
 
 	request.OrderId = orderId
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.GetCryptorefillsOrderTimeline(ctx, request.(GetCryptorefillsOrderTimelineRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.GetCryptorefillsOrderTimeline(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.GetCryptorefillsOrderTimeline(ctx, request.(GetCryptorefillsOrderTimelineRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "GetCryptorefillsOrderTimeline")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "GetCryptorefillsOrderTimeline")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -10200,14 +10220,19 @@ func (sh *strictHandler) PayCryptorefillsOrder(w http.ResponseWriter, r *http.Re
 		request.Body = &body
 	}
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.PayCryptorefillsOrder(ctx, request.(PayCryptorefillsOrderRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.PayCryptorefillsOrder(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.PayCryptorefillsOrder(ctx, request.(PayCryptorefillsOrderRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "PayCryptorefillsOrder")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "PayCryptorefillsOrder")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -10233,14 +10258,19 @@ func (sh *strictHandler) TransitionCryptorefillsOrder(w http.ResponseWriter, r *
 	}
 	request.Body = &body
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.TransitionCryptorefillsOrder(ctx, request.(TransitionCryptorefillsOrderRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.TransitionCryptorefillsOrder(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.TransitionCryptorefillsOrder(ctx, request.(TransitionCryptorefillsOrderRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "TransitionCryptorefillsOrder")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "TransitionCryptorefillsOrder")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -10264,14 +10294,19 @@ func (sh *strictHandler) ArmProblems(w http.ResponseWriter, r *http.Request) {
 	}
 	request.Body = &body
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.ArmProblems(ctx, request.(ArmProblemsRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.ArmProblems(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.ArmProblems(ctx, request.(ArmProblemsRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "ArmProblems")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "ArmProblems")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -10295,14 +10330,19 @@ func (sh *strictHandler) AddCryptorefillsWebhook(w http.ResponseWriter, r *http.
 	}
 	request.Body = &body
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.AddCryptorefillsWebhook(ctx, request.(AddCryptorefillsWebhookRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.AddCryptorefillsWebhook(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.AddCryptorefillsWebhook(ctx, request.(AddCryptorefillsWebhookRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "AddCryptorefillsWebhook")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "AddCryptorefillsWebhook")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -10321,14 +10361,19 @@ func (sh *strictHandler) ListCryptorefillsWebhookDeliveries(w http.ResponseWrite
 
 	request.Params = params
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.ListCryptorefillsWebhookDeliveries(ctx, request.(ListCryptorefillsWebhookDeliveriesRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.ListCryptorefillsWebhookDeliveries(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.ListCryptorefillsWebhookDeliveries(ctx, request.(ListCryptorefillsWebhookDeliveriesRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "ListCryptorefillsWebhookDeliveries")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "ListCryptorefillsWebhookDeliveries")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -10345,14 +10390,19 @@ func (sh *strictHandler) ListCryptorefillsWebhookDeliveries(w http.ResponseWrite
 func (sh *strictHandler) StreamChanges(w http.ResponseWriter, r *http.Request) {
 	var request StreamChangesRequestObject
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.StreamChanges(ctx, request.(StreamChangesRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.StreamChanges(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.StreamChanges(ctx, request.(StreamChangesRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "StreamChanges")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "StreamChanges")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -10371,14 +10421,19 @@ func (sh *strictHandler) ClearFaults(w http.ResponseWriter, r *http.Request, par
 
 	request.Params = params
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.ClearFaults(ctx, request.(ClearFaultsRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.ClearFaults(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.ClearFaults(ctx, request.(ClearFaultsRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "ClearFaults")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "ClearFaults")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -10395,14 +10450,19 @@ func (sh *strictHandler) ClearFaults(w http.ResponseWriter, r *http.Request, par
 func (sh *strictHandler) ListFaults(w http.ResponseWriter, r *http.Request) {
 	var request ListFaultsRequestObject
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.ListFaults(ctx, request.(ListFaultsRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.ListFaults(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.ListFaults(ctx, request.(ListFaultsRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "ListFaults")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "ListFaults")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -10426,14 +10486,19 @@ func (sh *strictHandler) ArmFault(w http.ResponseWriter, r *http.Request) {
 	}
 	request.Body = &body
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.ArmFault(ctx, request.(ArmFaultRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.ArmFault(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.ArmFault(ctx, request.(ArmFaultRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "ArmFault")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "ArmFault")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -10450,14 +10515,19 @@ func (sh *strictHandler) ArmFault(w http.ResponseWriter, r *http.Request) {
 func (sh *strictHandler) GetHealth(w http.ResponseWriter, r *http.Request) {
 	var request GetHealthRequestObject
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.GetHealth(ctx, request.(GetHealthRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.GetHealth(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.GetHealth(ctx, request.(GetHealthRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "GetHealth")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "GetHealth")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -10476,14 +10546,19 @@ func (sh *strictHandler) GetJournal(w http.ResponseWriter, r *http.Request, para
 
 	request.Params = params
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.GetJournal(ctx, request.(GetJournalRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.GetJournal(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.GetJournal(ctx, request.(GetJournalRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "GetJournal")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "GetJournal")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -10502,14 +10577,19 @@ func (sh *strictHandler) InvalidatePayscryptAPIKey(w http.ResponseWriter, r *htt
 
 	request.Apikey = apikey
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.InvalidatePayscryptAPIKey(ctx, request.(InvalidatePayscryptAPIKeyRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.InvalidatePayscryptAPIKey(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.InvalidatePayscryptAPIKey(ctx, request.(InvalidatePayscryptAPIKeyRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "InvalidatePayscryptAPIKey")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "InvalidatePayscryptAPIKey")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -10536,14 +10616,19 @@ func (sh *strictHandler) CreatePayscryptMerchant(w http.ResponseWriter, r *http.
 		request.Body = &body
 	}
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.CreatePayscryptMerchant(ctx, request.(CreatePayscryptMerchantRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.CreatePayscryptMerchant(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.CreatePayscryptMerchant(ctx, request.(CreatePayscryptMerchantRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "CreatePayscryptMerchant")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "CreatePayscryptMerchant")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -10562,14 +10647,19 @@ func (sh *strictHandler) ListPayscryptOrders(w http.ResponseWriter, r *http.Requ
 
 	request.Params = params
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.ListPayscryptOrders(ctx, request.(ListPayscryptOrdersRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.ListPayscryptOrders(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.ListPayscryptOrders(ctx, request.(ListPayscryptOrdersRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "ListPayscryptOrders")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "ListPayscryptOrders")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -10588,14 +10678,19 @@ func (sh *strictHandler) GetPayscryptOrderTimeline(w http.ResponseWriter, r *htt
 
 	request.OrderId = orderId
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.GetPayscryptOrderTimeline(ctx, request.(GetPayscryptOrderTimelineRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.GetPayscryptOrderTimeline(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.GetPayscryptOrderTimeline(ctx, request.(GetPayscryptOrderTimelineRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "GetPayscryptOrderTimeline")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "GetPayscryptOrderTimeline")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -10614,14 +10709,19 @@ func (sh *strictHandler) CancelPayscryptOrder(w http.ResponseWriter, r *http.Req
 
 	request.OrderId = orderId
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.CancelPayscryptOrder(ctx, request.(CancelPayscryptOrderRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.CancelPayscryptOrder(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.CancelPayscryptOrder(ctx, request.(CancelPayscryptOrderRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "CancelPayscryptOrder")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "CancelPayscryptOrder")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -10650,14 +10750,19 @@ func (sh *strictHandler) PayPayscryptOrder(w http.ResponseWriter, r *http.Reques
 		request.Body = &body
 	}
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.PayPayscryptOrder(ctx, request.(PayPayscryptOrderRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.PayPayscryptOrder(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.PayPayscryptOrder(ctx, request.(PayPayscryptOrderRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "PayPayscryptOrder")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "PayPayscryptOrder")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -10683,14 +10788,19 @@ func (sh *strictHandler) ReplayPayscryptWebhook(w http.ResponseWriter, r *http.R
 	}
 	request.Body = &body
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.ReplayPayscryptWebhook(ctx, request.(ReplayPayscryptWebhookRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.ReplayPayscryptWebhook(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.ReplayPayscryptWebhook(ctx, request.(ReplayPayscryptWebhookRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "ReplayPayscryptWebhook")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "ReplayPayscryptWebhook")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -10709,14 +10819,19 @@ func (sh *strictHandler) RemovePayscryptWebhook(w http.ResponseWriter, r *http.R
 
 	request.Params = params
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.RemovePayscryptWebhook(ctx, request.(RemovePayscryptWebhookRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.RemovePayscryptWebhook(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.RemovePayscryptWebhook(ctx, request.(RemovePayscryptWebhookRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "RemovePayscryptWebhook")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "RemovePayscryptWebhook")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -10740,14 +10855,19 @@ func (sh *strictHandler) AddPayscryptWebhook(w http.ResponseWriter, r *http.Requ
 	}
 	request.Body = &body
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.AddPayscryptWebhook(ctx, request.(AddPayscryptWebhookRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.AddPayscryptWebhook(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.AddPayscryptWebhook(ctx, request.(AddPayscryptWebhookRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "AddPayscryptWebhook")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "AddPayscryptWebhook")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -10766,14 +10886,19 @@ func (sh *strictHandler) ListPayscryptWebhookDeliveries(w http.ResponseWriter, r
 
 	request.Params = params
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.ListPayscryptWebhookDeliveries(ctx, request.(ListPayscryptWebhookDeliveriesRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.ListPayscryptWebhookDeliveries(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.ListPayscryptWebhookDeliveries(ctx, request.(ListPayscryptWebhookDeliveriesRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "ListPayscryptWebhookDeliveries")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "ListPayscryptWebhookDeliveries")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -10800,14 +10925,19 @@ func (sh *strictHandler) Reset(w http.ResponseWriter, r *http.Request) {
 		request.Body = &body
 	}
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.Reset(ctx, request.(ResetRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.Reset(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.Reset(ctx, request.(ResetRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "Reset")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "Reset")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -10824,14 +10954,19 @@ func (sh *strictHandler) Reset(w http.ResponseWriter, r *http.Request) {
 func (sh *strictHandler) ListTenants(w http.ResponseWriter, r *http.Request) {
 	var request ListTenantsRequestObject
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.ListTenants(ctx, request.(ListTenantsRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.ListTenants(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.ListTenants(ctx, request.(ListTenantsRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "ListTenants")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "ListTenants")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)

@@ -4323,14 +4323,19 @@ func (sh *strictHandler) CreatePaymentOrder(w http.ResponseWriter, r *http.Reque
 	}
 	request.Body = &body
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.CreatePaymentOrder(ctx, request.(CreatePaymentOrderRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.CreatePaymentOrder(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.CreatePaymentOrder(ctx, request.(CreatePaymentOrderRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "CreatePaymentOrder")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "CreatePaymentOrder")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -4354,14 +4359,19 @@ func (sh *strictHandler) GetPublicOrder(w http.ResponseWriter, r *http.Request) 
 	}
 	request.Body = &body
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.GetPublicOrder(ctx, request.(GetPublicOrderRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.GetPublicOrder(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.GetPublicOrder(ctx, request.(GetPublicOrderRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "GetPublicOrder")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "GetPublicOrder")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -4385,14 +4395,19 @@ func (sh *strictHandler) CreateInvoice(w http.ResponseWriter, r *http.Request) {
 	}
 	request.Body = &body
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.CreateInvoice(ctx, request.(CreateInvoiceRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.CreateInvoice(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.CreateInvoice(ctx, request.(CreateInvoiceRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "CreateInvoice")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "CreateInvoice")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -4411,14 +4426,19 @@ func (sh *strictHandler) GetInvoice(w http.ResponseWriter, r *http.Request, id s
 
 	request.Id = id
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.GetInvoice(ctx, request.(GetInvoiceRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.GetInvoice(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.GetInvoice(ctx, request.(GetInvoiceRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "GetInvoice")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "GetInvoice")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
@@ -4444,14 +4464,19 @@ func (sh *strictHandler) LookupInvoice(w http.ResponseWriter, r *http.Request, i
 	}
 	request.Body = &body
 
-	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
-		return sh.ssi.LookupInvoice(ctx, request.(LookupInvoiceRequestObject))
+	var response interface{}
+	var err error
+	if len(sh.middlewares) == 0 { // no chain: the operation directly, nothing boxed (gen/internal/rebind)
+		response, err = sh.ssi.LookupInvoice(r.Context(), request)
+	} else {
+		handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+			return sh.ssi.LookupInvoice(ctx, request.(LookupInvoiceRequestObject))
+		}
+		for _, middleware := range sh.middlewares {
+			handler = middleware(handler, "LookupInvoice")
+		}
+		response, err = handler(r.Context(), w, r, request)
 	}
-	for _, middleware := range sh.middlewares {
-		handler = middleware(handler, "LookupInvoice")
-	}
-
-	response, err := handler(r.Context(), w, r, request)
 
 	if err != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, err)

@@ -8,6 +8,7 @@ import (
 const wrapper = `package p
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/oapi-codegen/runtime"
@@ -29,11 +30,27 @@ func (siw *ServerInterfaceWrapper) B(w http.ResponseWriter, r *http.Request) {
 	other(r.Header[http.CanonicalHeaderKey("X-Country-ISO-Code")])
 }
 
-type strictHandler struct{}
+type strictHandler struct {
+	ssi         interface{ A(context.Context, ARequestObject) (any, error) }
+	middlewares []func(func(context.Context, http.ResponseWriter, *http.Request, interface{}) (interface{}, error), string) func(context.Context, http.ResponseWriter, *http.Request, interface{}) (interface{}, error)
+}
+
+type ARequestObject struct{}
 
 func (sh *strictHandler) A(w http.ResponseWriter, r *http.Request) {
+	var request ARequestObject
 	var body struct{}
 	_ = runtime.BindJSONBody(r, &body)
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.A(ctx, request.(ARequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "A")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+	other(response, err)
 }
 
 type client struct{}
@@ -42,7 +59,7 @@ func (c *client) C(r *http.Request) {
 	other(r.URL.Query())
 }
 
-func other(any) {}
+func other(...any) {}
 `
 
 func TestRewriteBindsThroughBind(t *testing.T) {
@@ -75,8 +92,15 @@ func TestRewriteBindsThroughBind(t *testing.T) {
 	if b := between(got, "func (siw *ServerInterfaceWrapper) B", "type client"); !strings.Contains(b, `r.Header["X-Country-Iso-Code"]`) {
 		t.Errorf("B: the constant header name is not canonicalised at generation:\n%s", b)
 	}
-	if sh := between(got, "func (sh *strictHandler) A", "type client"); !strings.Contains(sh, "bind.JSONBody(r, &body)") {
+	sh := between(got, "func (sh *strictHandler) A", "type client")
+	if !strings.Contains(sh, "bind.JSONBody(r, &body)") {
 		t.Errorf("the strict handler's body is not decoded through bind.JSONBody:\n%s", sh)
+	}
+	direct := strings.Index(sh, "if len(sh.middlewares) == 0 {")
+	chain := strings.Index(sh, "handler := func(")
+	if direct < 0 || chain < direct || !strings.Contains(sh, "response, err = sh.ssi.A(r.Context(), request)") ||
+		!strings.Contains(sh, "response, err = handler(r.Context(), w, r, request)") || strings.Contains(sh, "response, err :=") {
+		t.Errorf("the strict handler does not call the operation directly when it has no middleware, or lost its chain:\n%s", sh)
 	}
 	if c := between(got, "func (c *client) C", "func other"); !strings.Contains(c, "r.URL.Query()") {
 		t.Errorf("a method of another type was rewritten:\n%s", c)

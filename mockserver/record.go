@@ -56,7 +56,7 @@ func (s *Server) record(next http.Handler) http.Handler {
 		if control {
 			return
 		}
-		seq := s.journal.Add(journal.Entry{Time: s.clock.For(req.Tenant.Clock).Now(), Received: start, Stream: sw.stream, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
+		seq := s.journal.Add(journal.Entry{Time: s.clock.NowOf(req.Tenant.Kind, req.Tenant.ID), Received: start, Stream: sw.stream, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
 			Status: status, Partner: partner, Operation: ex.operation, Duration: took, Headers: journal.Headers(r.Header),
 			RequestBody: kept(ex.body), ResponseBody: sw.body.text(), Refusal: refusal})
 		if s.feed.Listening() {

@@ -21,7 +21,7 @@ func (h *Handlers) API(lenient bool) *upstream.API {
 			if v := r.Header["X-Cr-Application"]; len(v) > 0 { // the name is canonical
 				p = v[0]
 			}
-			return upstream.Tenant{Clock: tenant.Partner(p), Label: p, Key: p}
+			return upstream.Tenant{Kind: tenant.PartnerKind, ID: p, Label: p, Key: p}
 		},
 		Error: apierror.WriteCR,
 		Invalid: func(w http.ResponseWriter, reason, in, field string) {

@@ -26,7 +26,8 @@ func (h *Handlers) API(locked func(*http.Request) bool) *upstream.API {
 		Tenant: func(r *http.Request) upstream.Tenant {
 			key := r.Header.Get("apikey")
 			if w, ok := h.book.WalletOf(key); ok {
-				return upstream.Tenant{Clock: tenant.Merchant(w), Label: "pg_wallet_id:" + strconv.FormatInt(w, 10), Key: key}
+				id := strconv.FormatInt(w, 10)
+				return upstream.Tenant{Kind: tenant.MerchantKind, ID: id, Label: "pg_wallet_id:" + id, Key: key}
 			}
 			return upstream.Tenant{Label: journal.Mask(key), Key: key}
 		},

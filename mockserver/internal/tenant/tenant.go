@@ -4,8 +4,14 @@ package tenant
 
 import "strconv"
 
+// The kinds of tenant: a tenant's name is its kind followed by its id.
+const (
+	PartnerKind  = "cryptorefills:"
+	MerchantKind = "payscrypt:"
+)
+
 // Partner names a Cryptorefills partner.
-func Partner(id string) string { return "cryptorefills:" + id }
+func Partner(id string) string { return PartnerKind + id }
 
 // Merchant names a Payscrypt merchant.
-func Merchant(walletID int64) string { return "payscrypt:" + strconv.FormatInt(walletID, 10) }
+func Merchant(walletID int64) string { return MerchantKind + strconv.FormatInt(walletID, 10) }

@@ -12,9 +12,11 @@ import (
 
 // Tenant is who a request belongs to.
 type Tenant struct {
-	Clock string // the name of the tenant's clock (package tenant); "" for the global one
-	Label string // how the journal and the log name it: never a secret
-	Key   string // what faults and armed problems match on (the partner id; Payscrypt's apikey)
+	// Kind and ID name the tenant's clock (package tenant): Kind+ID, joined only where the
+	// clock is read; both "" for the global clock.
+	Kind, ID string
+	Label    string // how the journal and the log name it: never a secret
+	Key      string // what faults and armed problems match on (the partner id; Payscrypt's apikey)
 }
 
 // MountOptions is what every generated router takes.

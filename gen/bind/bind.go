@@ -152,7 +152,11 @@ func QueryParameter[T any](style string, explode, required bool, name string, q 
 			}
 		}
 	}
-	return runtime.BindQueryParameterWithOptions(style, explode, required, name, q.Values(), dest, opts)
+	tmp := new(T) // the runtime gets a copy: the caller's parameters stay on its stack
+	*tmp = *dest
+	err := runtime.BindQueryParameterWithOptions(style, explode, required, name, q.Values(), tmp, opts)
+	*dest = *tmp
+	return err
 }
 
 // lookup finds name's values: the first one and how many there are. ok is false when the

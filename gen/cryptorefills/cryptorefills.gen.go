@@ -6722,8 +6722,9 @@ func (siw *ServerInterfaceWrapper) ListBrands(w http.ResponseWriter, r *http.Req
 
 	}
 
+	bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ListBrands(w, r, params)
+		siw.Handler.ListBrands(w, r, bound)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -6861,8 +6862,9 @@ func (siw *ServerInterfaceWrapper) GetHomepage(w http.ResponseWriter, r *http.Re
 
 	}
 
+	bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetHomepage(w, r, params)
+		siw.Handler.GetHomepage(w, r, bound)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -7022,8 +7024,9 @@ func (siw *ServerInterfaceWrapper) SearchProducts(w http.ResponseWriter, r *http
 
 	}
 
+	bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.SearchProducts(w, r, countryCode, params)
+		siw.Handler.SearchProducts(w, r, countryCode, bound)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -7147,8 +7150,9 @@ func (siw *ServerInterfaceWrapper) ListCurrencies(w http.ResponseWriter, r *http
 
 	}
 
+	bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ListCurrencies(w, r, params)
+		siw.Handler.ListCurrencies(w, r, bound)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -7272,8 +7276,9 @@ func (siw *ServerInterfaceWrapper) ListPaymentVias(w http.ResponseWriter, r *htt
 
 	}
 
+	bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ListPaymentVias(w, r, params)
+		siw.Handler.ListPaymentVias(w, r, bound)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -7489,8 +7494,9 @@ func (siw *ServerInterfaceWrapper) GetProductPrice(w http.ResponseWriter, r *htt
 
 	}
 
+	bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetProductPrice(w, r, params)
+		siw.Handler.GetProductPrice(w, r, bound)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -7614,8 +7620,9 @@ func (siw *ServerInterfaceWrapper) CreateOrder(w http.ResponseWriter, r *http.Re
 
 	}
 
+	bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.CreateOrder(w, r, params)
+		siw.Handler.CreateOrder(w, r, bound)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -7739,8 +7746,9 @@ func (siw *ServerInterfaceWrapper) ValidateOrder(w http.ResponseWriter, r *http.
 
 	}
 
+	bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ValidateOrder(w, r, params)
+		siw.Handler.ValidateOrder(w, r, bound)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -7873,8 +7881,9 @@ func (siw *ServerInterfaceWrapper) GetOrder(w http.ResponseWriter, r *http.Reque
 
 	}
 
+	bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetOrder(w, r, orderId, params)
+		siw.Handler.GetOrder(w, r, orderId, bound)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -8026,8 +8035,9 @@ func (siw *ServerInterfaceWrapper) SubscribeOrder(w http.ResponseWriter, r *http
 
 	}
 
+	bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.SubscribeOrder(w, r, orderId, params)
+		siw.Handler.SubscribeOrder(w, r, orderId, bound)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -8239,8 +8249,9 @@ func (siw *ServerInterfaceWrapper) ListProducts(w http.ResponseWriter, r *http.R
 
 	}
 
+	bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ListProducts(w, r, countryCode, params)
+		siw.Handler.ListProducts(w, r, countryCode, bound)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {

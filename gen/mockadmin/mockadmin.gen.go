@@ -7270,8 +7270,9 @@ func (siw *ServerInterfaceWrapper) GetClock(w http.ResponseWriter, r *http.Reque
 		return
 	}
 
+	bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetClock(w, r, params)
+		siw.Handler.GetClock(w, r, bound)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -7318,8 +7319,9 @@ func (siw *ServerInterfaceWrapper) ListCryptorefillsOrders(w http.ResponseWriter
 		return
 	}
 
+	bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ListCryptorefillsOrders(w, r, params)
+		siw.Handler.ListCryptorefillsOrders(w, r, bound)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -7471,8 +7473,9 @@ func (siw *ServerInterfaceWrapper) ListCryptorefillsWebhookDeliveries(w http.Res
 		return
 	}
 
+	bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ListCryptorefillsWebhookDeliveries(w, r, params)
+		siw.Handler.ListCryptorefillsWebhookDeliveries(w, r, bound)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -7519,8 +7522,9 @@ func (siw *ServerInterfaceWrapper) ClearFaults(w http.ResponseWriter, r *http.Re
 		return
 	}
 
+	bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ClearFaults(w, r, params)
+		siw.Handler.ClearFaults(w, r, bound)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -7621,8 +7625,9 @@ func (siw *ServerInterfaceWrapper) GetJournal(w http.ResponseWriter, r *http.Req
 		return
 	}
 
+	bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetJournal(w, r, params)
+		siw.Handler.GetJournal(w, r, bound)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -7695,8 +7700,9 @@ func (siw *ServerInterfaceWrapper) ListPayscryptOrders(w http.ResponseWriter, r 
 		return
 	}
 
+	bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ListPayscryptOrders(w, r, params)
+		siw.Handler.ListPayscryptOrders(w, r, bound)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -7846,8 +7852,9 @@ func (siw *ServerInterfaceWrapper) RemovePayscryptWebhook(w http.ResponseWriter,
 		return
 	}
 
+	bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.RemovePayscryptWebhook(w, r, params)
+		siw.Handler.RemovePayscryptWebhook(w, r, bound)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -7907,8 +7914,9 @@ func (siw *ServerInterfaceWrapper) ListPayscryptWebhookDeliveries(w http.Respons
 		return
 	}
 
+	bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ListPayscryptWebhookDeliveries(w, r, params)
+		siw.Handler.ListPayscryptWebhookDeliveries(w, r, bound)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {

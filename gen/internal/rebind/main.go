@@ -110,6 +110,7 @@ func rewrite(src []byte) ([]byte, error) {
 			return true
 		})
 		edits = append(edits, styled...)
+		edits = append(edits, copyParams(fn, off)...)
 		if len(calls) == 0 {
 			continue
 		}
@@ -233,6 +234,43 @@ func direct(fn *ast.FuncDecl, src []byte, off func(token.Pos) int) []edit {
 			"\t\tresponse, err = " + text(op.Fun) + "(r.Context(), request)\n\t} else {\n" + chain + "\n}"}}
 	}
 	return nil
+}
+
+// copyParams lets a wrapper's handler closure hold its parameters by value. The binding calls
+// take &params.Field, so a closure naming params captures it by reference and params moves to
+// the heap on every request; a copy made just before the closure, never addressed, is captured
+// by value (Go does so for variables of up to 128 bytes never assigned after the capture).
+func copyParams(fn *ast.FuncDecl, off func(token.Pos) int) []edit {
+	for _, stmt := range fn.Body.List {
+		def, ok := stmt.(*ast.AssignStmt)
+		if !ok || def.Tok != token.DEFINE || len(def.Lhs) != 1 || !isIdent(def.Lhs[0], "handler") {
+			continue
+		}
+		var uses []edit
+		ast.Inspect(def.Rhs[0], func(n ast.Node) bool {
+			if lit, ok := n.(*ast.FuncLit); ok {
+				ast.Inspect(lit.Body, func(n ast.Node) bool {
+					if isIdent(asExpr(n), "params") {
+						uses = append(uses, edit{off(n.Pos()), off(n.End()), "bound"})
+					}
+					return true
+				})
+				return false
+			}
+			return true
+		})
+		if len(uses) == 0 {
+			return nil
+		}
+		at := off(stmt.Pos())
+		return append(uses, edit{at, at, "bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)\n\t"})
+	}
+	return nil
+}
+
+func asExpr(n ast.Node) ast.Expr {
+	e, _ := n.(ast.Expr)
+	return e
 }
 
 func isIdent(e ast.Expr, name string) bool {

@@ -22,6 +22,13 @@ func (siw *ServerInterfaceWrapper) A(w http.ResponseWriter, r *http.Request) {
 	_ = runtime.BindQueryParameterWithOptions("form", true, true, "a", r.URL.Query(), nil, runtime.BindQueryParameterOptions{})
 	_ = runtime.BindQueryParameterWithOptions("form", true, false, "b", r.URL.Query(), nil, runtime.BindQueryParameterOptions{}) // trailing comment
 	other(r.URL.Query())
+
+	var params struct{ A string }
+	other(&params.A)
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.A(w, r, params)
+	}))
+	handler.ServeHTTP(w, r)
 }
 
 // B has no query parameter.
@@ -79,6 +86,9 @@ func TestRewriteBindsThroughBind(t *testing.T) {
 		if !strings.Contains(a, want) {
 			t.Errorf("A lacks %q:\n%s", want, a)
 		}
+	}
+	if !strings.Contains(a, "bound := params") || !strings.Contains(a, "siw.A(w, r, bound)") || strings.Contains(a, "siw.A(w, r, params)") {
+		t.Errorf("A's handler closure does not hold a copy of its parameters:\n%s", a)
 	}
 	if strings.Contains(a, "r.URL.Query()") {
 		t.Errorf("A still parses the query itself:\n%s", a)

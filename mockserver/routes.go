@@ -41,13 +41,15 @@ func (s *staticRoutes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			rt.h.ServeHTTP(w, r)
 			return
 		}
-		if h, pattern := s.mux.Handler(r); literal(pattern, r.URL.Path) {
+	}
+	s.mux.ServeHTTP(w, r) // sets r.Pattern to the pattern it matched
+	if plain && literal(r.Pattern, r.URL.Path) {
+		if h, pattern := s.mux.Handler(r); pattern == r.Pattern { // once per literal route
 			s.mu.Lock()
 			s.known[routeKey{r.Method, r.URL.Path}] = staticRoute{h, pattern}
 			s.mu.Unlock()
 		}
 	}
-	s.mux.ServeHTTP(w, r)
 }
 
 // literal reports whether a pattern the mux matched is a plain path (no host, no wildcard, not

@@ -20,7 +20,7 @@ import (
 // The request pipeline, outermost first:
 //
 //	recoverer > resolve (API and tenant, from the registry) > record (journal, log) > limits
-//	  > hosts > browsers > cors > controlToken > ServeMux (literal routes remembered: routes.go)
+//	  > hosts > browsers > cors > controlToken > ServeMux (routes remembered: routes.go)
 //	  > generated parameter binding > operation (faults, spec validation) > strict handler
 //
 // Every wrapper of the ResponseWriter keeps Flush and Unwrap, so event streams are flushed

@@ -191,7 +191,7 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 			BadRequest: s.badRequest, InternalError: s.internalError})
 	}
 	mux.HandleFunc("/", s.notFound)
-	s.handler = s.recoverer(s.resolve(s.record(s.limits(s.hosts(s.browsers(s.cors(s.controlToken(newStaticRoutes(mux)))))))))
+	s.handler = s.recoverer(s.resolve(s.record(s.limits(s.hosts(s.browsers(s.cors(s.controlToken(newRouteMemo(mux)))))))))
 	return s, nil
 }
 

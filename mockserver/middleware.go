@@ -29,6 +29,7 @@ import (
 // exchange carries the request's API and tenant, and what inner layers learn about the
 // request, to the journal.
 type exchange struct {
+	ctx       upstream.Context // the request's context, carrying this exchange
 	up        upstream.Request
 	operation string
 	dropped   bool         // the connection was closed without an answer (drop fault)
@@ -50,7 +51,8 @@ func exchangeOf(r *http.Request) *exchange {
 func (s *Server) resolve(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ex := &exchange{up: s.apis.Resolve(r)}
-		next.ServeHTTP(w, r.WithContext(upstream.With(r.Context(), ex)))
+		ex.ctx.Carry(r.Context(), ex)
+		next.ServeHTTP(w, r.WithContext(&ex.ctx))
 	})
 }
 
@@ -64,7 +66,11 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, reason
 func (s *Server) operation(a *upstream.API, v *specvalidate.Validator) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			op := v.Operation(r)
+			route := v.Route(r)
+			op := ""
+			if route != nil {
+				op = route.ID
+			}
 			if ex := exchangeOf(r); ex != nil {
 				ex.operation = op
 				if !a.Control { // control calls are logged, not journaled
@@ -80,7 +86,7 @@ func (s *Server) operation(a *upstream.API, v *specvalidate.Validator) func(http
 				s.renderBadRequest(w, r, reason, "", "")
 				return
 			}
-			if err := v.Validate(r.Context(), r); err != nil {
+			if err := v.ValidateOp(r.Context(), route, r); err != nil {
 				var tooLarge *http.MaxBytesError
 				if errors.As(err, &tooLarge) {
 					s.fail(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", tooLarge.Limit))

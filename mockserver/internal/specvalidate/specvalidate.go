@@ -20,10 +20,9 @@ import (
 
 // Validator knows the operations of one document.
 type Validator struct {
-	routes  map[string]*routers.Route // "GET /v5/orders/{orderId}"
+	routes  map[string]*Op // "GET /v5/orders/{orderId}"
 	headers map[*routers.Route][]string
 	options *openapi3filter.Options
-	fast    map[*routers.Route]*fastOp // operations compiled for the fast path (compile.go)
 
 	// memo remembers body-less requests that validated, keyed on everything validation reads
 	// for them (path, query, the operation's header parameters): the same input validates the
@@ -47,9 +46,8 @@ func New(doc *openapi3.T) *Validator {
 	formats := enumSets(doc)
 	c := &compiler{formats: formats, done: map[*openapi3.Schema]*node{}}
 	v := &Validator{
-		routes:  map[string]*routers.Route{},
+		routes:  map[string]*Op{},
 		headers: map[*routers.Route][]string{},
-		fast:    map[*routers.Route]*fastOp{},
 		options: &openapi3filter.Options{
 			AuthenticationFunc:      openapi3filter.NoopAuthenticationFunc, // credentials are the handlers' business
 			KeepValidatedValue:      true,                                  // the decoded body, for checkKeyCase
@@ -59,10 +57,11 @@ func New(doc *openapi3.T) *Validator {
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			rt := &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op}
-			v.routes[method+" "+path] = rt
-			if op, ok := c.compileOp(rt); ok {
-				v.fast[rt] = op
+			o := &Op{ID: op.OperationID, route: rt}
+			if f, ok := c.compileOp(rt); ok {
+				o.fast = f // compiled for the fast path (compile.go)
 			}
+			v.routes[method+" "+path] = o
 			for _, p := range append(append(openapi3.Parameters{}, item.Parameters...), op.Parameters...) {
 				if p.Value.In == openapi3.ParameterInHeader {
 					v.headers[rt] = append(v.headers[rt], http.CanonicalHeaderKey(p.Value.Name)) // once, not per request
@@ -73,17 +72,17 @@ func New(doc *openapi3.T) *Validator {
 	return v
 }
 
-// Operation returns the operation a request was routed to ("" when none), from its pattern.
-func (v *Validator) Operation(r *http.Request) string {
-	if rt := v.route(r); rt != nil {
-		return rt.Operation.OperationID
-	}
-	return ""
+// Op is an operation of the document, as Route finds it for a request.
+type Op struct {
+	ID    string // the operationId
+	route *routers.Route
+	fast  *fastOp // nil: kin-openapi validates every request
 }
 
-func (v *Validator) route(r *http.Request) *routers.Route {
-	if rt, ok := v.routes[r.Pattern]; ok {
-		return rt
+// Route returns the operation a request was routed to (nil when none), from its pattern.
+func (v *Validator) Route(r *http.Request) *Op {
+	if o, ok := v.routes[r.Pattern]; ok {
+		return o
 	}
 	// Patterns registered for GET also serve HEAD.
 	method, path, _ := strings.Cut(r.Pattern, " ")
@@ -93,17 +92,29 @@ func (v *Validator) route(r *http.Request) *routers.Route {
 	return nil
 }
 
+// Operation returns the id of the operation a request was routed to ("" when none).
+func (v *Validator) Operation(r *http.Request) string {
+	if o := v.Route(r); o != nil {
+		return o.ID
+	}
+	return ""
+}
+
 // Validate checks the request against its operation. The body, if read, is restored. The
 // fast path accepts what it can (compile.go); kin-openapi validates and explains the rest.
 func (v *Validator) Validate(ctx context.Context, r *http.Request) error {
-	rt := v.route(r)
-	if rt == nil {
+	return v.ValidateOp(ctx, v.Route(r), r)
+}
+
+// ValidateOp is Validate for a request already routed to o (by Route).
+func (v *Validator) ValidateOp(ctx context.Context, o *Op, r *http.Request) error {
+	if o == nil {
 		return fmt.Errorf("no operation for %q", r.Pattern)
 	}
-	if op := v.fast[rt]; op != nil && op.accepts(r) {
+	if o.fast != nil && o.fast.accepts(r) {
 		return nil
 	}
-	return v.slow(ctx, rt, r)
+	return v.slow(ctx, o.route, r)
 }
 
 // slow validates with kin-openapi (and the case-variant keys rule).

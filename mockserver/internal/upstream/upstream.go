@@ -119,8 +119,24 @@ func (r *Registry) Resolve(req *http.Request) Request {
 	return out
 }
 
-// With puts a resolved request into a context.
-func With(ctx context.Context, c Carrier) context.Context { return context.WithValue(ctx, ctxKey{}, c) }
+// Context is a context carrying a Carrier, for a carrier to embed: With's value and the
+// carrier are then one allocation, not two (the server makes one for every request).
+type Context struct {
+	context.Context
+	c Carrier
+}
+
+// Carry makes x the context parent with c put in it (as context.WithValue would, under this
+// package's key).
+func (x *Context) Carry(parent context.Context, c Carrier) { x.Context, x.c = parent, c }
+
+// Value answers for the carrier, and asks the parent for anything else.
+func (x *Context) Value(key any) any {
+	if key == any(ctxKey{}) {
+		return x.c
+	}
+	return x.Context.Value(key)
+}
 
 // Carrier holds a resolved request, and whatever else its server keeps for the request (one
 // context value for all: the server's record of the exchange, say).

@@ -1,6 +1,7 @@
 package upstream
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -23,11 +24,11 @@ func TestRegistry(t *testing.T) {
 	if res.API != def || res.Tenant.Key != "shop" {
 		t.Fatalf("resolve: %+v", res)
 	}
-	if got := From(With(req.Context(), &res)); got.API != def || got.Tenant.Key != "shop" {
+	if got := From(carry(req.Context(), &res)); got.API != def || got.Tenant.Key != "shop" {
 		t.Fatalf("context round trip: %+v", got)
 	}
 	held := &holder{up: res}
-	if got := From(With(req.Context(), held)); got.Tenant.Key != "shop" || CarrierOf(With(req.Context(), held)) != Carrier(held) {
+	if got := From(carry(req.Context(), held)); got.Tenant.Key != "shop" || CarrierOf(carry(req.Context(), held)) != Carrier(held) {
 		t.Fatalf("a server's own carrier: %+v", got)
 	}
 	if got := From(req.Context()); got.API != nil {
@@ -50,3 +51,36 @@ func TestRegistry(t *testing.T) {
 type holder struct{ up Request }
 
 func (h *holder) Upstream() *Request { return &h.up }
+
+// carry puts c into a context as the server does.
+func carry(parent context.Context, c Carrier) context.Context {
+	var x Context
+	x.Carry(parent, c)
+	return &x
+}
+
+// TestContextCarries: a Context answers for its carrier, passes every other key to its parent,
+// and is cancelled with it.
+func TestContextCarries(t *testing.T) {
+	type key struct{}
+	parent, cancel := context.WithCancel(context.WithValue(context.Background(), key{}, "parent's"))
+	c := &holder{up: Request{Tenant: Tenant{Label: "p1"}}}
+	var x Context
+	x.Carry(parent, c)
+	if got := CarrierOf(&x); got != Carrier(c) || From(&x).Tenant.Label != "p1" {
+		t.Fatalf("carrier %v, tenant %q", got, From(&x).Tenant.Label)
+	}
+	if got := (&x).Value(key{}); got != "parent's" {
+		t.Fatalf("the parent's value reads %v", got)
+	}
+	if CarrierOf(parent) != nil || From(context.Background()).API != nil {
+		t.Fatal("a context without a carrier has one")
+	}
+	child, stop := context.WithCancel(&x) // what net/http and handlers derive from it
+	defer stop()
+	cancel()
+	<-child.Done()
+	if x.Err() != context.Canceled || CarrierOf(child) != Carrier(c) {
+		t.Fatalf("after the parent's cancel: %v, carrier %v", x.Err(), CarrierOf(child))
+	}
+}

@@ -21,7 +21,7 @@ import (
 //
 //	recoverer > resolve (API and tenant, from the registry) > record (journal, log) > limits
 //	  > hosts > browsers > cors > controlToken > ServeMux (routes remembered: routes.go)
-//	  > generated parameter binding > operation (faults, spec validation) > strict handler
+//	  > generated parameter binding > operation (faults, spec validation: the wrappers' Gate) > strict handler
 //
 // Every wrapper of the ResponseWriter keeps Flush and Unwrap, so event streams are flushed
 // frame by frame through all of them.
@@ -62,46 +62,55 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, reason
 }
 
 // operation runs for a routed operation of API a: it arms faults (not on the control API) and
-// validates the request against the spec.
-func (s *Server) operation(a *upstream.API, v *specvalidate.Validator) func(http.Handler) http.Handler {
+// validates the request against the spec. false: it has answered the request itself.
+func (s *Server) operation(a *upstream.API, v *specvalidate.Validator) func(http.ResponseWriter, *http.Request) bool {
+	return func(w http.ResponseWriter, r *http.Request) bool {
+		route := v.Route(r)
+		op := ""
+		if route != nil {
+			op = route.ID
+		}
+		if ex := exchangeOf(r); ex != nil {
+			ex.operation = op
+			if !a.Control { // control calls are logged, not journaled
+				ex.body, _ = reqbody.Read(r) // read once; validation and the handler share it
+			}
+		}
+		if a.Control {
+			assumeJSON(r)
+		} else if s.injectFault(w, r, a.Name, op, upstream.From(r.Context()).Tenant.Key) {
+			return false
+		}
+		if reason := notUTF8(r); reason != "" {
+			s.renderBadRequest(w, r, reason, "", "")
+			return false
+		}
+		if err := v.ValidateOp(r.Context(), route, r); err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				s.fail(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", tooLarge.Limit))
+				return false
+			}
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				w.Header().Set("Connection", "close")
+				s.fail(w, r, http.StatusRequestTimeout, fmt.Sprintf("the request body did not arrive within %s (limits.read_body_timeout)", time.Duration(s.cfg.Limits.ReadBodyTimeout)))
+				return false
+			}
+			p := specvalidate.Explain(err)
+			s.renderBadRequest(w, r, p.Reason, p.In, p.Field)
+			return false
+		}
+		return true
+	}
+}
+
+// middleware is a gate as a middleware: next runs when the gate lets the request on.
+func middleware(gate func(http.ResponseWriter, *http.Request) bool) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			route := v.Route(r)
-			op := ""
-			if route != nil {
-				op = route.ID
+			if gate(w, r) {
+				next.ServeHTTP(w, r)
 			}
-			if ex := exchangeOf(r); ex != nil {
-				ex.operation = op
-				if !a.Control { // control calls are logged, not journaled
-					ex.body, _ = reqbody.Read(r) // read once; validation and the handler share it
-				}
-			}
-			if a.Control {
-				assumeJSON(r)
-			} else if s.injectFault(w, r, a.Name, op, upstream.From(r.Context()).Tenant.Key) {
-				return
-			}
-			if reason := notUTF8(r); reason != "" {
-				s.renderBadRequest(w, r, reason, "", "")
-				return
-			}
-			if err := v.ValidateOp(r.Context(), route, r); err != nil {
-				var tooLarge *http.MaxBytesError
-				if errors.As(err, &tooLarge) {
-					s.fail(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", tooLarge.Limit))
-					return
-				}
-				if errors.Is(err, os.ErrDeadlineExceeded) {
-					w.Header().Set("Connection", "close")
-					s.fail(w, r, http.StatusRequestTimeout, fmt.Sprintf("the request body did not arrive within %s (limits.read_body_timeout)", time.Duration(s.cfg.Limits.ReadBodyTimeout)))
-					return
-				}
-				p := specvalidate.Explain(err)
-				s.renderBadRequest(w, r, p.Reason, p.In, p.Field)
-				return
-			}
-			next.ServeHTTP(w, r)
 		})
 	}
 }

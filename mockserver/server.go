@@ -187,7 +187,8 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 			s.faults.Operations(a.Name, openapi.OperationIDs(doc)) // faults may name only these
 		}
 		// Last: the validator makes doc its own (specvalidate.New).
-		a.Mount(upstream.MountOptions{Mux: mux, Operation: s.operation(a, specvalidate.New(doc)),
+		gate := s.operation(a, specvalidate.New(doc))
+		a.Mount(upstream.MountOptions{Mux: mux, Gate: gate, Operation: middleware(gate),
 			BadRequest: s.badRequest, InternalError: s.internalError})
 	}
 	mux.HandleFunc("/", s.notFound)

@@ -6576,6 +6576,8 @@ type ServerInterfaceWrapper struct {
 	Handler            ServerInterface
 	HandlerMiddlewares []MiddlewareFunc
 	ErrorHandlerFunc   func(w http.ResponseWriter, r *http.Request, err error)
+	// Gate, when set, runs after binding and may answer the request itself (false).
+	Gate func(w http.ResponseWriter, r *http.Request) bool
 }
 
 type MiddlewareFunc func(http.Handler) http.Handler
@@ -6583,6 +6585,13 @@ type MiddlewareFunc func(http.Handler) http.Handler
 // ListAvailableCountries operation middleware
 func (siw *ServerInterfaceWrapper) ListAvailableCountries(w http.ResponseWriter, r *http.Request) {
 
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.ListAvailableCountries(w, r)
+		return
+	}
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListAvailableCountries(w, r)
 	}))
@@ -6722,7 +6731,14 @@ func (siw *ServerInterfaceWrapper) ListBrands(w http.ResponseWriter, r *http.Req
 
 	}
 
-	bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.ListBrands(w, r, params)
+		return
+	}
+	bound := params // held by value in the closure, not moved to the heap
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListBrands(w, r, bound)
 	}))
@@ -6862,7 +6878,14 @@ func (siw *ServerInterfaceWrapper) GetHomepage(w http.ResponseWriter, r *http.Re
 
 	}
 
-	bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.GetHomepage(w, r, params)
+		return
+	}
+	bound := params // held by value in the closure, not moved to the heap
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetHomepage(w, r, bound)
 	}))
@@ -7024,7 +7047,14 @@ func (siw *ServerInterfaceWrapper) SearchProducts(w http.ResponseWriter, r *http
 
 	}
 
-	bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.SearchProducts(w, r, countryCode, params)
+		return
+	}
+	bound := params // held by value in the closure, not moved to the heap
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.SearchProducts(w, r, countryCode, bound)
 	}))
@@ -7150,7 +7180,14 @@ func (siw *ServerInterfaceWrapper) ListCurrencies(w http.ResponseWriter, r *http
 
 	}
 
-	bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.ListCurrencies(w, r, params)
+		return
+	}
+	bound := params // held by value in the closure, not moved to the heap
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListCurrencies(w, r, bound)
 	}))
@@ -7276,7 +7313,14 @@ func (siw *ServerInterfaceWrapper) ListPaymentVias(w http.ResponseWriter, r *htt
 
 	}
 
-	bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.ListPaymentVias(w, r, params)
+		return
+	}
+	bound := params // held by value in the closure, not moved to the heap
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListPaymentVias(w, r, bound)
 	}))
@@ -7303,6 +7347,13 @@ func (siw *ServerInterfaceWrapper) GetOrderQR(w http.ResponseWriter, r *http.Req
 		return
 	}
 
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.GetOrderQR(w, r, orderId)
+		return
+	}
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetOrderQR(w, r, orderId)
 	}))
@@ -7494,7 +7545,14 @@ func (siw *ServerInterfaceWrapper) GetProductPrice(w http.ResponseWriter, r *htt
 
 	}
 
-	bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.GetProductPrice(w, r, params)
+		return
+	}
+	bound := params // held by value in the closure, not moved to the heap
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetProductPrice(w, r, bound)
 	}))
@@ -7620,7 +7678,14 @@ func (siw *ServerInterfaceWrapper) CreateOrder(w http.ResponseWriter, r *http.Re
 
 	}
 
-	bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.CreateOrder(w, r, params)
+		return
+	}
+	bound := params // held by value in the closure, not moved to the heap
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.CreateOrder(w, r, bound)
 	}))
@@ -7746,7 +7811,14 @@ func (siw *ServerInterfaceWrapper) ValidateOrder(w http.ResponseWriter, r *http.
 
 	}
 
-	bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.ValidateOrder(w, r, params)
+		return
+	}
+	bound := params // held by value in the closure, not moved to the heap
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ValidateOrder(w, r, bound)
 	}))
@@ -7881,7 +7953,14 @@ func (siw *ServerInterfaceWrapper) GetOrder(w http.ResponseWriter, r *http.Reque
 
 	}
 
-	bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.GetOrder(w, r, orderId, params)
+		return
+	}
+	bound := params // held by value in the closure, not moved to the heap
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetOrder(w, r, orderId, bound)
 	}))
@@ -8035,7 +8114,14 @@ func (siw *ServerInterfaceWrapper) SubscribeOrder(w http.ResponseWriter, r *http
 
 	}
 
-	bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.SubscribeOrder(w, r, orderId, params)
+		return
+	}
+	bound := params // held by value in the closure, not moved to the heap
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.SubscribeOrder(w, r, orderId, bound)
 	}))
@@ -8249,7 +8335,14 @@ func (siw *ServerInterfaceWrapper) ListProducts(w http.ResponseWriter, r *http.R
 
 	}
 
-	bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.ListProducts(w, r, countryCode, params)
+		return
+	}
+	bound := params // held by value in the closure, not moved to the heap
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListProducts(w, r, countryCode, bound)
 	}))
@@ -8346,6 +8439,8 @@ type StdHTTPServerOptions struct {
 	BaseRouter       ServeMux
 	Middlewares      []MiddlewareFunc
 	ErrorHandlerFunc func(w http.ResponseWriter, r *http.Request, err error)
+	// Gate, when set, runs after binding and may answer the request itself (false).
+	Gate func(w http.ResponseWriter, r *http.Request) bool
 }
 
 // HandlerFromMux creates http.Handler with routing matching OpenAPI spec based on the provided mux.
@@ -8379,6 +8474,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 		Handler:            si,
 		HandlerMiddlewares: options.Middlewares,
 		ErrorHandlerFunc:   options.ErrorHandlerFunc,
+		Gate:               options.Gate,
 	}
 
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/v3/payment_vias", wrapper.ListPaymentVias)

@@ -7217,6 +7217,8 @@ type ServerInterfaceWrapper struct {
 	Handler            ServerInterface
 	HandlerMiddlewares []MiddlewareFunc
 	ErrorHandlerFunc   func(w http.ResponseWriter, r *http.Request, err error)
+	// Gate, when set, runs after binding and may answer the request itself (false).
+	Gate func(w http.ResponseWriter, r *http.Request) bool
 }
 
 type MiddlewareFunc func(http.Handler) http.Handler
@@ -7270,7 +7272,14 @@ func (siw *ServerInterfaceWrapper) GetClock(w http.ResponseWriter, r *http.Reque
 		return
 	}
 
-	bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.GetClock(w, r, params)
+		return
+	}
+	bound := params // held by value in the closure, not moved to the heap
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetClock(w, r, bound)
 	}))
@@ -7285,6 +7294,13 @@ func (siw *ServerInterfaceWrapper) GetClock(w http.ResponseWriter, r *http.Reque
 // AdvanceClock operation middleware
 func (siw *ServerInterfaceWrapper) AdvanceClock(w http.ResponseWriter, r *http.Request) {
 
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.AdvanceClock(w, r)
+		return
+	}
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.AdvanceClock(w, r)
 	}))
@@ -7319,7 +7335,14 @@ func (siw *ServerInterfaceWrapper) ListCryptorefillsOrders(w http.ResponseWriter
 		return
 	}
 
-	bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.ListCryptorefillsOrders(w, r, params)
+		return
+	}
+	bound := params // held by value in the closure, not moved to the heap
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListCryptorefillsOrders(w, r, bound)
 	}))
@@ -7346,6 +7369,13 @@ func (siw *ServerInterfaceWrapper) GetCryptorefillsOrderTimeline(w http.Response
 		return
 	}
 
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.GetCryptorefillsOrderTimeline(w, r, orderId)
+		return
+	}
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetCryptorefillsOrderTimeline(w, r, orderId)
 	}))
@@ -7372,6 +7402,13 @@ func (siw *ServerInterfaceWrapper) PayCryptorefillsOrder(w http.ResponseWriter, 
 		return
 	}
 
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.PayCryptorefillsOrder(w, r, orderId)
+		return
+	}
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.PayCryptorefillsOrder(w, r, orderId)
 	}))
@@ -7398,6 +7435,13 @@ func (siw *ServerInterfaceWrapper) TransitionCryptorefillsOrder(w http.ResponseW
 		return
 	}
 
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.TransitionCryptorefillsOrder(w, r, orderId)
+		return
+	}
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.TransitionCryptorefillsOrder(w, r, orderId)
 	}))
@@ -7412,6 +7456,13 @@ func (siw *ServerInterfaceWrapper) TransitionCryptorefillsOrder(w http.ResponseW
 // ArmProblems operation middleware
 func (siw *ServerInterfaceWrapper) ArmProblems(w http.ResponseWriter, r *http.Request) {
 
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.ArmProblems(w, r)
+		return
+	}
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ArmProblems(w, r)
 	}))
@@ -7426,6 +7477,13 @@ func (siw *ServerInterfaceWrapper) ArmProblems(w http.ResponseWriter, r *http.Re
 // AddCryptorefillsWebhook operation middleware
 func (siw *ServerInterfaceWrapper) AddCryptorefillsWebhook(w http.ResponseWriter, r *http.Request) {
 
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.AddCryptorefillsWebhook(w, r)
+		return
+	}
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.AddCryptorefillsWebhook(w, r)
 	}))
@@ -7473,7 +7531,14 @@ func (siw *ServerInterfaceWrapper) ListCryptorefillsWebhookDeliveries(w http.Res
 		return
 	}
 
-	bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.ListCryptorefillsWebhookDeliveries(w, r, params)
+		return
+	}
+	bound := params // held by value in the closure, not moved to the heap
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListCryptorefillsWebhookDeliveries(w, r, bound)
 	}))
@@ -7488,6 +7553,13 @@ func (siw *ServerInterfaceWrapper) ListCryptorefillsWebhookDeliveries(w http.Res
 // StreamChanges operation middleware
 func (siw *ServerInterfaceWrapper) StreamChanges(w http.ResponseWriter, r *http.Request) {
 
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.StreamChanges(w, r)
+		return
+	}
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.StreamChanges(w, r)
 	}))
@@ -7522,7 +7594,14 @@ func (siw *ServerInterfaceWrapper) ClearFaults(w http.ResponseWriter, r *http.Re
 		return
 	}
 
-	bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.ClearFaults(w, r, params)
+		return
+	}
+	bound := params // held by value in the closure, not moved to the heap
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ClearFaults(w, r, bound)
 	}))
@@ -7537,6 +7616,13 @@ func (siw *ServerInterfaceWrapper) ClearFaults(w http.ResponseWriter, r *http.Re
 // ListFaults operation middleware
 func (siw *ServerInterfaceWrapper) ListFaults(w http.ResponseWriter, r *http.Request) {
 
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.ListFaults(w, r)
+		return
+	}
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListFaults(w, r)
 	}))
@@ -7551,6 +7637,13 @@ func (siw *ServerInterfaceWrapper) ListFaults(w http.ResponseWriter, r *http.Req
 // ArmFault operation middleware
 func (siw *ServerInterfaceWrapper) ArmFault(w http.ResponseWriter, r *http.Request) {
 
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.ArmFault(w, r)
+		return
+	}
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ArmFault(w, r)
 	}))
@@ -7565,6 +7658,13 @@ func (siw *ServerInterfaceWrapper) ArmFault(w http.ResponseWriter, r *http.Reque
 // GetHealth operation middleware
 func (siw *ServerInterfaceWrapper) GetHealth(w http.ResponseWriter, r *http.Request) {
 
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.GetHealth(w, r)
+		return
+	}
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetHealth(w, r)
 	}))
@@ -7625,7 +7725,14 @@ func (siw *ServerInterfaceWrapper) GetJournal(w http.ResponseWriter, r *http.Req
 		return
 	}
 
-	bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.GetJournal(w, r, params)
+		return
+	}
+	bound := params // held by value in the closure, not moved to the heap
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetJournal(w, r, bound)
 	}))
@@ -7652,6 +7759,13 @@ func (siw *ServerInterfaceWrapper) InvalidatePayscryptAPIKey(w http.ResponseWrit
 		return
 	}
 
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.InvalidatePayscryptAPIKey(w, r, apikey)
+		return
+	}
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.InvalidatePayscryptAPIKey(w, r, apikey)
 	}))
@@ -7666,6 +7780,13 @@ func (siw *ServerInterfaceWrapper) InvalidatePayscryptAPIKey(w http.ResponseWrit
 // CreatePayscryptMerchant operation middleware
 func (siw *ServerInterfaceWrapper) CreatePayscryptMerchant(w http.ResponseWriter, r *http.Request) {
 
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.CreatePayscryptMerchant(w, r)
+		return
+	}
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.CreatePayscryptMerchant(w, r)
 	}))
@@ -7700,7 +7821,14 @@ func (siw *ServerInterfaceWrapper) ListPayscryptOrders(w http.ResponseWriter, r 
 		return
 	}
 
-	bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.ListPayscryptOrders(w, r, params)
+		return
+	}
+	bound := params // held by value in the closure, not moved to the heap
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListPayscryptOrders(w, r, bound)
 	}))
@@ -7727,6 +7855,13 @@ func (siw *ServerInterfaceWrapper) GetPayscryptOrderTimeline(w http.ResponseWrit
 		return
 	}
 
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.GetPayscryptOrderTimeline(w, r, orderId)
+		return
+	}
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetPayscryptOrderTimeline(w, r, orderId)
 	}))
@@ -7753,6 +7888,13 @@ func (siw *ServerInterfaceWrapper) CancelPayscryptOrder(w http.ResponseWriter, r
 		return
 	}
 
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.CancelPayscryptOrder(w, r, orderId)
+		return
+	}
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.CancelPayscryptOrder(w, r, orderId)
 	}))
@@ -7779,6 +7921,13 @@ func (siw *ServerInterfaceWrapper) PayPayscryptOrder(w http.ResponseWriter, r *h
 		return
 	}
 
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.PayPayscryptOrder(w, r, orderId)
+		return
+	}
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.PayPayscryptOrder(w, r, orderId)
 	}))
@@ -7805,6 +7954,13 @@ func (siw *ServerInterfaceWrapper) ReplayPayscryptWebhook(w http.ResponseWriter,
 		return
 	}
 
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.ReplayPayscryptWebhook(w, r, orderId)
+		return
+	}
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ReplayPayscryptWebhook(w, r, orderId)
 	}))
@@ -7852,7 +8008,14 @@ func (siw *ServerInterfaceWrapper) RemovePayscryptWebhook(w http.ResponseWriter,
 		return
 	}
 
-	bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.RemovePayscryptWebhook(w, r, params)
+		return
+	}
+	bound := params // held by value in the closure, not moved to the heap
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.RemovePayscryptWebhook(w, r, bound)
 	}))
@@ -7867,6 +8030,13 @@ func (siw *ServerInterfaceWrapper) RemovePayscryptWebhook(w http.ResponseWriter,
 // AddPayscryptWebhook operation middleware
 func (siw *ServerInterfaceWrapper) AddPayscryptWebhook(w http.ResponseWriter, r *http.Request) {
 
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.AddPayscryptWebhook(w, r)
+		return
+	}
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.AddPayscryptWebhook(w, r)
 	}))
@@ -7914,7 +8084,14 @@ func (siw *ServerInterfaceWrapper) ListPayscryptWebhookDeliveries(w http.Respons
 		return
 	}
 
-	bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.ListPayscryptWebhookDeliveries(w, r, params)
+		return
+	}
+	bound := params // held by value in the closure, not moved to the heap
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListPayscryptWebhookDeliveries(w, r, bound)
 	}))
@@ -7929,6 +8106,13 @@ func (siw *ServerInterfaceWrapper) ListPayscryptWebhookDeliveries(w http.Respons
 // Reset operation middleware
 func (siw *ServerInterfaceWrapper) Reset(w http.ResponseWriter, r *http.Request) {
 
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.Reset(w, r)
+		return
+	}
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.Reset(w, r)
 	}))
@@ -7943,6 +8127,13 @@ func (siw *ServerInterfaceWrapper) Reset(w http.ResponseWriter, r *http.Request)
 // ListTenants operation middleware
 func (siw *ServerInterfaceWrapper) ListTenants(w http.ResponseWriter, r *http.Request) {
 
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.ListTenants(w, r)
+		return
+	}
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListTenants(w, r)
 	}))
@@ -8039,6 +8230,8 @@ type StdHTTPServerOptions struct {
 	BaseRouter       ServeMux
 	Middlewares      []MiddlewareFunc
 	ErrorHandlerFunc func(w http.ResponseWriter, r *http.Request, err error)
+	// Gate, when set, runs after binding and may answer the request itself (false).
+	Gate func(w http.ResponseWriter, r *http.Request) bool
 }
 
 // HandlerFromMux creates http.Handler with routing matching OpenAPI spec based on the provided mux.
@@ -8072,6 +8265,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 		Handler:            si,
 		HandlerMiddlewares: options.Middlewares,
 		ErrorHandlerFunc:   options.ErrorHandlerFunc,
+		Gate:               options.Gate,
 	}
 
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/__mock/health", wrapper.GetHealth)

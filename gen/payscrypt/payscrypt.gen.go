@@ -3131,6 +3131,8 @@ type ServerInterfaceWrapper struct {
 	Handler            ServerInterface
 	HandlerMiddlewares []MiddlewareFunc
 	ErrorHandlerFunc   func(w http.ResponseWriter, r *http.Request, err error)
+	// Gate, when set, runs after binding and may answer the request itself (false).
+	Gate func(w http.ResponseWriter, r *http.Request) bool
 }
 
 type MiddlewareFunc func(http.Handler) http.Handler
@@ -3138,6 +3140,13 @@ type MiddlewareFunc func(http.Handler) http.Handler
 // CreatePaymentOrder operation middleware
 func (siw *ServerInterfaceWrapper) CreatePaymentOrder(w http.ResponseWriter, r *http.Request) {
 
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.CreatePaymentOrder(w, r)
+		return
+	}
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.CreatePaymentOrder(w, r)
 	}))
@@ -3152,6 +3161,13 @@ func (siw *ServerInterfaceWrapper) CreatePaymentOrder(w http.ResponseWriter, r *
 // GetPublicOrder operation middleware
 func (siw *ServerInterfaceWrapper) GetPublicOrder(w http.ResponseWriter, r *http.Request) {
 
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.GetPublicOrder(w, r)
+		return
+	}
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetPublicOrder(w, r)
 	}))
@@ -3166,6 +3182,13 @@ func (siw *ServerInterfaceWrapper) GetPublicOrder(w http.ResponseWriter, r *http
 // CreateInvoice operation middleware
 func (siw *ServerInterfaceWrapper) CreateInvoice(w http.ResponseWriter, r *http.Request) {
 
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.CreateInvoice(w, r)
+		return
+	}
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.CreateInvoice(w, r)
 	}))
@@ -3192,6 +3215,13 @@ func (siw *ServerInterfaceWrapper) GetInvoice(w http.ResponseWriter, r *http.Req
 		return
 	}
 
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.GetInvoice(w, r, id)
+		return
+	}
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetInvoice(w, r, id)
 	}))
@@ -3218,6 +3248,13 @@ func (siw *ServerInterfaceWrapper) LookupInvoice(w http.ResponseWriter, r *http.
 		return
 	}
 
+	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
+		return
+	}
+	if len(siw.HandlerMiddlewares) == 0 {
+		siw.Handler.LookupInvoice(w, r, id)
+		return
+	}
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.LookupInvoice(w, r, id)
 	}))
@@ -3314,6 +3351,8 @@ type StdHTTPServerOptions struct {
 	BaseRouter       ServeMux
 	Middlewares      []MiddlewareFunc
 	ErrorHandlerFunc func(w http.ResponseWriter, r *http.Request, err error)
+	// Gate, when set, runs after binding and may answer the request itself (false).
+	Gate func(w http.ResponseWriter, r *http.Request) bool
 }
 
 // HandlerFromMux creates http.Handler with routing matching OpenAPI spec based on the provided mux.
@@ -3347,6 +3386,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 		Handler:            si,
 		HandlerMiddlewares: options.Middlewares,
 		ErrorHandlerFunc:   options.ErrorHandlerFunc,
+		Gate:               options.Gate,
 	}
 
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/apis/pg/create_order", wrapper.CreatePaymentOrder)

@@ -110,7 +110,7 @@ func rewrite(src []byte) ([]byte, error) {
 			return true
 		})
 		edits = append(edits, styled...)
-		edits = append(edits, copyParams(fn, off)...)
+		edits = append(edits, gate(fn, src, off)...)
 		if len(calls) == 0 {
 			continue
 		}
@@ -121,6 +121,7 @@ func rewrite(src []byte) ([]byte, error) {
 	if len(edits) == 0 {
 		return format.Source(src)
 	}
+	edits = append(edits, gateFields(file, src, off)...)
 	for _, imp := range file.Imports {
 		if imp.Path.Value == bindImport {
 			return nil, fmt.Errorf("already imports %s, yet has calls to rewrite", bindImport)
@@ -236,19 +237,35 @@ func direct(fn *ast.FuncDecl, src []byte, off func(token.Pos) int) []edit {
 	return nil
 }
 
-// copyParams lets a wrapper's handler closure hold its parameters by value. The binding calls
-// take &params.Field, so a closure naming params captures it by reference and params moves to
-// the heap on every request; a copy made just before the closure, never addressed, is captured
-// by value (Go does so for variables of up to 128 bytes never assigned after the capture).
-func copyParams(fn *ast.FuncDecl, off func(token.Pos) int) []edit {
+// gateField is the hook rebind adds to the generated ServerInterfaceWrapper and
+// StdHTTPServerOptions (see gate).
+const gateField = "Gate func(w http.ResponseWriter, r *http.Request) bool"
+
+// gate rewrites the end of a wrapper method, where oapi-codegen applies HandlerMiddlewares on
+// every request: it builds a closure over the bound parameters and wraps it in each
+// middleware (a closure each), then calls the outermost. Before that, the method now asks the
+// Gate (a middleware that only decides whether the request goes on, set through
+// StdHTTPServerOptions.Gate) and, with no middleware left, calls the handler directly: no
+// closure, parameters on the stack. With middlewares, they run as before, after the gate; the
+// closure then holds a copy of the parameters by value (the binding calls took &params.Field,
+// so naming params itself would move it to the heap on every request; Go captures a variable
+// of up to 128 bytes by value when it is never addressed or assigned after the capture).
+func gate(fn *ast.FuncDecl, src []byte, off func(token.Pos) int) []edit {
+	if bytes.Contains(src[off(fn.Body.Pos()):off(fn.Body.End())], []byte("siw.Gate")) {
+		return nil // rewritten already
+	}
 	for _, stmt := range fn.Body.List {
 		def, ok := stmt.(*ast.AssignStmt)
 		if !ok || def.Tok != token.DEFINE || len(def.Lhs) != 1 || !isIdent(def.Lhs[0], "handler") {
 			continue
 		}
+		var call ast.Stmt
 		var uses []edit
 		ast.Inspect(def.Rhs[0], func(n ast.Node) bool {
 			if lit, ok := n.(*ast.FuncLit); ok {
+				if len(lit.Body.List) == 1 {
+					call = lit.Body.List[0]
+				}
 				ast.Inspect(lit.Body, func(n ast.Node) bool {
 					if isIdent(asExpr(n), "params") {
 						uses = append(uses, edit{off(n.Pos()), off(n.End()), "bound"})
@@ -259,13 +276,62 @@ func copyParams(fn *ast.FuncDecl, off func(token.Pos) int) []edit {
 			}
 			return true
 		})
-		if len(uses) == 0 {
+		if call == nil {
 			return nil
 		}
+		text := "if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)\n\t\treturn\n\t}\n" +
+			"\tif len(siw.HandlerMiddlewares) == 0 {\n\t\t" + string(src[off(call.Pos()):off(call.End())]) + "\n\t\treturn\n\t}\n\t"
+		if len(uses) > 0 {
+			text += "bound := params // held by value in the closure, not moved to the heap\n\t"
+		}
 		at := off(stmt.Pos())
-		return append(uses, edit{at, at, "bound := params // held by value in the closure, not moved to the heap (gen/internal/rebind)\n\t"})
+		return append(uses, edit{at, at, text})
 	}
 	return nil
+}
+
+// gateFields adds the Gate field to the wrapper and to the options, and passes it from one to
+// the other in HandlerWithOptions.
+func gateFields(file *ast.File, src []byte, off func(token.Pos) int) []edit {
+	var edits []edit
+	for _, decl := range file.Decls {
+		switch d := decl.(type) {
+		case *ast.GenDecl:
+			for _, spec := range d.Specs {
+				ts, ok := spec.(*ast.TypeSpec)
+				if !ok || ts.Name.Name != "ServerInterfaceWrapper" && ts.Name.Name != "StdHTTPServerOptions" {
+					continue
+				}
+				if st, ok := ts.Type.(*ast.StructType); ok && !hasField(st, "Gate") {
+					at := off(st.Fields.Closing)
+					edits = append(edits, edit{at, at, "\t// Gate, when set, runs after binding and may answer the request itself (false).\n\t" + gateField + "\n"})
+				}
+			}
+		case *ast.FuncDecl:
+			if d.Name.Name != "HandlerWithOptions" || d.Body == nil {
+				continue
+			}
+			ast.Inspect(d.Body, func(n ast.Node) bool {
+				if lit, ok := n.(*ast.CompositeLit); ok && isIdent(lit.Type, "ServerInterfaceWrapper") && !bytes.Contains(src[off(lit.Pos()):off(lit.End())], []byte("Gate:")) {
+					at := off(lit.Rbrace)
+					edits = append(edits, edit{at, at, "\tGate: options.Gate,\n"})
+				}
+				return true
+			})
+		}
+	}
+	return edits
+}
+
+func hasField(st *ast.StructType, name string) bool {
+	for _, f := range st.Fields.List {
+		for _, n := range f.Names {
+			if n.Name == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func asExpr(n ast.Node) ast.Expr {

@@ -14,7 +14,20 @@ import (
 	"github.com/oapi-codegen/runtime"
 )
 
-type ServerInterfaceWrapper struct{}
+type ServerInterfaceWrapper struct {
+	HandlerMiddlewares []func(http.Handler) http.Handler
+}
+
+type StdHTTPServerOptions struct {
+	Middlewares []func(http.Handler) http.Handler
+}
+
+func HandlerWithOptions(options StdHTTPServerOptions) {
+	wrapper := ServerInterfaceWrapper{
+		HandlerMiddlewares: options.Middlewares,
+	}
+	other(wrapper)
+}
 
 // A operation middleware
 func (siw *ServerInterfaceWrapper) A(w http.ResponseWriter, r *http.Request) {
@@ -87,8 +100,16 @@ func TestRewriteBindsThroughBind(t *testing.T) {
 			t.Errorf("A lacks %q:\n%s", want, a)
 		}
 	}
-	if !strings.Contains(a, "bound := params") || !strings.Contains(a, "siw.A(w, r, bound)") || strings.Contains(a, "siw.A(w, r, params)") {
-		t.Errorf("A's handler closure does not hold a copy of its parameters:\n%s", a)
+	gate := strings.Index(a, "if siw.Gate != nil && !siw.Gate(w, r) {")
+	direct := strings.Index(a, "if len(siw.HandlerMiddlewares) == 0 {\n\t\tsiw.A(w, r, params)\n\t\treturn\n\t}")
+	chain := strings.Index(a, "bound := params")
+	if gate < 0 || direct < gate || chain < direct || !strings.Contains(a, "siw.A(w, r, bound)") {
+		t.Errorf("A does not ask the gate, then call its handler directly without middlewares, then run the chain with a copy of its parameters:\n%s", a)
+	}
+	for _, want := range []string{"HandlerMiddlewares []func(http.Handler) http.Handler\n\t// Gate", "Middlewares []func(http.Handler) http.Handler\n\t// Gate", "Gate:               options.Gate,"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("no %q:\n%s", want, got)
+		}
 	}
 	if strings.Contains(a, "r.URL.Query()") {
 		t.Errorf("A still parses the query itself:\n%s", a)
@@ -106,8 +127,8 @@ func TestRewriteBindsThroughBind(t *testing.T) {
 	if !strings.Contains(sh, "bind.JSONBody(r, &body)") {
 		t.Errorf("the strict handler's body is not decoded through bind.JSONBody:\n%s", sh)
 	}
-	direct := strings.Index(sh, "if len(sh.middlewares) == 0 {")
-	chain := strings.Index(sh, "handler := func(")
+	direct = strings.Index(sh, "if len(sh.middlewares) == 0 {")
+	chain = strings.Index(sh, "handler := func(")
 	if direct < 0 || chain < direct || !strings.Contains(sh, "response, err = sh.ssi.A(r.Context(), request)") ||
 		!strings.Contains(sh, "response, err = handler(r.Context(), w, r, request)") || strings.Contains(sh, "response, err :=") {
 		t.Errorf("the strict handler does not call the operation directly when it has no middleware, or lost its chain:\n%s", sh)

@@ -17,7 +17,7 @@ func (h *Handlers) API() *upstream.API {
 				gen.NewStrictHandlerWithOptions(h, nil, gen.StrictHTTPServerOptions{
 					RequestErrorHandlerFunc: o.BadRequest, ResponseErrorHandlerFunc: o.InternalError}),
 				gen.StdHTTPServerOptions{BaseRouter: o.Mux, ErrorHandlerFunc: o.BadRequest,
-					Middlewares: []gen.MiddlewareFunc{gen.MiddlewareFunc(o.Operation)}})
+					Gate: o.Gate})
 		},
 	}
 }

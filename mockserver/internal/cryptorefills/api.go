@@ -39,7 +39,7 @@ func (h *Handlers) API(lenient bool) *upstream.API {
 				gen.NewStrictHandlerWithOptions(h, nil, gen.StrictHTTPServerOptions{
 					RequestErrorHandlerFunc: o.BadRequest, ResponseErrorHandlerFunc: o.InternalError}),
 				gen.StdHTTPServerOptions{BaseRouter: o.Mux, ErrorHandlerFunc: o.BadRequest,
-					Middlewares: []gen.MiddlewareFunc{gen.MiddlewareFunc(o.Operation)}})
+					Gate: o.Gate})
 			// Validation takes POST only; without this, GET would ask for an order named
 			// "validations" and answer a puzzling 404.
 			o.Mux.HandleFunc("GET /v5/orders/validations", func(w http.ResponseWriter, r *http.Request) {

@@ -22,7 +22,10 @@ type Tenant struct {
 // MountOptions is what every generated router takes.
 type MountOptions struct {
 	Mux *http.ServeMux
-	// Operation runs for every routed operation: faults, then validation against the spec.
+	// Gate runs for every routed operation, after its parameters are bound: faults, then
+	// validation against the spec; false when it has answered the request itself. Operation
+	// is the same as a middleware, for an API with middlewares of its own to run after it.
+	Gate          func(http.ResponseWriter, *http.Request) bool
 	Operation     func(http.Handler) http.Handler
 	BadRequest    func(http.ResponseWriter, *http.Request, error) // binding and decoding errors
 	InternalError func(http.ResponseWriter, *http.Request, error) // a handler's own failure

@@ -7054,9 +7054,10 @@ func (siw *ServerInterfaceWrapper) SearchProducts(w http.ResponseWriter, r *http
 		siw.Handler.SearchProducts(w, r, countryCode, params)
 		return
 	}
-	bound := params // held by value in the closure, not moved to the heap
+	countryCodeBound := countryCode // held by value in the closure, not moved to the heap
+	bound := params                 // held by value in the closure, not moved to the heap
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.SearchProducts(w, r, countryCode, bound)
+		siw.Handler.SearchProducts(w, r, countryCodeBound, bound)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -7354,8 +7355,9 @@ func (siw *ServerInterfaceWrapper) GetOrderQR(w http.ResponseWriter, r *http.Req
 		siw.Handler.GetOrderQR(w, r, orderId)
 		return
 	}
+	orderIdBound := orderId // held by value in the closure, not moved to the heap
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetOrderQR(w, r, orderId)
+		siw.Handler.GetOrderQR(w, r, orderIdBound)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -7960,9 +7962,10 @@ func (siw *ServerInterfaceWrapper) GetOrder(w http.ResponseWriter, r *http.Reque
 		siw.Handler.GetOrder(w, r, orderId, params)
 		return
 	}
-	bound := params // held by value in the closure, not moved to the heap
+	orderIdBound := orderId // held by value in the closure, not moved to the heap
+	bound := params         // held by value in the closure, not moved to the heap
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetOrder(w, r, orderId, bound)
+		siw.Handler.GetOrder(w, r, orderIdBound, bound)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -8121,9 +8124,10 @@ func (siw *ServerInterfaceWrapper) SubscribeOrder(w http.ResponseWriter, r *http
 		siw.Handler.SubscribeOrder(w, r, orderId, params)
 		return
 	}
-	bound := params // held by value in the closure, not moved to the heap
+	orderIdBound := orderId // held by value in the closure, not moved to the heap
+	bound := params         // held by value in the closure, not moved to the heap
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.SubscribeOrder(w, r, orderId, bound)
+		siw.Handler.SubscribeOrder(w, r, orderIdBound, bound)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -8342,9 +8346,10 @@ func (siw *ServerInterfaceWrapper) ListProducts(w http.ResponseWriter, r *http.R
 		siw.Handler.ListProducts(w, r, countryCode, params)
 		return
 	}
-	bound := params // held by value in the closure, not moved to the heap
+	countryCodeBound := countryCode // held by value in the closure, not moved to the heap
+	bound := params                 // held by value in the closure, not moved to the heap
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ListProducts(w, r, countryCode, bound)
+		siw.Handler.ListProducts(w, r, countryCodeBound, bound)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {

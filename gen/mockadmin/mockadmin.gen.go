@@ -7376,8 +7376,9 @@ func (siw *ServerInterfaceWrapper) GetCryptorefillsOrderTimeline(w http.Response
 		siw.Handler.GetCryptorefillsOrderTimeline(w, r, orderId)
 		return
 	}
+	orderIdBound := orderId // held by value in the closure, not moved to the heap
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetCryptorefillsOrderTimeline(w, r, orderId)
+		siw.Handler.GetCryptorefillsOrderTimeline(w, r, orderIdBound)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -7409,8 +7410,9 @@ func (siw *ServerInterfaceWrapper) PayCryptorefillsOrder(w http.ResponseWriter, 
 		siw.Handler.PayCryptorefillsOrder(w, r, orderId)
 		return
 	}
+	orderIdBound := orderId // held by value in the closure, not moved to the heap
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.PayCryptorefillsOrder(w, r, orderId)
+		siw.Handler.PayCryptorefillsOrder(w, r, orderIdBound)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -7442,8 +7444,9 @@ func (siw *ServerInterfaceWrapper) TransitionCryptorefillsOrder(w http.ResponseW
 		siw.Handler.TransitionCryptorefillsOrder(w, r, orderId)
 		return
 	}
+	orderIdBound := orderId // held by value in the closure, not moved to the heap
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.TransitionCryptorefillsOrder(w, r, orderId)
+		siw.Handler.TransitionCryptorefillsOrder(w, r, orderIdBound)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -7766,8 +7769,9 @@ func (siw *ServerInterfaceWrapper) InvalidatePayscryptAPIKey(w http.ResponseWrit
 		siw.Handler.InvalidatePayscryptAPIKey(w, r, apikey)
 		return
 	}
+	apikeyBound := apikey // held by value in the closure, not moved to the heap
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.InvalidatePayscryptAPIKey(w, r, apikey)
+		siw.Handler.InvalidatePayscryptAPIKey(w, r, apikeyBound)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -7862,8 +7866,9 @@ func (siw *ServerInterfaceWrapper) GetPayscryptOrderTimeline(w http.ResponseWrit
 		siw.Handler.GetPayscryptOrderTimeline(w, r, orderId)
 		return
 	}
+	orderIdBound := orderId // held by value in the closure, not moved to the heap
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetPayscryptOrderTimeline(w, r, orderId)
+		siw.Handler.GetPayscryptOrderTimeline(w, r, orderIdBound)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -7895,8 +7900,9 @@ func (siw *ServerInterfaceWrapper) CancelPayscryptOrder(w http.ResponseWriter, r
 		siw.Handler.CancelPayscryptOrder(w, r, orderId)
 		return
 	}
+	orderIdBound := orderId // held by value in the closure, not moved to the heap
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.CancelPayscryptOrder(w, r, orderId)
+		siw.Handler.CancelPayscryptOrder(w, r, orderIdBound)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -7928,8 +7934,9 @@ func (siw *ServerInterfaceWrapper) PayPayscryptOrder(w http.ResponseWriter, r *h
 		siw.Handler.PayPayscryptOrder(w, r, orderId)
 		return
 	}
+	orderIdBound := orderId // held by value in the closure, not moved to the heap
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.PayPayscryptOrder(w, r, orderId)
+		siw.Handler.PayPayscryptOrder(w, r, orderIdBound)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -7961,8 +7968,9 @@ func (siw *ServerInterfaceWrapper) ReplayPayscryptWebhook(w http.ResponseWriter,
 		siw.Handler.ReplayPayscryptWebhook(w, r, orderId)
 		return
 	}
+	orderIdBound := orderId // held by value in the closure, not moved to the heap
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.ReplayPayscryptWebhook(w, r, orderId)
+		siw.Handler.ReplayPayscryptWebhook(w, r, orderIdBound)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {

@@ -3222,8 +3222,9 @@ func (siw *ServerInterfaceWrapper) GetInvoice(w http.ResponseWriter, r *http.Req
 		siw.Handler.GetInvoice(w, r, id)
 		return
 	}
+	idBound := id // held by value in the closure, not moved to the heap
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.GetInvoice(w, r, id)
+		siw.Handler.GetInvoice(w, r, idBound)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -3255,8 +3256,9 @@ func (siw *ServerInterfaceWrapper) LookupInvoice(w http.ResponseWriter, r *http.
 		siw.Handler.LookupInvoice(w, r, id)
 		return
 	}
+	idBound := id // held by value in the closure, not moved to the heap
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.LookupInvoice(w, r, id)
+		siw.Handler.LookupInvoice(w, r, idBound)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {

@@ -247,9 +247,9 @@ const gateField = "Gate func(w http.ResponseWriter, r *http.Request) bool"
 // Gate (a middleware that only decides whether the request goes on, set through
 // StdHTTPServerOptions.Gate) and, with no middleware left, calls the handler directly: no
 // closure, parameters on the stack. With middlewares, they run as before, after the gate; the
-// closure then holds a copy of the parameters by value (the binding calls took &params.Field,
-// so naming params itself would move it to the heap on every request; Go captures a variable
-// of up to 128 bytes by value when it is never addressed or assigned after the capture).
+// closure then holds copies of the bound values by value (the binding calls took their
+// addresses, so naming them would move them to the heap on every request; Go captures a
+// variable of up to 128 bytes by value when it is never addressed or assigned after the capture).
 func gate(fn *ast.FuncDecl, src []byte, off func(token.Pos) int) []edit {
 	if bytes.Contains(src[off(fn.Body.Pos()):off(fn.Body.End())], []byte("siw.Gate")) {
 		return nil // rewritten already
@@ -261,28 +261,39 @@ func gate(fn *ast.FuncDecl, src []byte, off func(token.Pos) int) []edit {
 		}
 		var call ast.Stmt
 		var uses []edit
+		var copies []string
 		ast.Inspect(def.Rhs[0], func(n ast.Node) bool {
-			if lit, ok := n.(*ast.FuncLit); ok {
-				if len(lit.Body.List) == 1 {
-					call = lit.Body.List[0]
-				}
-				ast.Inspect(lit.Body, func(n ast.Node) bool {
-					if isIdent(asExpr(n), "params") {
-						uses = append(uses, edit{off(n.Pos()), off(n.End()), "bound"})
-					}
-					return true
-				})
+			lit, ok := n.(*ast.FuncLit)
+			if !ok {
+				return true
+			}
+			if len(lit.Body.List) != 1 {
 				return false
 			}
-			return true
+			call = lit.Body.List[0]
+			if x, ok := call.(*ast.ExprStmt); ok {
+				if c, ok := x.X.(*ast.CallExpr); ok {
+					for _, arg := range c.Args { // the parameters the handler gets, after w and r
+						if id, ok := arg.(*ast.Ident); ok && id.Name != "w" && id.Name != "r" {
+							copy := id.Name + "Bound"
+							if id.Name == "params" {
+								copy = "bound"
+							}
+							uses = append(uses, edit{off(id.Pos()), off(id.End()), copy})
+							copies = append(copies, copy+" := "+id.Name)
+						}
+					}
+				}
+			}
+			return false
 		})
 		if call == nil {
 			return nil
 		}
 		text := "if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)\n\t\treturn\n\t}\n" +
 			"\tif len(siw.HandlerMiddlewares) == 0 {\n\t\t" + string(src[off(call.Pos()):off(call.End())]) + "\n\t\treturn\n\t}\n\t"
-		if len(uses) > 0 {
-			text += "bound := params // held by value in the closure, not moved to the heap\n\t"
+		for _, c := range copies {
+			text += c + " // held by value in the closure, not moved to the heap\n\t"
 		}
 		at := off(stmt.Pos())
 		return append(uses, edit{at, at, text})

@@ -36,10 +36,12 @@ func (siw *ServerInterfaceWrapper) A(w http.ResponseWriter, r *http.Request) {
 	_ = runtime.BindQueryParameterWithOptions("form", true, false, "b", r.URL.Query(), nil, runtime.BindQueryParameterOptions{}) // trailing comment
 	other(r.URL.Query())
 
+	var id string
+	other(&id)
 	var params struct{ A string }
 	other(&params.A)
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.A(w, r, params)
+		siw.A(w, r, id, params)
 	}))
 	handler.ServeHTTP(w, r)
 }
@@ -101,9 +103,9 @@ func TestRewriteBindsThroughBind(t *testing.T) {
 		}
 	}
 	gate := strings.Index(a, "if siw.Gate != nil && !siw.Gate(w, r) {")
-	direct := strings.Index(a, "if len(siw.HandlerMiddlewares) == 0 {\n\t\tsiw.A(w, r, params)\n\t\treturn\n\t}")
-	chain := strings.Index(a, "bound := params")
-	if gate < 0 || direct < gate || chain < direct || !strings.Contains(a, "siw.A(w, r, bound)") {
+	direct := strings.Index(a, "if len(siw.HandlerMiddlewares) == 0 {\n\t\tsiw.A(w, r, id, params)\n\t\treturn\n\t}")
+	chain := strings.Index(a, "idBound := id")
+	if gate < 0 || direct < gate || chain < direct || !strings.Contains(a, "bound := params") || !strings.Contains(a, "siw.A(w, r, idBound, bound)") {
 		t.Errorf("A does not ask the gate, then call its handler directly without middlewares, then run the chain with a copy of its parameters:\n%s", a)
 	}
 	for _, want := range []string{"HandlerMiddlewares []func(http.Handler) http.Handler\n\t// Gate", "Middlewares []func(http.Handler) http.Handler\n\t// Gate", "Gate:               options.Gate,"} {

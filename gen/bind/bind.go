@@ -22,8 +22,9 @@ import (
 )
 
 // maxPairs is how many key=value pairs a Query splits by itself; a longer query is parsed by
-// net/url.
-const maxPairs = 16
+// net/url. The specs' operations take at most six query parameters; a Query is copied and
+// zeroed on every request, so it stays small.
+const maxPairs = 8
 
 // Pair is one key=value of a raw query as it stands, escapes not decoded.
 type Pair struct {
@@ -99,7 +100,7 @@ func marks(s string) uint8 {
 type Query struct {
 	raw     string
 	pairs   [maxPairs][2]string // key, value as they stand
-	escaped uint16              // bit i: pair i's value needs unescaping
+	escaped uint8               // bit i: pair i's value needs unescaping
 	n       int
 	split   bool // pairs hold the whole query, every key free of escapes
 	values  url.Values

@@ -37,6 +37,8 @@ func TestSameAsRuntime(t *testing.T) {
 		"f=1e3", "f=abc", "f=NaN", "f=0x10", "f=", "b=x", "other=%zz&s=ok", "s=é", "&&s=a&&", "f=1&f=2",
 		"c=" + strings.Repeat("z", 300), "s=a&other", "=x&s=a", "s=a=b", "s==a", "s=%2B&f=2", "s=;", ";s=a", "==&s=a",
 		"b=x&b=y", "s=a&" + strings.Repeat("x=1&", 20) + "s=b",
+		strings.Repeat("x=1&", maxPairs-1) + "s=a", strings.Repeat("x=1&", maxPairs) + "s=a", // all split, one too many
+		strings.Repeat("x=1&", maxPairs) + "f=%zz",
 	}
 	type spec struct {
 		name, typ, format string

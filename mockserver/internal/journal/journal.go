@@ -74,8 +74,8 @@ func (e *Entry) size() int {
 	return n
 }
 
-// Header is the request headers an entry keeps, sorted by name: one allocation per entry
-// rather than a map's.
+// Header is the request headers an entry keeps, in no particular order (readers look names
+// up or make a map): one allocation per entry rather than a map's.
 type Header []Field
 
 // Field is one header.
@@ -143,9 +143,9 @@ func Headers(h http.Header) Header {
 		// the request line's path and query are substrings of it, and Add copies those).
 		out = append(out, Field{Name: cut(k, maxHeaderValue), Value: cut(v, maxHeaderValue)})
 	}
-	slices.SortFunc(out, func(a, b Field) int { return strings.Compare(a.Name, b.Name) })
-	if len(out) > maxHeaders {
-		out = append(Header(nil), out[:maxHeaders]...) // the first by name, as before; not the long array
+	if len(out) > maxHeaders { // the first by name: which ones are kept does not depend on the map's order
+		slices.SortFunc(out, func(a, b Field) int { return strings.Compare(a.Name, b.Name) })
+		out = append(Header(nil), out[:maxHeaders]...) // not the long array
 	}
 	return out
 }

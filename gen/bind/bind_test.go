@@ -187,8 +187,7 @@ func TestStyledSameAsRuntime(t *testing.T) {
 }
 
 // TestPairsSplitAsCut: Pairs splits as strings.Cut on '&' then '=' does, and marks exactly
-// the pairs whose key or value holds '%' or '+', or which hold ';' (the bytes fall in every
-// position of the eight-byte words marks reads).
+// the pairs whose key or value holds '%' or '+', or which hold ';', wherever they fall.
 func TestPairsSplitAsCut(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for range 200_000 {

@@ -66,6 +66,9 @@ func (a *API) Refuse(w http.ResponseWriter, reason, in, field string) {
 type Registry struct {
 	apis []*API
 	def  *API
+	// claimed[c]: some API's path or prefix has c right after its leading '/'. Any other path
+	// (every Cryptorefills path starts "/v") belongs to the default API without a comparison.
+	claimed [256]bool
 }
 
 // New builds a registry; exactly one API should own no prefix (the default).
@@ -74,6 +77,20 @@ func New(apis ...*API) *Registry {
 	for _, a := range apis {
 		if len(a.Prefixes) == 0 {
 			r.def = a
+		}
+		for _, p := range a.Paths {
+			if len(p) > 1 {
+				r.claimed[p[1]] = true
+			}
+		}
+		for _, p := range a.Prefixes {
+			if len(p) > 1 {
+				r.claimed[p[1]] = true
+			} else { // "/" (or ""): every path
+				for c := range r.claimed {
+					r.claimed[c] = true
+				}
+			}
 		}
 	}
 	return r
@@ -84,6 +101,9 @@ func (r *Registry) All() []*API { return r.apis }
 
 // ForPath returns the API a path belongs to.
 func (r *Registry) ForPath(path string) *API {
+	if len(path) > 1 && path[0] == '/' && !r.claimed[path[1]] {
+		return r.def
+	}
 	for _, a := range r.apis {
 		for _, p := range a.Paths {
 			if path == p {

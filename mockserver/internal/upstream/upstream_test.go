@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 )
 
@@ -82,5 +83,41 @@ func TestContextCarries(t *testing.T) {
 	<-child.Done()
 	if x.Err() != context.Canceled || CarrierOf(child) != Carrier(c) {
 		t.Fatalf("after the parent's cancel: %v, carrier %v", x.Err(), CarrierOf(child))
+	}
+}
+
+// TestForPathShortcut: the registry answers every path as a plain walk over the APIs' paths and
+// prefixes does, whatever byte follows the leading '/' (including APIs claiming "/" itself).
+func TestForPathShortcut(t *testing.T) {
+	walk := func(apis []*API, def *API, path string) *API {
+		for _, a := range apis {
+			for _, p := range a.Paths {
+				if path == p {
+					return a
+				}
+			}
+		}
+		for _, a := range apis {
+			for _, p := range a.Prefixes {
+				if strings.HasPrefix(path, p) {
+					return a
+				}
+			}
+		}
+		return def
+	}
+	def := &API{Name: "default"}
+	sets := [][]*API{
+		{def, {Name: "ps", Prefixes: []string{"/apis/pg/", "/pay/"}}, {Name: "ui", Prefixes: []string{"/ui/"}, Paths: []string{"/", "/index.html"}}},
+		{def, {Name: "all", Prefixes: []string{"/"}}},
+	}
+	paths := []string{"", "/", "/v5/orders", "/pay/x", "/pa", "/apis/pg/v1", "/ui/", "/ui", "/index.html", "/i", "x", "//", "/__mock/"}
+	for i, apis := range sets {
+		r := New(apis...)
+		for _, p := range paths {
+			if got, want := r.ForPath(p), walk(apis, def, p); got != want {
+				t.Errorf("set %d, %q: %s, want %s", i, p, got.Name, want.Name)
+			}
+		}
 	}
 }

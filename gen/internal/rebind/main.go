@@ -345,11 +345,6 @@ func hasField(st *ast.StructType, name string) bool {
 	return false
 }
 
-func asExpr(n ast.Node) ast.Expr {
-	e, _ := n.(ast.Expr)
-	return e
-}
-
 func isIdent(e ast.Expr, name string) bool {
 	id, ok := e.(*ast.Ident)
 	return ok && id.Name == name

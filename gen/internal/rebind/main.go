@@ -9,6 +9,11 @@
 // handlers decode request bodies with bind.JSONBody, which uses a decoder registered for the
 // body's type and encoding/json otherwise.
 //
+// It also removes the per-request closures oapi-codegen builds to run middleware chains: a
+// wrapper asks the Gate it adds to ServerInterfaceWrapper and StdHTTPServerOptions (see gate)
+// and calls its handler directly when no middleware is left, and a strict handler with no
+// middleware calls its operation directly (see direct). Chains that are there run as before.
+//
 // It runs right after oapi-codegen, from the package's go:generate line and from `make
 // generate-check`, so the committed file is exactly what generation produces:
 //

@@ -97,6 +97,23 @@ func TestAnswersEncodeAsEncodingJSON(t *testing.T) {
 		}
 		check(t, &o, appendOrder)
 		check(t, &v, appendOrderValidation)
+		// The typed summary writes what the generated type with the summary's map writes.
+		typed := validation{OrderValidation: v}
+		typed.Summary = nil
+		if i%3 != 0 {
+			typed.summary = &summary{subtotal: pick(rng, awkward), discount: pick(rng, awkward), total: pick(rng, awkward),
+				fiatUSD: pick(rng, awkward), products: rng.IntN(200) - 100}
+		}
+		check(t, &typed, appendValidation)
+		if typed.summary != nil {
+			withMap := typed.OrderValidation
+			withMap.Summary = typed.summary.asMap()
+			a, aok := appendValidation(nil, &typed)
+			b, bok := appendOrderValidation(nil, &withMap)
+			if aok && bok && !bytes.Equal(a, b) {
+				t.Fatalf("typed summary\n%s\nmap\n%s", a, b)
+			}
+		}
 	}
 }
 

@@ -285,15 +285,14 @@ func (h *Handlers) ValidateOrder(_ context.Context, req gen.ValidateOrderRequest
 	if httpErr != nil {
 		return gen.ValidateOrder400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(toGen(*httpErr))}, nil
 	}
-	out := gen.OrderValidation{Deliveries: []gen.OrderDelivery{}, LoyaltySummary: nil}
+	v := validation{OrderValidation: gen.OrderValidation{Deliveries: []gen.OrderDelivery{}, LoyaltySummary: nil}}
+	out := &v.OrderValidation
 	if q.coin != nil {
 		out.Coin = q.coin.Symbol
 		out.CoinAmount = money.Format(q.total, q.coin.Decimals)
 		out.OriginalCoinAmount = ptr(money.Format(q.original, q.coin.Decimals))
-		out.Summary = &map[string]interface{}{
-			"subtotal": out.CoinAmount, "discount": money.Format(money.Sub(q.original, q.total), q.coin.Decimals),
-			"total": out.CoinAmount, "fiat_value_usd": money.Format(q.fiatUSD, 2), "products": len(q.lines),
-		}
+		v.summary = &summary{subtotal: out.CoinAmount, discount: money.Format(money.Sub(q.original, q.total), q.coin.Decimals),
+			total: out.CoinAmount, fiatUSD: money.Format(q.fiatUSD, 2), products: len(q.lines)}
 		for _, d := range h.deliveries(q) {
 			d.State = "Created"
 			out.Deliveries = append(out.Deliveries, delivery(d))
@@ -308,7 +307,7 @@ func (h *Handlers) ValidateOrder(_ context.Context, req gen.ValidateOrderRequest
 		list := []gen.Problem(probs)
 		out.Problems = &list
 	}
-	return answer(http.StatusOK, &out, appendOrderValidation), nil
+	return answer(http.StatusOK, &v, appendValidation), nil
 }
 
 // CreateOrder creates an order after the checks of validation: 201 with the wallet address,

@@ -5,6 +5,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // routeMemo puts a memory of routes in front of a ServeMux. For a clean, unescaped path the
@@ -21,7 +22,8 @@ type routeMemo struct {
 	mux       *http.ServeMux
 	mu        sync.RWMutex
 	known     map[routeKey]route
-	wildcards int // entries of known that fill a wildcard
+	wildcards int         // entries of known that fill a wildcard
+	full      atomic.Bool // wildcards has reached maxWildcardRoutes
 }
 
 // maxWildcardRoutes and maxRoutePath bound what the memory keeps of paths with wildcards.
@@ -63,11 +65,16 @@ func (m *routeMemo) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// learn remembers the route the mux has just taken for r, when it may.
+// learn remembers the route the mux has just taken for r, when it may. A wildcard path the
+// memory has no room for returns at once: past the bound (a load test's order ids), every such
+// request would otherwise parse the pattern and ask the mux a second time for nothing.
 func (m *routeMemo) learn(r *http.Request) {
 	p := r.URL.Path
+	if strings.IndexByte(r.Pattern, '{') >= 0 && (len(p) > maxRoutePath || m.full.Load()) {
+		return
+	}
 	values, ok := wildcards(r.Pattern, p)
-	if !ok || path.Clean(p) != p || len(values) > 0 && len(p) > maxRoutePath {
+	if !ok || path.Clean(p) != p {
 		return
 	}
 	for i, v := range values {
@@ -85,6 +92,7 @@ func (m *routeMemo) learn(r *http.Request) {
 	}
 	if len(values) > 0 {
 		m.wildcards++
+		m.full.Store(m.wildcards >= maxWildcardRoutes)
 	}
 	key.path = strings.Clone(p) // not a piece of the request line
 	m.known[key] = route{h, pattern, values}

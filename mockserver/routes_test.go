@@ -45,7 +45,7 @@ func TestRouteMemoRoutesAsTheMux(t *testing.T) {
 		answer(routes, "GET", "/random/"+id)
 	}
 	// Literal: price (GET, HEAD), orders (POST), /plain (DELETE); and as many orders as allowed.
-	if len(routes.known) != 4+maxWildcardRoutes || routes.wildcards != maxWildcardRoutes {
+	if len(routes.known) != 4+maxWildcardRoutes || routes.wildcards != maxWildcardRoutes || !routes.full.Load() {
 		t.Errorf("%d routes remembered (%d with wildcards), want %d", len(routes.known), routes.wildcards, 4+maxWildcardRoutes)
 	}
 }

@@ -66,10 +66,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, reason
 func (s *Server) operation(a *upstream.API, v *specvalidate.Validator) func(http.ResponseWriter, *http.Request) bool {
 	return func(w http.ResponseWriter, r *http.Request) bool {
 		route := v.Route(r)
-		op := ""
-		if route != nil {
-			op = route.ID
-		}
+		op := route.ID()
 		if ex := exchangeOf(r); ex != nil {
 			ex.operation = op
 			if !a.Control { // control calls are logged, not journaled
@@ -85,7 +82,7 @@ func (s *Server) operation(a *upstream.API, v *specvalidate.Validator) func(http
 			s.renderBadRequest(w, r, reason, "", "")
 			return false
 		}
-		if err := v.ValidateOp(r.Context(), route, r); err != nil {
+		if err := v.Validate(r.Context(), route, r); err != nil {
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {
 				s.fail(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", tooLarge.Limit))
@@ -101,17 +98,6 @@ func (s *Server) operation(a *upstream.API, v *specvalidate.Validator) func(http
 			return false
 		}
 		return true
-	}
-}
-
-// middleware is a gate as a middleware: next runs when the gate lets the request on.
-func middleware(gate func(http.ResponseWriter, *http.Request) bool) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if gate(w, r) {
-				next.ServeHTTP(w, r)
-			}
-		})
 	}
 }
 

@@ -188,7 +188,7 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 		}
 		// Last: the validator makes doc its own (specvalidate.New).
 		gate := s.operation(a, specvalidate.New(doc))
-		a.Mount(upstream.MountOptions{Mux: mux, Gate: gate, Operation: middleware(gate),
+		a.Mount(upstream.MountOptions{Mux: mux, Gate: gate,
 			BadRequest: s.badRequest, InternalError: s.internalError})
 	}
 	mux.HandleFunc("/", s.notFound)

@@ -38,7 +38,7 @@ func (h *Handlers) API(locked func(*http.Request) bool) *upstream.API {
 					RequestErrorHandlerFunc: o.BadRequest, ResponseErrorHandlerFunc: o.InternalError}),
 				gen.StdHTTPServerOptions{BaseRouter: o.Mux, ErrorHandlerFunc: o.BadRequest,
 					// The last runs first: names are mapped before the spec sees the body.
-					Middlewares: []gen.MiddlewareFunc{gen.MiddlewareFunc(o.Operation), protoJSONNames}})
+					Middlewares: []gen.MiddlewareFunc{o.GateMiddleware, protoJSONNames}})
 			o.Mux.HandleFunc("GET /pay/{id}", h.PageHandler(locked))
 		},
 	}

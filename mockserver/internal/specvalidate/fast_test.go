@@ -126,7 +126,7 @@ func TestFastPathRules(t *testing.T) {
 			if fastAccepts(t, c.v, c.r) {
 				t.Fatal("the fast path accepted it")
 			}
-			err := c.v.Validate(context.Background(), c.r)
+			err := c.v.Validate(context.Background(), c.v.Route(c.r), c.r)
 			if err == nil {
 				t.Fatal("validation accepted it")
 			}

@@ -57,7 +57,7 @@ func New(doc *openapi3.T) *Validator {
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			rt := &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op}
-			o := &Op{ID: op.OperationID, route: rt}
+			o := &Op{id: op.OperationID, route: rt}
 			if f, ok := c.compileOp(rt); ok {
 				o.fast = f // compiled for the fast path (compile.go)
 			}
@@ -74,9 +74,17 @@ func New(doc *openapi3.T) *Validator {
 
 // Op is an operation of the document, as Route finds it for a request.
 type Op struct {
-	ID    string // the operationId
+	id    string // the operationId
 	route *routers.Route
 	fast  *fastOp // nil: kin-openapi validates every request
+}
+
+// ID is the operation's operationId ("" for no operation).
+func (o *Op) ID() string {
+	if o == nil {
+		return ""
+	}
+	return o.id
 }
 
 // Route returns the operation a request was routed to (nil when none), from its pattern.
@@ -92,22 +100,10 @@ func (v *Validator) Route(r *http.Request) *Op {
 	return nil
 }
 
-// Operation returns the id of the operation a request was routed to ("" when none).
-func (v *Validator) Operation(r *http.Request) string {
-	if o := v.Route(r); o != nil {
-		return o.ID
-	}
-	return ""
-}
-
-// Validate checks the request against its operation. The body, if read, is restored. The
-// fast path accepts what it can (compile.go); kin-openapi validates and explains the rest.
-func (v *Validator) Validate(ctx context.Context, r *http.Request) error {
-	return v.ValidateOp(ctx, v.Route(r), r)
-}
-
-// ValidateOp is Validate for a request already routed to o (by Route).
-func (v *Validator) ValidateOp(ctx context.Context, o *Op, r *http.Request) error {
+// Validate checks a request against the operation Route found for it. The body, if read, is
+// restored. The fast path accepts what it can (compile.go); kin-openapi validates and
+// explains the rest.
+func (v *Validator) Validate(ctx context.Context, o *Op, r *http.Request) error {
 	if o == nil {
 		return fmt.Errorf("no operation for %q", r.Pattern)
 	}

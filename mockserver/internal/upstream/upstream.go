@@ -23,12 +23,20 @@ type Tenant struct {
 type MountOptions struct {
 	Mux *http.ServeMux
 	// Gate runs for every routed operation, after its parameters are bound: faults, then
-	// validation against the spec; false when it has answered the request itself. Operation
-	// is the same as a middleware, for an API with middlewares of its own to run after it.
+	// validation against the spec; false when it has answered the request itself.
 	Gate          func(http.ResponseWriter, *http.Request) bool
-	Operation     func(http.Handler) http.Handler
 	BadRequest    func(http.ResponseWriter, *http.Request, error) // binding and decoding errors
 	InternalError func(http.ResponseWriter, *http.Request, error) // a handler's own failure
+}
+
+// GateMiddleware is the Gate as a middleware, for an API whose own middlewares must run after
+// it: next runs when the gate lets the request on.
+func (o MountOptions) GateMiddleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if o.Gate(w, r) {
+			next.ServeHTTP(w, r)
+		}
+	})
 }
 
 // API is one API the mock serves.
@@ -165,9 +173,6 @@ func (x *Context) Value(key any) any {
 // context value for all: the server's record of the exchange, say).
 type Carrier interface{ Upstream() *Request }
 
-// Upstream makes a bare Request its own carrier.
-func (r *Request) Upstream() *Request { return r }
-
 // From reads the resolved request from a context (the zero Request when none was put there).
 func From(ctx context.Context) Request {
 	if c := CarrierOf(ctx); c != nil {
@@ -176,7 +181,7 @@ func From(ctx context.Context) Request {
 	return Request{}
 }
 
-// CarrierOf returns what With put in a context, or nil.
+// CarrierOf returns the carrier a Context holds, or nil.
 func CarrierOf(ctx context.Context) Carrier {
 	c, _ := ctx.Value(ctxKey{}).(Carrier)
 	return c

@@ -61,8 +61,9 @@ type edit struct {
 // bindImport is the package the rewritten methods bind with.
 const bindImport = `"github.com/cryptomock/cryptomock/gen/bind"`
 
-// rewrite returns src with every ServerInterfaceWrapper method's query parameters bound
-// through one bind.Query. Edits are made on the text (not by printing the tree again) so the
+// rewrite returns src with its wrappers binding through gen/bind and asking the Gate, and its
+// strict handlers decoding through bind.JSONBody and calling operations directly (see the
+// package comment). Edits are made on the text (not by printing the tree again) so the
 // generated comments stay where they were.
 func rewrite(src []byte) ([]byte, error) {
 	fset := token.NewFileSet()

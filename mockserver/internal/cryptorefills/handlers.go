@@ -432,21 +432,25 @@ func orderNotFound(id string) gen.HttpError {
 	return crError(http.StatusNotFound, apierror.NotFound, fmt.Sprintf("order %s not found (orders are visible only to the partner that created them)", id), map[string]any{"order_id": id})
 }
 
+// The keys of the catalogue answers without parameters, made once (cacheKey(nil, ...) would
+// allocate on every request).
+var countriesKey, paymentViasKey, currenciesKey = cacheKey(nil, "countries"), cacheKey(nil, "payment_vias"), cacheKey(nil, "currencies")
+
 // ListAvailableCountries answers from the response cache; buildListAvailableCountries computes the answer.
 func (h *Handlers) ListAvailableCountries(ctx context.Context, req gen.ListAvailableCountriesRequestObject) (gen.ListAvailableCountriesResponseObject, error) {
-	return cached(h, cacheKey(nil, "countries"), func() (gen.ListAvailableCountriesResponseObject, error) {
+	return cached(h, countriesKey, func() (gen.ListAvailableCountriesResponseObject, error) {
 		return h.buildListAvailableCountries(ctx, req)
 	})
 }
 
 // ListPaymentVias answers from the response cache; buildListPaymentVias computes the answer.
 func (h *Handlers) ListPaymentVias(ctx context.Context, req gen.ListPaymentViasRequestObject) (gen.ListPaymentViasResponseObject, error) {
-	return cached(h, cacheKey(nil, "payment_vias"), func() (gen.ListPaymentViasResponseObject, error) { return h.buildListPaymentVias(ctx, req) })
+	return cached(h, paymentViasKey, func() (gen.ListPaymentViasResponseObject, error) { return h.buildListPaymentVias(ctx, req) })
 }
 
 // ListCurrencies answers from the response cache; buildListCurrencies computes the answer.
 func (h *Handlers) ListCurrencies(ctx context.Context, req gen.ListCurrenciesRequestObject) (gen.ListCurrenciesResponseObject, error) {
-	return cached(h, cacheKey(nil, "currencies"), func() (gen.ListCurrenciesResponseObject, error) { return h.buildListCurrencies(ctx, req) })
+	return cached(h, currenciesKey, func() (gen.ListCurrenciesResponseObject, error) { return h.buildListCurrencies(ctx, req) })
 }
 
 // ListBrands answers from the response cache; buildListBrands computes the answer.

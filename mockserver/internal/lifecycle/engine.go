@@ -60,7 +60,7 @@ type Engine struct {
 	hooks     Hooks
 	orders    map[string]*entry
 	byPartner map[string][]string
-	byBuyer   map[buyer][]string      // order ids, for spending limits
+	byBuyer   map[buyer]*spender      // for spending limits
 	expiring  map[string]*expiryQueue // by partner
 	// fifo holds order ids oldest first, for the bound across partners; ids already forgotten
 	// are skipped when met and dropped when the queue has grown to twice the live orders.
@@ -72,15 +72,23 @@ type buyer struct{ partner, email string }
 
 func buyerOf(o *Order) buyer { return buyer{o.Partner, strings.ToLower(o.Email)} }
 
+// spender is a buyer's stored orders, oldest first. Entries hold their spender, so storing
+// and forgetting an order look the buyer up once (or not at all), and the limits read the
+// orders without looking each up by id.
+type spender struct {
+	key    buyer
+	orders []*entry
+}
+
 // entry is a stored order. Its order is copied on write: once handed out (to the hooks or a
 // caller) it is never modified again, and the next change works on a copy (edit), so hooks
 // and callers share it without copies of their own.
 type entry struct {
-	o      *Order
-	shared bool       // o has been handed out: edit copies it first
-	clk    clock.View // the partner's clock
-	buyer  buyer      // the order's key in byBuyer
-	tasks  []task
+	o       *Order
+	shared  bool       // o has been handed out: edit copies it first
+	clk     clock.View // the partner's clock
+	spender *spender   // the order's buyer
+	tasks   []task
 }
 
 // expiryQueue is a partner's orders waiting for payment, oldest first, and the one clock task
@@ -142,7 +150,7 @@ func New(clk *clock.Clock, cfg Config, hooks Hooks) *Engine {
 		hooks.Dropped = func(string) {}
 	}
 	return &Engine{clk: clk, cfg: cfg, hooks: hooks, orders: map[string]*entry{}, byPartner: map[string][]string{},
-		byBuyer: map[buyer][]string{}, expiring: map[string]*expiryQueue{}}
+		byBuyer: map[buyer]*spender{}, expiring: map[string]*expiryQueue{}}
 }
 
 // Create stores a new order waiting for payment and schedules its expiry. The caller fills
@@ -162,7 +170,9 @@ func (e *Engine) CreateWithin(o Order, limits []Limit) (Order, []int) {
 	defer e.mu.Unlock()
 	clk := e.clockOf(o.Partner)
 	now := clk.Now()
-	if over := e.overLocked(buyerOf(&o), now, o.FiatUSD, limits); len(over) > 0 {
+	b := buyerOf(&o)
+	sp := e.byBuyer[b]
+	if over := overLocked(sp, now, o.FiatUSD, limits); len(over) > 0 {
 		return Order{}, over
 	}
 	o.CreatedAt, o.UpdatedAt, o.ExpiresAt = now, now, now.Add(e.cfg.PaymentWindow)
@@ -171,7 +181,7 @@ func (e *Engine) CreateWithin(o Order, limits []Limit) (Order, []int) {
 	for i := range o.Deliveries {
 		o.Deliveries[i].State = DeliveryWaitingForPayment
 	}
-	en := &entry{o: &o, clk: clk, buyer: buyerOf(&o)}
+	en := &entry{o: &o, clk: clk}
 	e.orders[o.ID] = en
 	ids := append(e.byPartner[o.Partner], o.ID)
 	if len(ids) > e.cfg.MaxOrders {
@@ -184,7 +194,7 @@ func (e *Engine) CreateWithin(o Order, limits []Limit) (Order, []int) {
 	e.byPartner[o.Partner] = ids
 	e.fifo = append(e.fifo, o.ID)
 	e.trimLocked()
-	e.byBuyer[en.buyer] = append(e.byBuyer[en.buyer], o.ID)
+	e.spendLocked(en, b, sp)
 	id := o.ID
 	e.awaitLocked(en)
 	if e.cfg.Mode == ModeAuto {
@@ -245,25 +255,40 @@ type Limit struct {
 func (e *Engine) Over(partner, email string, usd *big.Rat, limits []Limit) []int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.overLocked(buyer{partner, strings.ToLower(email)}, e.clockOf(partner).Now(), usd, limits)
+	return overLocked(e.byBuyer[buyer{partner, strings.ToLower(email)}], e.clockOf(partner).Now(), usd, limits)
 }
 
-func (e *Engine) overLocked(b buyer, now time.Time, usd *big.Rat, limits []Limit) []int {
+// overLocked is Over for a buyer's orders (nil: none stored).
+func overLocked(sp *spender, now time.Time, usd *big.Rat, limits []Limit) []int {
 	var over []int
 	for i, l := range limits {
-		if money.Cmp(money.Add(e.spentLocked(b, now.Add(-l.Window)), usd), l.MaxUSD) > 0 {
+		if money.Cmp(sp.spentWith(usd, now.Add(-l.Window)), l.MaxUSD) > 0 {
 			over = append(over, i)
 		}
 	}
 	return over
 }
 
-// spentLocked sums the dollar value of a user's orders created at or after since, leaving out
-// orders that ended without any payment.
-func (e *Engine) spentLocked(b buyer, since time.Time) *big.Rat {
-	sum := money.Zero
-	for _, id := range e.byBuyer[b] {
-		o := e.orders[id].o
+// spendLocked adds a stored order to its buyer's orders: sp, the buyer's spender when it has
+// one (nil makes it).
+func (e *Engine) spendLocked(en *entry, b buyer, sp *spender) {
+	if sp == nil {
+		sp = &spender{key: b}
+		e.byBuyer[b] = sp
+	}
+	sp.orders = append(sp.orders, en)
+	en.spender = sp
+}
+
+// spentWith sums usd and the dollar value of the buyer's orders created at or after since,
+// leaving out orders that ended without any payment. sp may be nil (no orders: usd itself).
+func (sp *spender) spentWith(usd *big.Rat, since time.Time) *big.Rat {
+	if sp == nil {
+		return usd
+	}
+	sum := usd
+	for _, en := range sp.orders {
+		o := en.o
 		if o.CreatedAt.Before(since) {
 			continue
 		}
@@ -463,11 +488,10 @@ func (e *Engine) forgetLocked(id string) {
 		if q := e.expiring[en.o.Partner]; q != nil && len(q.ids) > 0 && q.ids[0] == id {
 			q.ids = q.ids[1:] // the oldest, usually: forgotten at once, not when met
 		}
-		bk := en.buyer
-		if ids := slices.DeleteFunc(e.byBuyer[bk], func(x string) bool { return x == id }); len(ids) > 0 {
-			e.byBuyer[bk] = ids
-		} else {
-			delete(e.byBuyer, bk)
+		if sp := en.spender; sp != nil {
+			if sp.orders = slices.DeleteFunc(sp.orders, func(x *entry) bool { return x == en }); len(sp.orders) == 0 {
+				delete(e.byBuyer, sp.key)
+			}
 		}
 		e.hooks.Dropped(id)
 	}
@@ -693,11 +717,12 @@ func (e *Engine) Restore(orders []Order) {
 		if o.Sent == nil {
 			o.Sent = new(big.Rat)
 		}
-		en := &entry{o: &o, clk: e.clockOf(o.Partner), buyer: buyerOf(&o)}
+		en := &entry{o: &o, clk: e.clockOf(o.Partner)}
 		e.orders[o.ID] = en
 		e.byPartner[o.Partner] = append(e.byPartner[o.Partner], o.ID)
 		e.fifo = append(e.fifo, o.ID)
-		e.byBuyer[en.buyer] = append(e.byBuyer[en.buyer], o.ID)
+		b := buyerOf(&o)
+		e.spendLocked(en, b, e.byBuyer[b])
 		switch o.State {
 		case StateWaitingForPayment:
 			e.awaitLocked(en)

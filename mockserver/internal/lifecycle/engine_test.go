@@ -193,6 +193,71 @@ func TestMaxOrdersForgetsOldest(t *testing.T) {
 	}
 }
 
+// TestBuyersFollowTheirOrders holds the spending index to the stored orders: a forgotten
+// order (past MaxOrders, past MaxTotal, or reset) leaves its buyer's orders and no longer
+// counts toward a limit, and a buyer with no order left is not kept.
+func TestBuyersFollowTheirOrders(t *testing.T) {
+	cfg := testCfg
+	cfg.MaxOrders, cfg.MaxTotal = 3, 4
+	e, _, _ := setup(t, cfg)
+	day := []Limit{{Window: 24 * time.Hour, MaxUSD: money.MustParse("250")}}
+	create := func(id, partner, email string) {
+		t.Helper()
+		o := newOrder(id, partner)
+		o.Email = email
+		if _, over := e.CreateWithin(o, day); len(over) != 0 {
+			t.Fatalf("order %s of %s refused", id, email)
+		}
+	}
+	check := func(when string) {
+		t.Helper()
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		n := 0
+		for b, sp := range e.byBuyer {
+			if sp.key != b || len(sp.orders) == 0 {
+				t.Fatalf("%s: buyer %v kept with key %v and %d orders", when, b, sp.key, len(sp.orders))
+			}
+			for _, en := range sp.orders {
+				if e.orders[en.o.ID] != en || en.spender != sp || buyerOf(en.o) != b {
+					t.Fatalf("%s: buyer %v lists order %s, which is not stored as theirs", when, b, en.o.ID)
+				}
+				n++
+			}
+		}
+		if n != len(e.orders) {
+			t.Fatalf("%s: buyers list %d orders, %d are stored", when, n, len(e.orders))
+		}
+	}
+	create("1", "p", "A@example.com")
+	create("2", "p", "a@example.com") // the same buyer: 200 of 250 spent
+	if over := e.Over("p", "a@example.com", money.MustParse("100"), day); len(over) != 1 {
+		t.Fatal("200 spent + 100 passed the 250 limit")
+	}
+	create("3", "p", "b@example.com")
+	create("4", "p", "c@example.com") // past MaxOrders: order 1 forgotten, a@ has 100 left
+	check("past MaxOrders")
+	if over := e.Over("p", "a@example.com", money.MustParse("150"), day); len(over) != 0 {
+		t.Fatal("a forgotten order still counts toward the limit")
+	}
+	create("5", "q", "a@example.com") // another partner: its own buyer
+	create("6", "q", "d@example.com") // past MaxTotal: the oldest of all (2) forgotten
+	check("past MaxTotal")
+	if _, err := e.Get("p", "2"); !errors.Is(err, ErrNotFound) {
+		t.Fatal("order 2 kept past MaxTotal")
+	}
+	if _, ok := e.byBuyer[buyer{"p", "a@example.com"}]; ok {
+		t.Fatal("a buyer with no order left is kept")
+	}
+	e.Reset("p")
+	check("after reset of p")
+	e.Reset("")
+	check("after reset")
+	if len(e.byBuyer) != 0 {
+		t.Fatalf("%d buyers kept after a reset", len(e.byBuyer))
+	}
+}
+
 func TestOverLimits(t *testing.T) {
 	e, clk, _ := setup(t, testCfg)
 	e.Create(newOrder("1", "p")) // 100 USD for a@example.com

@@ -30,10 +30,15 @@ type Network struct {
 	MinUSD    *big.Rat
 	Suspended bool
 	Threshold *big.Rat // minimum coin amount on this network, from MinUSD and the coin's rate
+	coin      string   // the coin it pays
+	method    string   // the coin's payment_method on it, made once
 }
 
 // PaymentMethod is the product/order payment_method string ("USDC-SOL", "BTC", "BTC-LIGHTNING").
 func (c *Coin) PaymentMethod(n *Network) string {
+	if n.coin == c.Symbol && n.method != "" {
+		return n.method
+	}
 	if n.Code == "" {
 		return c.Symbol
 	}
@@ -174,8 +179,10 @@ func buildCoins(rates map[string]string, susp Suspensions) ([]*Coin, error) {
 				Name: ns.name, Code: ns.code, Protocol: ns.protocol, BaseToken: ns.base, Engine: ns.engine,
 				ChainID: ns.chainID, Format: ns.format, Contract: ns.contract, MinUSD: minUSD,
 				Suspended: suspendedNet[CoinNetwork{spec.symbol, ns.name}],
-				Threshold: money.Round(money.Quo(minUSD, rate), spec.decimals),
+				Threshold: money.Round(money.Quo(minUSD, rate), spec.decimals), coin: spec.symbol,
 			})
+			n := c.Networks[len(c.Networks)-1]
+			n.method = c.PaymentMethod(n)
 		}
 		coins = append(coins, c)
 	}

@@ -211,12 +211,12 @@ func (h *Handlers) evaluate(partner string, req gen.OrderRequest, laterLimits bo
 	}
 
 	// Limits.
-	if q.network != nil && len(q.lines) > 0 && q.total.Cmp(q.network.Threshold) < 0 {
+	if q.network != nil && len(q.lines) > 0 && money.Cmp(q.total, q.network.Threshold) < 0 {
 		probs.add(gen.AMOUNTLESSTHENMINIMUMALLOWED, fmt.Sprintf("the order total %s %s is below the minimum of %s %s on %s",
 			money.Format(q.total, q.coin.Decimals), q.coin.Symbol, money.Format(q.network.Threshold, q.coin.Decimals), q.coin.Symbol, q.network.Name),
 			map[string]any{"minimum": money.Format(q.network.Threshold, q.coin.Decimals)})
 	}
-	if q.fiatUSD.Cmp(h.rules.MaxOrderUSD) > 0 {
+	if money.Cmp(q.fiatUSD, h.rules.MaxOrderUSD) > 0 {
 		probs.add(gen.MAXIMUMAMOUNTPERORDEREXCEEDED, fmt.Sprintf("the order is worth %s USD; the maximum per order is %s USD",
 			money.Format(q.fiatUSD, 2), money.Trim(h.rules.MaxOrderUSD, 2)), h.codeDetails(gen.MAXIMUMAMOUNTPERORDEREXCEEDED))
 	}
@@ -298,11 +298,11 @@ func (h *Handlers) resolve(i int, d gen.DeliveryRequest, email string, probs *pr
 		}
 		r := ln.product.Range
 		bounds := map[string]any{"delivery": i, "min": money.Trim(r.Min, 2), "max": money.Trim(r.Max, 2), "currency": fam.Currency}
-		if value.Cmp(r.Min) < 0 {
+		if money.Cmp(value, r.Min) < 0 {
 			probs.add(gen.AMOUNTTOOLOW, fmt.Sprintf("%s is below the minimum %s", catalog.FormatAmount(value, fam.Currency), catalog.FormatAmount(r.Min, fam.Currency)), bounds)
 			return nil, nil
 		}
-		if value.Cmp(r.Max) > 0 {
+		if money.Cmp(value, r.Max) > 0 {
 			probs.add(gen.AMOUNTTOOHIGH, fmt.Sprintf("%s is above the maximum %s", catalog.FormatAmount(value, fam.Currency), catalog.FormatAmount(r.Max, fam.Currency)), bounds)
 			return nil, nil
 		}

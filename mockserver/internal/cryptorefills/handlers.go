@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
-
 	gen "github.com/cryptomock/cryptomock/gen/cryptorefills"
 	"github.com/cryptomock/cryptomock/mockserver/internal/apierror"
 	"github.com/cryptomock/cryptomock/mockserver/internal/catalog"
@@ -68,11 +66,6 @@ type Handlers struct {
 	limits    []spendingLimit   // the rules' spending limits
 	perUser   []lifecycle.Limit // the same, as the engine checks them
 }
-
-// Order, payment and delivery ids come from uuid's pool of random bytes, read from the system
-// in batches (three ids per order: one system read each otherwise). They are as random as
-// before; they name orders and are no secret of anyone's.
-func init() { uuid.EnableRandPool() }
 
 // New wires the handlers and the order engine, whose changes are published to the broker.
 func New(d Deps) *Handlers {
@@ -262,7 +255,7 @@ func (h *Handlers) buildGetProductPrice(_ context.Context, req gen.GetProductPri
 	}
 	prod := f.FixedByFace(face)
 	if prod == nil {
-		if r := f.RangeProduct(); r != nil && face.Cmp(r.Range.Min) >= 0 && face.Cmp(r.Range.Max) <= 0 {
+		if r := f.RangeProduct(); r != nil && money.Cmp(face, r.Range.Min) >= 0 && money.Cmp(face, r.Range.Max) <= 0 {
 			prod = r
 		}
 	}
@@ -293,7 +286,8 @@ func (h *Handlers) ValidateOrder(_ context.Context, req gen.ValidateOrderRequest
 		out.OriginalCoinAmount = ptr(money.Format(q.original, q.coin.Decimals))
 		v.summary = &summary{subtotal: out.CoinAmount, discount: money.Format(money.Sub(q.original, q.total), q.coin.Decimals),
 			total: out.CoinAmount, fiatUSD: money.Format(q.fiatUSD, 2), products: len(q.lines)}
-		for _, d := range h.deliveries(q) {
+		var room [12]string
+		for _, d := range h.deliveries(q, freshIDs(room[:], len(q.lines))) {
 			d.State = "Created"
 			out.Deliveries = append(out.Deliveries, delivery(d))
 		}
@@ -346,8 +340,9 @@ func unprocessable(probs problemList) gen.CreateOrder422JSONResponse {
 }
 
 func (h *Handlers) newOrder(partner string, q *quote, body *gen.OrderRequest) (lifecycle.Order, error) {
-	id := uuid.NewString()
-	sats, _ := money.Units64(q.total, 8) // 0 past 64 bits (no total comes near): a lightning invoice refuses it
+	var room [12]string
+	ids := freshIDs(room[:], 2+len(q.lines)) // the order's, the payment's, one per delivery
+	sats, _ := money.Units64(q.total, 8)     // 0 past 64 bits (no total comes near): a lightning invoice refuses it
 	inv := wallet.Invoice{AmountSats: sats, Expiry: 30 * time.Minute}
 	if q.network.Format == wallet.Lightning { // only an invoice carries its time
 		inv.Created = h.engine.Now(partner)
@@ -357,11 +352,11 @@ func (h *Handlers) newOrder(partner string, q *quote, body *gen.OrderRequest) (l
 		return lifecycle.Order{}, fmt.Errorf("wallet address for %s: %w", q.network.Name, err)
 	}
 	o := lifecycle.Order{
-		ID: id, Partner: partner, Coin: q.coin.Symbol, CoinDecimals: q.coin.Decimals, Network: q.network.Name,
+		ID: ids[0], Partner: partner, Coin: q.coin.Symbol, CoinDecimals: q.coin.Decimals, Network: q.network.Name,
 		PaymentMethod: q.coin.PaymentMethod(q.network), Protocol: q.network.Protocol, PaymentVia: body.Payment.PaymentVia,
-		PaymentID: uuid.NewString(), WalletAddress: addr, QRText: paymentURI(q, addr),
+		PaymentID: ids[1], WalletAddress: addr, QRText: paymentURI(q, addr),
 		CoinAmount: q.total, OriginalCoinAmount: q.original, FiatUSD: q.fiatUSD, Email: q.email, PromoCode: q.coupon,
-		Deliveries: h.deliveries(q),
+		Deliveries: h.deliveries(q, ids[2:]),
 	}
 	if body.RefundWalletAddress != nil {
 		o.RefundWallet = *body.RefundWalletAddress
@@ -369,11 +364,12 @@ func (h *Handlers) newOrder(partner string, q *quote, body *gen.OrderRequest) (l
 	return o, nil
 }
 
-func (h *Handlers) deliveries(q *quote) []lifecycle.Delivery {
+// deliveries are the order's deliveries, one per line, with ids (one per line).
+func (h *Handlers) deliveries(q *quote, ids []string) []lifecycle.Delivery {
 	out := make([]lifecycle.Delivery, 0, len(q.lines))
-	for _, ln := range q.lines {
+	for i, ln := range q.lines {
 		d := lifecycle.Delivery{
-			ID: uuid.NewString(), Kind: ln.fam.Kind, Family: ln.fam.Family, Brand: ln.fam.Brand, Country: ln.fam.Country,
+			ID: ids[i], Kind: ln.fam.Kind, Family: ln.fam.Family, Brand: ln.fam.Brand, Country: ln.fam.Country,
 			Beneficiary: ln.beneficiary, DeliveryType: ln.fam.DeliveryType, Currency: ln.fam.Currency,
 			Points: h.catalog.Points(ln.fam.Currency, ln.face), OriginalPrice: money.Trim(ln.face, 2), ProductValue: ln.productValue,
 			Denomination: ln.product.Label, Localized: ln.product.Localized,

@@ -131,10 +131,10 @@ func (h *Handlers) orderFields(o lifecycle.Order) gen.Order {
 	// only ever encoded, never written through these pointers.
 	v := &[...]string{o.PaymentMethod, o.Network, dec(o.OriginalCoinAmount), strings.TrimRight(h.publicURL(), "/") + "/v3/qrs/" + o.ID,
 		o.QRText, sent, o.PaymentVia, o.Protocol, o.PaymentID, o.Email}
-	requested := h.seams.epoch(o.CreatedAt, o.ID, "payment_requested_at")
+	created, requested := h.seams.epochs(o.CreatedAt, o.ID, "created_at", "payment_requested_at")
 	paymentValue, external := money.RoundFloat(o.FiatUSD, 4), false
 	out := gen.Order{
-		OrderId: o.ID, CreatedAt: h.seams.epoch(o.CreatedAt, o.ID, "created_at"),
+		OrderId: o.ID, CreatedAt: created,
 		WalletAddress: o.WalletAddress, PaymentMethod: &v[0], Network: &v[1], Coin: o.Coin,
 		CoinAmount: dec(o.CoinAmount), OriginalPrice: &v[2], OriginalCoinAmount: &v[2],
 		QrUrl: &v[3], QrText: &v[4], SentCoinAmount: &v[5], ReceivedAmount: &v[5],

@@ -50,6 +50,16 @@ func (s seams) pick(key string, n int) int {
 	return int(h.Sum32() % uint32(n))
 }
 
+// epochs writes one time for two fields: the same bytes for both unless the shapes are mixed
+// (each field then draws its own).
+func (s seams) epochs(t time.Time, id, field1, field2 string) (gen.EpochSeconds, gen.EpochSeconds) {
+	first := s.epoch(t, id, field1)
+	if s.v.Epoch != ShapeMixed {
+		return first, first // only ever encoded, never written through
+	}
+	return first, s.epoch(t, id, field2)
+}
+
 // epoch writes a time as the configured shape; id and field name the value so that a mixed
 // mock answers the same value the same way every time.
 func (s seams) epoch(t time.Time, id, field string) gen.EpochSeconds {

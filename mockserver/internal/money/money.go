@@ -4,6 +4,7 @@
 package money
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -218,13 +219,55 @@ func MustParseSigned(s string) *big.Rat {
 	return r
 }
 
-// Cmp compares a and b like a.Cmp(b), without big.Rat's cross multiplication when both are
-// integers (face values mostly are).
+// Cmp compares a and b like a.Cmp(b), without big.Rat's allocating cross multiplication when
+// both are integers (face values mostly are) or have numerators and denominators of at most
+// 64 bits (amounts, prices and limits do): those cross products are compared in 128 bits.
 func Cmp(a, b *big.Rat) int {
 	if a.IsInt() && b.IsInt() {
 		return a.Num().Cmp(b.Num())
 	}
-	return a.Cmp(b)
+	if sa, sb := a.Sign(), b.Sign(); sa != sb || sa == 0 {
+		return cmp.Compare(sa, sb)
+	}
+	an, ad, aok := parts64(a)
+	bn, bd, bok := parts64(b)
+	if !aok || !bok {
+		return a.Cmp(b)
+	}
+	// Same sign: compare |a| and |b| as an*bd and bn*ad, turned round for negatives.
+	h1, l1 := bits.Mul64(an, bd)
+	h2, l2 := bits.Mul64(bn, ad)
+	c := cmp.Compare(h1, h2)
+	if c == 0 {
+		c = cmp.Compare(l1, l2)
+	}
+	return c * a.Sign()
+}
+
+// parts64 is r's numerator's magnitude and its denominator, when both fit in 64 bits.
+func parts64(r *big.Rat) (num, den uint64, ok bool) {
+	n := r.Num()
+	if n.BitLen() > 64 {
+		return 0, 0, false
+	}
+	den = 1
+	if !r.IsInt() { // Denom allocates for an integer (its denominator is 1 then)
+		d := r.Denom()
+		if d.BitLen() > 64 {
+			return 0, 0, false
+		}
+		den = magnitude(d)
+	}
+	return magnitude(n), den, true
+}
+
+// magnitude is |x| for an x of at most 64 bits, read from its words without a copy.
+func magnitude(x *big.Int) uint64 {
+	var v uint64
+	for i, w := range x.Bits() {
+		v |= uint64(w) << (uint(i) * bits.UintSize)
+	}
+	return v
 }
 
 // Units converts an amount in whole units to an integer count of the smallest unit

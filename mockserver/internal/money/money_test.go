@@ -155,3 +155,46 @@ func TestParseSameAsSetString(t *testing.T) {
 		}
 	}
 }
+
+// TestCmpAsBigRat holds Cmp to big.Rat's Cmp on both signs, equal values written differently,
+// cross products that need all 128 bits, and values past 64 bits (the fallback), and checks
+// that amounts of 64 bits compare without allocating.
+func TestCmpAsBigRat(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	word := func() int64 {
+		switch rng.IntN(4) {
+		case 0:
+			return rng.Int64N(10)
+		case 1:
+			return math.MaxInt64 - rng.Int64N(10)
+		}
+		return rng.Int64N(1 << uint(1+rng.IntN(62)))
+	}
+	rat := func() *big.Rat {
+		r := big.NewRat(word(), 1+word()%math.MaxInt64)
+		if rng.IntN(3) == 0 {
+			r.Neg(r)
+		}
+		if rng.IntN(10) == 0 { // past 64 bits
+			r.Mul(r, big.NewRat(math.MaxInt64, 3))
+		}
+		return r
+	}
+	for range 200000 {
+		a, b := rat(), rat()
+		if rng.IntN(5) == 0 { // the same value, or a neighbour, as another fraction
+			b = new(big.Rat).Set(a)
+			if rng.IntN(2) == 0 {
+				b.Add(b, big.NewRat(int64(rng.IntN(3)-1), math.MaxInt64))
+			}
+		}
+		if got, want := Cmp(a, b), a.Cmp(b); got != want {
+			t.Fatalf("Cmp(%v, %v) = %d, want %d", a, b, got, want)
+		}
+	}
+	a, b := MustParse("101.48"), MustParseSigned("-0.000001")
+	threshold := Quo(MustParse("1"), MustParse("1.0001"))
+	if n := testing.AllocsPerRun(100, func() { _, _ = Cmp(a, threshold), Cmp(b, threshold) }); n != 0 {
+		t.Fatalf("Cmp of 64-bit amounts allocated %v times", n)
+	}
+}

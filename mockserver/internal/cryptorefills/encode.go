@@ -98,11 +98,12 @@ func (o *object) nested(inner object) {
 }
 
 func (o *object) key(k string) {
-	if !o.first {
-		o.b = append(o.b, ',')
+	if o.first {
+		o.first = false
+		o.b = append(o.b, '"')
+	} else {
+		o.b = append(o.b, ',', '"')
 	}
-	o.first = false
-	o.b = append(o.b, '"')
 	o.b = append(o.b, k...) // member names are plain ASCII
 	o.b = append(o.b, '"', ':')
 }
@@ -446,6 +447,10 @@ const hex = "0123456789abcdef"
 // HTML, U+2028 and U+2029 escaped, invalid UTF-8 as U+FFFD.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
+	if writtenAsIs(s) { // most are: ids, amounts, names
+		b = append(b, s...)
+		return append(b, '"')
+	}
 	start := 0
 	for i := 0; i < len(s); {
 		if len(s)-i >= 8 {
@@ -502,8 +507,9 @@ func appendString(b []byte, s string) []byte {
 }
 
 // plainByte tells the ASCII bytes encoding/json writes as they are: not a control character,
-// a quote, a backslash, or one of <, > and & (which it escapes for HTML).
-var plainByte = func() (t [utf8.RuneSelf]bool) {
+// a quote, a backslash, or one of <, > and & (which it escapes for HTML). Bytes from 0x80 up
+// (parts of longer runes) are false: the table has room for every byte.
+var plainByte = func() (t [256]bool) {
 	for c := 0x20; c < utf8.RuneSelf; c++ {
 		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
 	}
@@ -517,20 +523,39 @@ func word(s string) uint64 {
 		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
-// plainWord tells whether all eight bytes of x are plainByte ones, with word arithmetic: a
-// byte below 0x20, from 0x80 up, or equal to one of the five escaped ones sets its high bit
-// (the usual "has a zero byte" tests, exact for whether any byte matches).
+// plainWord tells whether all eight bytes of x are plainByte ones, with word arithmetic. A
+// byte from 0x80 up is caught by x's own high bit. Any other byte sets the high bit of its
+// difference below only when it is below 0x20, or (XORed to zero) one of the escaped five:
+// \ alone, < and > together (OR 0x02 makes both 0x3E), " and & together (OR 0x04 makes both
+// 0x26). A difference borrows only from a byte that is itself caught, and a byte from 0x80 up
+// may set its difference's high bit too: neither changes whether any byte is caught, which
+// is all the answer says (TestPlainWord checks every byte in every place).
 func plainWord(x uint64) bool {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	q, bs, lt, gt, amp := x^(ones*'"'), x^(ones*'\\'), x^(ones*'<'), x^(ones*'>'), x^(ones*'&')
-	m := (x-ones*0x20)&^x | x | (q-ones)&^q | (bs-ones)&^bs | (lt-ones)&^lt | (gt-ones)&^gt | (amp-ones)&^amp
-	return m&highs == 0
+	bs, angle, amp := x^(ones*'\\'), (x|ones*0x02)^(ones*'>'), (x|ones*0x04)^(ones*'&')
+	return ((x-ones*0x20)|x|(bs-ones)|(angle-ones)|(amp-ones))&highs == 0
+}
+
+// writtenAsIs tells whether s is written as it is (plainByte bytes only): a long string by
+// words, the tail that does not fill one checked with the last eight bytes (overlapping).
+func writtenAsIs(s string) bool {
+	n := len(s)
+	if n < 8 {
+		for i := 0; i < n; i++ {
+			if !plainByte[s[i]] {
+				return false
+			}
+		}
+		return true
+	}
+	i := skipPlain(s, 0)
+	return i == n || i > n-8 && plainWord(word(s[n-8:]))
 }
 
 // skipPlain returns the first index from i at which an eight-byte word of s is not all plain
 // bytes, or at which fewer than eight bytes are left.
 func skipPlain(s string, i int) int {
-	for ; i+8 <= len(s) && plainWord(word(s[i:])); i += 8 {
+	for ; i <= len(s)-8 && plainWord(word(s[i:i+8])); i += 8 {
 	}
 	return i
 }

@@ -155,6 +155,34 @@ func TestFloatsEncodeAsEncodingJSON(t *testing.T) {
 	}
 }
 
+// TestStringsEncodeAsEncodingJSON: appendString writes what encoding/json writes for strings of
+// every length up to 40 with an escaped byte, a multi-byte rune, U+2028 or invalid UTF-8 at
+// any place (in the overlapping last word too), and writtenAsIs holds for an ASCII string
+// exactly when encoding/json writes it as it is (and never for one it changes).
+func TestStringsEncodeAsEncodingJSON(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	odd := []string{`"`, `\`, "<", ">", "&", "\n", "\x00", "\x1f", "\x7f", "é", "\u2028", "\xff", "€"}
+	for range 100000 {
+		var b strings.Builder
+		for n := rng.IntN(41); b.Len() < n; {
+			if rng.IntN(12) == 0 {
+				b.WriteString(odd[rng.IntN(len(odd))])
+			} else {
+				b.WriteByte(byte(0x20 + rng.IntN(0x5f)))
+			}
+		}
+		s := b.String()
+		want, _ := json.Marshal(s)
+		if got := appendString(nil, s); !bytes.Equal(got, want) {
+			t.Fatalf("%q: append wrote %s, encoding/json %s", s, got, want)
+		}
+		ascii := !strings.ContainsFunc(s, func(r rune) bool { return r >= utf8.RuneSelf })
+		if asIs := string(want) == `"`+s+`"`; writtenAsIs(s) && !asIs || ascii && asIs && !writtenAsIs(s) {
+			t.Fatalf("%q: writtenAsIs %v, encoding/json writes it as it is: %v", s, writtenAsIs(s), asIs)
+		}
+	}
+}
+
 // TestPlainWord: the word test agrees with the byte table on every byte in every position, and
 // over random words.
 func TestPlainWord(t *testing.T) {

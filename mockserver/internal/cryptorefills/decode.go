@@ -8,6 +8,7 @@ import (
 
 	"github.com/cryptomock/cryptomock/gen/bind"
 	gen "github.com/cryptomock/cryptomock/gen/cryptorefills"
+	"github.com/cryptomock/cryptomock/mockserver/internal/jsonstr"
 )
 
 // The body of a validation and of a creation is decoded here field by field instead of by
@@ -145,12 +146,12 @@ func (r *reader) str() (string, bool) {
 		return "", false
 	}
 	start := r.i + 1
-	for j := start; j < len(r.b); j++ {
-		switch c := r.b[j]; {
-		case c == '"':
+	if j := jsonstr.Stop(r.s, start); j < len(r.b) {
+		switch r.b[j] {
+		case '"':
 			r.i = j + 1
 			return r.s[start:j], true // valid UTF-8: the whole body is (decodeOrderRequest)
-		case c == '\\':
+		case '\\':
 			end := r.skipString(j)
 			if end < 0 {
 				return "", false
@@ -161,11 +162,9 @@ func (r *reader) str() (string, bool) {
 			}
 			r.i = end
 			return v, true
-		case c < 0x20:
-			return "", false
 		}
 	}
-	return "", false
+	return "", false // a control character, or the end
 }
 
 // skipString returns the offset after the string containing j, or -1.

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	gen "github.com/cryptomock/cryptomock/gen/cryptorefills"
+	"github.com/cryptomock/cryptomock/mockserver/internal/jsonstr"
 )
 
 // The answers written most (a validation, an order) are encoded here field by field instead of
@@ -516,13 +517,6 @@ var plainByte = func() (t [256]bool) {
 	return t
 }()
 
-// word is s's first eight bytes, the first lowest.
-func word(s string) uint64 {
-	_ = s[7] // one bounds check
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
-}
-
 // plainWord tells whether all eight bytes of x are plainByte ones, with word arithmetic. A
 // byte from 0x80 up is caught by x's own high bit. Any other byte sets the high bit of its
 // difference below only when it is below 0x20, or (XORed to zero) one of the escaped five:
@@ -549,13 +543,13 @@ func writtenAsIs(s string) bool {
 		return true
 	}
 	i := skipPlain(s, 0)
-	return i == n || i > n-8 && plainWord(word(s[n-8:]))
+	return i == n || i > n-8 && plainWord(jsonstr.Word(s[n-8:]))
 }
 
 // skipPlain returns the first index from i at which an eight-byte word of s is not all plain
 // bytes, or at which fewer than eight bytes are left.
 func skipPlain(s string, i int) int {
-	for ; i <= len(s)-8 && plainWord(word(s[i:i+8])); i += 8 {
+	for ; i <= len(s)-8 && plainWord(jsonstr.Word(s[i:i+8])); i += 8 {
 	}
 	return i
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/brianvoe/gofakeit/v7"
 
 	gen "github.com/cryptomock/cryptomock/gen/cryptorefills"
+	"github.com/cryptomock/cryptomock/mockserver/internal/jsonstr"
 )
 
 // awkward strings: every escape encoding/json makes, and invalid UTF-8.
@@ -192,7 +193,7 @@ func TestPlainWord(t *testing.T) {
 			w := append([]byte(nil), base...)
 			w[pos] = byte(c)
 			want := c < utf8.RuneSelf && plainByte[c]
-			if got := plainWord(word(string(w))); got != want {
+			if got := plainWord(jsonstr.Word(string(w))); got != want {
 				t.Fatalf("byte %#x at %d: plainWord %v, want %v", c, pos, got, want)
 			}
 		}
@@ -208,7 +209,7 @@ func TestPlainWord(t *testing.T) {
 			}
 			want = want && w[i] < utf8.RuneSelf && plainByte[w[i]]
 		}
-		if got := plainWord(word(string(w))); got != want {
+		if got := plainWord(jsonstr.Word(string(w))); got != want {
 			t.Fatalf("%q: plainWord %v, want %v", w, got, want)
 		}
 	}

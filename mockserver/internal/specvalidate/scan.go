@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/cryptomock/cryptomock/mockserver/internal/jsonstr"
 )
 
 // maxDepth bounds nesting (and allOf chains) on the fast path; deeper input is left to
@@ -249,19 +251,18 @@ func (s *scanner) array(n *node) bool {
 // str reads the string at s.i (its opening quote).
 func (s *scanner) str() (string, bool) {
 	open := s.i
-	s.i++
-	for start := s.i; s.i < len(s.b); s.i++ {
-		switch c := s.b[s.i]; {
-		case c == '"':
+	start := s.i + 1
+	s.i = jsonstr.Stop(s.b, start)
+	if s.i < len(s.b) {
+		switch s.b[s.i] {
+		case '"':
 			s.i++
 			return s.b[start : s.i-1], true
-		case c == '\\':
+		case '\\':
 			return s.escaped(open)
-		case c < 0x20:
-			return "", false
 		}
 	}
-	return "", false
+	return "", false // a control character, or the end
 }
 
 // escaped finds the end of a string with escapes and decodes it with encoding/json, the

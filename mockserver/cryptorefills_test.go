@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -779,5 +780,64 @@ func TestCreationListsProblemsAsValidation(t *testing.T) {
 		if v, cr := problems(vb), problems(cb); v != cr {
 			t.Errorf("%s: creation's problems differ from validation's:\n validation %s\n creation   %s", c.name, v, cr)
 		}
+	}
+}
+
+// TestCreationAnswerFields reads every member of the documents' creation answer over HTTP: each
+// points at the value it names (the answer's optional members share one allocation, so a
+// crossed index would show here), and those derived from others agree with them.
+func TestCreationAnswerFields(t *testing.T) {
+	h := start(t)
+	body := orderBody(func(b obj) { delete(b, "email"); b["user"] = obj{"email": "Buyer@Example.com"} })
+	status, raw := h.req("POST", "/v5/orders", body)
+	if status != http.StatusCreated {
+		t.Fatalf("create: %d %s", status, raw)
+	}
+	o := decode[obj](t, raw)
+	d := o["deliveries"].([]any)[0].(obj)
+	del := d["deliverable"].(obj)
+	uuid := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	id, wallet, amount := o["order_id"], o["wallet_address"], o["coin_amount"]
+	want := map[string]any{
+		"coin": "USDC", "network": "Solana", "payment_method": "USDC-SOL", "payment_method_protocol": "SOLANA_LIKE",
+		"payment_via": "USER_WALLET", "order_state": "WaitingForPayment", "payment_state": "WalletCreated",
+		"sent_coin_amount": "0", "received_amount": "0", "original_price": amount, "original_coin_amount": amount,
+		"payment_value": 100.0, "is_payment_processor_external": false, "payment_requested_at": o["created_at"],
+		"qr_url":  h.url + "/v3/qrs/" + id.(string),
+		"qr_text": "solana:" + wallet.(string) + "?amount=" + amount.(string) + "&spl-token=EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v",
+		"user":    obj{"email": "Buyer@Example.com"},
+	}
+	for k, v := range want {
+		if !reflect.DeepEqual(o[k], v) {
+			t.Errorf("%s: %#v, want %#v", k, o[k], v)
+		}
+	}
+	wantDel := map[string]any{
+		"brand_name": "Airbnb", "family": "Airbnb", "country_code": "US", "currency_code": "USD", "delivery_type": "by_email",
+		"denomination": "100 USD", "localized_denomination": "$100", "original_price": "100",
+		"beneficiary_account": "jane@example.com", "coin_amount": amount,
+	}
+	for k, v := range wantDel {
+		if !reflect.DeepEqual(del[k], v) {
+			t.Errorf("deliverable %s: %#v, want %#v", k, del[k], v)
+		}
+	}
+	if d["brand_name"] != "Airbnb" || d["kind"] != "giftcard" || d["delivery_state"] != "WaitingForPayment" {
+		t.Errorf("delivery %v", d)
+	}
+	if p, ok := del["points"].(string); !ok || p == "" {
+		t.Errorf("points %#v", del["points"])
+	}
+	ids := []any{id, o["payment_id"], d["id"]}
+	for _, x := range ids {
+		if s, _ := x.(string); !uuid.MatchString(s) {
+			t.Errorf("id %#v is not a version 4 UUID", x)
+		}
+	}
+	if ids[0] == ids[1] || ids[1] == ids[2] || ids[0] == ids[2] {
+		t.Errorf("ids %v are not distinct", ids)
+	}
+	if c, ok := o["created_at"].(string); !ok || c == "" {
+		t.Errorf("created_at %#v", o["created_at"])
 	}
 }

@@ -156,7 +156,11 @@ func (h *Handlers) evaluate(partner string, req gen.OrderRequest, laterLimits bo
 	// keys in another case, which Go's decoder would otherwise match unvalidated); the rules
 	// check them again so that they hold whoever calls them.
 	count := 0
-	quantities := make([]int, len(req.Deliveries))
+	var room [8]int
+	quantities := room[:min(len(req.Deliveries), len(room))]
+	if len(req.Deliveries) > len(room) {
+		quantities = make([]int, len(req.Deliveries))
+	}
 	for i, d := range req.Deliveries {
 		n := 1
 		if d.Quantity != nil {

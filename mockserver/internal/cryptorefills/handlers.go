@@ -393,11 +393,10 @@ func paymentURI(q *quote, addr string) string {
 	case "LIGHTNING_LIKE":
 		return "lightning:" + addr
 	case "SOLANA_LIKE":
-		uri := "solana:" + addr + "?amount=" + amount
 		if q.network.Contract != "" {
-			uri += "&spl-token=" + q.network.Contract
+			return "solana:" + addr + "?amount=" + amount + "&spl-token=" + q.network.Contract
 		}
-		return uri
+		return "solana:" + addr + "?amount=" + amount
 	case "ETHEREUM_LIKE":
 		if q.network.Contract != "" { // EIP-681 token transfer, 6 decimals
 			return fmt.Sprintf("ethereum:%s@%d/transfer?address=%s&uint256=%s", q.network.Contract, q.network.ChainID, addr, money.Units(q.total, 6))
@@ -406,9 +405,11 @@ func paymentURI(q *quote, addr string) string {
 	case "TRON_LIKE":
 		return "tron:" + addr + "?amount=" + amount
 	}
-	scheme := map[string]string{"BTC": "bitcoin", "LTC": "litecoin", "DOGE": "dogecoin"}[q.coin.Symbol]
-	return scheme + ":" + addr + "?amount=" + amount
+	return uriSchemes[q.coin.Symbol] + ":" + addr + "?amount=" + amount
 }
+
+// uriSchemes are the BIP21-like schemes of the coins paid on their own chains.
+var uriSchemes = map[string]string{"BTC": "bitcoin", "LTC": "litecoin", "DOGE": "dogecoin"}
 
 func toGen(e apierror.CRError) gen.HttpError {
 	return gen.HttpError{Status: e.Status, Detail: e.Detail, MoreDetails: e.MoreDetails}

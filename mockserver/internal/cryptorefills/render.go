@@ -127,23 +127,23 @@ func (h *Handlers) order(o lifecycle.Order) gen.Order {
 func (h *Handlers) orderFields(o lifecycle.Order) gen.Order {
 	dec := func(r *big.Rat) string { return money.Format(r, o.CoinDecimals) }
 	sent := money.Trim(o.Sent, o.CoinDecimals)
-	// The optional strings point into one array (one allocation, not twelve); the answer is
+	// The optional members point into one value (one allocation, not fifteen); the answer is
 	// only ever encoded, never written through these pointers.
-	v := &[...]string{o.PaymentMethod, o.Network, dec(o.OriginalCoinAmount), strings.TrimRight(h.publicURL(), "/") + "/v3/qrs/" + o.ID,
-		o.QRText, sent, o.PaymentVia, o.Protocol, o.PaymentID, o.Email}
+	b := &orderBits{v: [...]string{o.PaymentMethod, o.Network, dec(o.OriginalCoinAmount), strings.TrimRight(h.publicURL(), "/") + "/v3/qrs/" + o.ID,
+		o.QRText, sent, o.PaymentVia, o.Protocol, o.PaymentID, o.Email}, paymentValue: money.RoundFloat(o.FiatUSD, 4)}
+	v := &b.v
+	b.user.Email = &v[9]
 	created, requested := h.seams.epochs(o.CreatedAt, o.ID, "created_at", "payment_requested_at")
-	paymentValue, external := money.RoundFloat(o.FiatUSD, 4), false
+	b.requested = requested
 	out := gen.Order{
 		OrderId: o.ID, CreatedAt: created,
 		WalletAddress: o.WalletAddress, PaymentMethod: &v[0], Network: &v[1], Coin: o.Coin,
 		CoinAmount: dec(o.CoinAmount), OriginalPrice: &v[2], OriginalCoinAmount: &v[2],
 		QrUrl: &v[3], QrText: &v[4], SentCoinAmount: &v[5], ReceivedAmount: &v[5],
-		PaymentState: gen.PaymentState(o.PaymentState), PaymentVia: &v[6], PaymentRequestedAt: &requested,
-		PaymentMethodProtocol: &v[7], PaymentId: &v[8], PaymentValue: &paymentValue,
-		OrderState: gen.OrderState(o.State), User: &struct {
-			Email *string `json:"email,omitempty"`
-		}{Email: &v[9]},
-		IsPaymentProcessorExternal: &external, Deliveries: make([]gen.OrderDelivery, 0, len(o.Deliveries)),
+		PaymentState: gen.PaymentState(o.PaymentState), PaymentVia: &v[6], PaymentRequestedAt: &b.requested,
+		PaymentMethodProtocol: &v[7], PaymentId: &v[8], PaymentValue: &b.paymentValue,
+		OrderState: gen.OrderState(o.State), User: &b.user,
+		IsPaymentProcessorExternal: &b.external, Deliveries: make([]gen.OrderDelivery, 0, len(o.Deliveries)),
 	}
 	if o.RefundWallet != "" {
 		out.RefundWalletAddress = ptr(o.RefundWallet)
@@ -157,17 +157,36 @@ func (h *Handlers) orderFields(o lifecycle.Order) gen.Order {
 	return out
 }
 
+// orderBits holds what an order answer's optional members point to.
+type orderBits struct {
+	v            [10]string
+	paymentValue float64
+	external     bool
+	requested    gen.EpochSeconds
+	user         struct {
+		Email *string `json:"email,omitempty"`
+	}
+}
+
+// deliveryBits holds what a delivery answer's optional members point to.
+type deliveryBits struct {
+	v    [11]string
+	kind gen.DeliveryType
+}
+
 func delivery(d lifecycle.Delivery) gen.OrderDelivery {
-	// The always-present fields point into one array: one allocation, not ten.
-	v := &[...]string{d.Denomination, d.Family, d.Brand, d.Beneficiary, d.Country, d.Points, d.CoinAmount, d.Currency, d.OriginalPrice, d.Brand}
+	// The always-present fields point into one value: one allocation, not twelve.
+	b := &deliveryBits{v: [...]string{d.Denomination, d.Family, d.Brand, d.Beneficiary, d.Country, d.Points, d.CoinAmount, d.Currency,
+		d.OriginalPrice, d.Brand, d.Localized}, kind: gen.DeliveryType(d.DeliveryType)}
+	v := &b.v
 	del := gen.Deliverable{
 		Denomination: &v[0], Family: &v[1], BrandName: &v[2],
-		BeneficiaryAccount: &v[3], CountryCode: &v[4], DeliveryType: ptr(gen.DeliveryType(d.DeliveryType)),
+		BeneficiaryAccount: &v[3], CountryCode: &v[4], DeliveryType: &b.kind,
 		Points: &v[5], CoinAmount: &v[6], CurrencyCode: &v[7], OriginalPrice: &v[8],
 		ProductValue: d.ProductValue,
 	}
 	if d.Localized != "" {
-		del.LocalizedDenomination = ptr(d.Localized)
+		del.LocalizedDenomination = &v[10]
 	}
 	if d.FailureReason != "" {
 		del.FailureReason, del.ErrorDescription = ptr(d.FailureReason), ptr(d.FailureReason)

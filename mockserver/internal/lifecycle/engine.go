@@ -78,6 +78,7 @@ func buyerOf(o *Order) buyer { return buyer{o.Partner, strings.ToLower(o.Email)}
 type spender struct {
 	key    buyer
 	orders []*entry
+	first  [1]*entry // room for the first order: most buyers have one
 }
 
 // entry is a stored order. Its order is copied on write: once handed out (to the hooks or a
@@ -274,6 +275,7 @@ func overLocked(sp *spender, now time.Time, usd *big.Rat, limits []Limit) []int 
 func (e *Engine) spendLocked(en *entry, b buyer, sp *spender) {
 	if sp == nil {
 		sp = &spender{key: b}
+		sp.orders = sp.first[:0]
 		e.byBuyer[b] = sp
 	}
 	sp.orders = append(sp.orders, en)

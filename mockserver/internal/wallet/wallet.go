@@ -43,25 +43,28 @@ type Invoice struct {
 
 // New returns a fresh address in format f. inv is used only for Lightning.
 func New(f Format, inv Invoice) (string, error) {
+	if f == Lightning {
+		return bolt11(inv)
+	}
+	var key [32]byte // every other format's randomness, read once (and kept off the heap)
+	_, _ = rand.Read(key[:])
 	switch f {
 	case Solana:
-		return base58(random(32)), nil
+		return base58(key[:]), nil
 	case EVM:
-		return Checksum(hex.EncodeToString(random(20))), nil
+		return Checksum(hex.EncodeToString(key[:20])), nil
 	case Bitcoin:
-		return segwit("bc", random(20))
+		return segwit("bc", key[:20])
 	case Litecoin:
-		return segwit("ltc", random(20))
+		return segwit("ltc", key[:20])
 	case Tron:
-		return base58Check(0x41, random(20)), nil
+		return base58Check(0x41, key[:20]), nil
 	case Dogecoin:
-		return base58Check(0x1e, random(20)), nil
-	case Lightning:
-		return bolt11(inv)
+		return base58Check(0x1e, key[:20]), nil
 	case TON:
-		return tonAddress(random(32)), nil
+		return tonAddress(key[:]), nil
 	case Sui:
-		return "0x" + hex.EncodeToString(random(32)), nil
+		return "0x" + hex.EncodeToString(key[:]), nil
 	}
 	return "", fmt.Errorf("wallet: unknown address format %q", f)
 }

@@ -352,15 +352,20 @@ func (c *Clock) Pending() int {
 
 // View is one tenant's time.
 type View struct {
-	c    *Clock
-	name string
+	c *Clock
+	// The tenant's name in two parts (a kind and an id, usually), joined only when a task is
+	// scheduled: a view kept with every stored order then holds no string of its own.
+	prefix, rest string
 }
 
 // For returns a tenant's view of the clock.
-func (c *Clock) For(tenant string) View { return View{c: c, name: tenant} }
+func (c *Clock) For(tenant string) View { return View{c: c, prefix: tenant} }
+
+// ForOf is For(prefix + rest), without joining the name.
+func (c *Clock) ForOf(prefix, rest string) View { return View{c: c, prefix: prefix, rest: rest} }
 
 // Now is the tenant's virtual time.
-func (v View) Now() time.Time { return v.c.NowOf(v.name, "") }
+func (v View) Now() time.Time { return v.c.NowOf(v.prefix, v.rest) }
 
 // NowOf is For(prefix + rest).Now() without building the name on the heap: the request
 // journal reads a tenant's time on every request, and has the name in two parts.
@@ -379,7 +384,7 @@ func (v View) At(at time.Time, f func()) Task {
 	if c.closed {
 		return Task{}
 	}
-	t, err := c.tenantLocked(v.name)
+	t, err := c.tenantLocked(v.prefix + v.rest)
 	if err != nil { // the bound on tenants: such work runs on the global clock
 		t, _ = c.tenantLocked(Global)
 	}

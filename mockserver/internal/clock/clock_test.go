@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -233,5 +234,30 @@ func TestHeapKeepsOrder(t *testing.T) {
 	}
 	if h.Len() != 0 {
 		t.Fatal("items left")
+	}
+}
+
+// TestViewOfTwoParts: a view named in two parts reads and schedules on the tenant of the
+// joined name, as For does, and not on either part.
+func TestViewOfTwoParts(t *testing.T) {
+	c := New()
+	t.Cleanup(c.Close)
+	split := c.ForOf("kind:", "7")
+	var ran atomic.Bool
+	split.After(30*time.Minute, func() { ran.Store(true) })
+	if _, err := c.AdvanceTenant("kind:", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if ran.Load() || split.Now().Sub(c.Now()) > time.Minute {
+		t.Fatal("the view followed its first part's clock")
+	}
+	if _, err := c.AdvanceTenant("kind:7", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if !ran.Load() {
+		t.Fatal("the task did not run on the joined tenant's time")
+	}
+	if d := split.Now().Sub(c.Now()); d < 59*time.Minute || c.OffsetOf("kind:7") < 59*time.Minute {
+		t.Fatalf("the view is %v ahead of the global clock, kind:7's offset %v", d, c.OffsetOf("kind:7"))
 	}
 }

@@ -574,7 +574,7 @@ func (e *Engine) setDeliveriesLocked(o *Order, state string) {
 }
 
 // clockOf is a partner's own time: expiries and deliveries follow it.
-func (e *Engine) clockOf(partner string) clock.View { return e.clk.For(tenant.Partner(partner)) }
+func (e *Engine) clockOf(partner string) clock.View { return e.clk.ForOf(tenant.PartnerKind, partner) }
 
 // Now is a partner's time.
 func (e *Engine) Now(partner string) time.Time { return e.clockOf(partner).Now() }

@@ -64,6 +64,10 @@ type topic struct {
 	lastID uint64
 	done   bool // a terminal event was published; nothing follows
 	subs   map[*Subscription]struct{}
+	// Room for the first event and its payload: most topics (orders nobody streams) have
+	// one event only, and then cost one allocation.
+	first        [1]Event
+	firstPayload payload
 }
 
 // Subscription receives a topic's events on C, which is closed when the topic ends, the
@@ -97,7 +101,14 @@ func (b *Broker) Publish(name, eventName string, render func() []byte, terminal 
 	defer b.mu.Unlock()
 	t := b.topic(name)
 	t.lastID++
-	ev := Event{ID: t.lastID, Name: eventName, At: time.Now(), Subscribers: len(t.subs), payload: &payload{render: render}}
+	p := &t.firstPayload
+	if t.lastID > 1 {
+		p = &payload{}
+	} else {
+		t.events = t.first[:0]
+	}
+	p.render = render
+	ev := Event{ID: t.lastID, Name: eventName, At: time.Now(), Subscribers: len(t.subs), payload: p}
 	t.events = append(t.events, ev)
 	if len(t.events) > b.replay {
 		copy(t.events, t.events[len(t.events)-b.replay:])

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -298,4 +299,43 @@ func TestSlowClientsCannotHoldConnections(t *testing.T) {
 		t.Fatalf("held for %v", took)
 	}
 	h.req("GET", "/v3/payment_vias", nil) // and the mock still serves
+}
+
+// TestOrderFlowsLeaveSharedAmountsAlone guards the rule the catalogue's remembered prices rely
+// on (it hands the same rationals to every order, uncopied): no flow modifies an amount in
+// place. Orders go through every path there is (partial and full payment, overpayment,
+// delivery, failure, review, refund, cancel, expiry), and the validation of the same order
+// then still quotes what it quoted before any of them.
+func TestOrderFlowsLeaveSharedAmountsAlone(t *testing.T) {
+	h := start(t)
+	quote := func() string {
+		t.Helper()
+		status, b := h.req("POST", "/v5/orders/validations", orderBody())
+		if status != http.StatusOK {
+			t.Fatalf("validation: %d %s", status, b)
+		}
+		return regexp.MustCompile(`"id":"[^"]*"`).ReplaceAllString(string(b), `"id":""`) // a fresh delivery id each time
+	}
+	before := quote()
+	for _, steps := range []func(id string){
+		func(id string) { h.pay(id, "50"); h.pay(id, "") },
+		func(id string) { h.pay(id, "500"); h.advance(10) },
+		func(id string) {
+			h.pay(id, "")
+			h.transition(id, "fail_delivery", 200)
+			h.transition(id, "refund", 200)
+		},
+		func(id string) {
+			h.pay(id, "")
+			h.transition(id, "manual_review", 200)
+			h.transition(id, "refund", 200)
+		},
+		func(id string) { h.transition(id, "cancel", 200) },
+		func(id string) { h.advance(31 * 60) },
+	} {
+		steps(h.create(orderBody()).OrderID)
+	}
+	if after := quote(); after != before {
+		t.Fatalf("the same validation quoted\n%s\nbefore the flows and\n%s\nafter", before, after)
+	}
 }

@@ -82,8 +82,9 @@ func keyOf(currency string, face *big.Rat, coin *Coin) (priceKey, bool) {
 }
 
 // remembered returns what compute gives for k, from m when it is there (at most maxPriced
-// kept); own makes the copy a caller gets and the memo keeps (callers own what they get).
-func remembered[V any](c *Catalog, m map[priceKey]V, k priceKey, ok bool, compute func() V, own func(V) V) V {
+// kept). Callers share what they get with the memo: rationals, like strings, are never
+// modified in place in the mock (money's rule), so a remembered price needs no copy.
+func remembered[V any](c *Catalog, m map[priceKey]V, k priceKey, ok bool, compute func() V) V {
 	if !ok {
 		return compute()
 	}
@@ -91,20 +92,16 @@ func remembered[V any](c *Catalog, m map[priceKey]V, k priceKey, ok bool, comput
 	v, hit := m[k]
 	c.pricedMu.RUnlock()
 	if hit {
-		return own(v)
+		return v
 	}
 	v = compute()
 	c.pricedMu.Lock()
 	if len(m) < maxPriced {
-		m[k] = own(v)
+		m[k] = v
 	}
 	c.pricedMu.Unlock()
 	return v
 }
-
-func ratCopy(r *big.Rat) *big.Rat { return new(big.Rat).Set(r) }
-
-func same(s string) string { return s } // strings are immutable: nothing to copy
 
 // Family is a brand family of one country: the unit /v5/products lists.
 type Family struct {
@@ -278,7 +275,7 @@ func (c *Catalog) USDValue(currency string, amount *big.Rat) *big.Rat {
 			rate = big.NewRat(1, 1)
 		}
 		return money.Quo(amount, rate)
-	}, ratCopy)
+	})
 }
 
 // Price is the coin amount charged for a face value of a currency: its dollar value with the
@@ -288,7 +285,7 @@ func (c *Catalog) Price(currency string, face *big.Rat, coin *Coin) *big.Rat {
 	return remembered(c, c.priced, k, ok && coin != nil, func() *big.Rat {
 		usd := money.Mul(c.USDValue(currency, face), c.spread)
 		return money.Round(money.Quo(usd, coin.USDRate), coin.Decimals)
-	}, ratCopy)
+	})
 }
 
 // Points are the loyalty points of a face value (live captures: $25 gives "22").
@@ -297,7 +294,7 @@ func (c *Catalog) Points(currency string, face *big.Rat) string {
 	return remembered(c, c.points, k, ok, func() string {
 		usd := money.Mul(c.USDValue(currency, face), big.NewRat(88, 100))
 		return new(big.Int).Quo(usd.Num(), usd.Denom()).String()
-	}, same)
+	})
 }
 
 // FormatAmount writes a face value in a currency: "100 USD".

@@ -83,15 +83,15 @@ dashboard-screenshot:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-## bench-compare: the mock against Prism and a bare handler with wrk, start-up, a 5-minute soak, a
-## 5-minute hostile soak,
+## bench-compare: the mock against Prism and a bare handler with wrk (three rounds per endpoint, the
+## targets' order turned each round, medians reported), start-up, a 5-minute soak, a 5-minute hostile soak,
 ## SSE fan-out and webhooks (installs wrk from Debian and Prism from npm; needs root for apt)
 PRISM := .cache/prism/node_modules/.bin/prism
 bench-compare:
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	@test -x $(PRISM) || npm install --prefix .cache/prism --no-audit --no-fund @stoplight/prism-cli@5.16.0
 	$(GO) build -o bin/mockserver ./cmd/mockserver
-	$(GO) run ./cmd/benchcompare -mock bin/mockserver -prism $(PRISM) -duration 10s -soak 5m -hostile-soak 5m
+	$(GO) run ./cmd/benchcompare -mock bin/mockserver -prism $(PRISM) -duration 5s -rounds 3 -soak 5m -hostile-soak 5m
 	$(GO) test -run '^$$' -bench SSEFanOut -benchtime=1x ./mockserver/
 	$(GO) test -run '^$$' -bench Deliveries -benchtime=20000x ./mockserver/internal/webhook/
 

@@ -10,6 +10,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -21,6 +22,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -53,10 +55,15 @@ func main() {
 	duration := flag.Duration("duration", 10*time.Second, "load per endpoint and target")
 	threads := flag.Int("threads", 2, "wrk threads")
 	conns := flag.Int("connections", 32, "wrk connections")
+	rounds := flag.Int("rounds", 3, "runs of each endpoint on each target, the targets' order turned each round; the median is reported")
 	soak := flag.Duration("soak", 0, "also run a soak of this length against the mock, sampling its memory")
 	hostile := flag.Duration("hostile-soak", 0, "then a soak of hostile traffic of this length (junk parameters, random partners, creations past every cap)")
 	flag.Parse()
-	if err := run(*mockBin, *prism, *spec, *wrkBin, *duration, *threads, *conns, *soak, *hostile); err != nil {
+	if *rounds < 1 {
+		fmt.Fprintln(os.Stderr, "benchcompare: -rounds must be at least 1")
+		os.Exit(2)
+	}
+	if err := run(*mockBin, *prism, *spec, *wrkBin, *duration, *threads, *conns, *rounds, *soak, *hostile); err != nil {
 		fmt.Fprintln(os.Stderr, "benchcompare:", err)
 		os.Exit(1)
 	}
@@ -113,7 +120,7 @@ func fetchStatus(base string, e endpoint) ([]byte, int, string, error) {
 	return b, resp.StatusCode, resp.Header.Get("Content-Type"), err
 }
 
-func run(mockBin, prism, spec, wrkBin string, duration time.Duration, threads, conns int, soak, hostile time.Duration) error {
+func run(mockBin, prism, spec, wrkBin string, duration time.Duration, threads, conns, rounds int, soak, hostile time.Duration) error {
 	// Start-up: exec to the first 200 from health, five times.
 	var startups []time.Duration
 	for i := 0; i < 5; i++ {
@@ -208,32 +215,47 @@ func run(mockBin, prism, spec, wrkBin string, duration time.Duration, threads, c
 		return err
 	}
 	defer os.RemoveAll(dir)
-	results := map[string]map[string]result{}
+	// Each endpoint runs rounds times on every target, the targets' order turned by one each
+	// round, so a machine that slows down or speeds up during the run weighs on every target
+	// alike; each target's median round is reported, with every round's rate and status mix.
+	runs := map[string]map[string][]result{}
 	for _, e := range endpoints {
-		results[e.name] = map[string]result{}
-		for _, t := range targets {
-			r, err := wrk(wrkBin, dir, t.url, e, duration, threads, conns)
-			if err != nil {
-				return fmt.Errorf("%s on %s: %w", e.name, t.name, err)
+		runs[e.name] = map[string][]result{}
+		for round := range rounds {
+			for i := range targets {
+				t := targets[(i+round)%len(targets)]
+				r, err := wrk(wrkBin, dir, t.url, e, duration, threads, conns)
+				if err != nil {
+					return fmt.Errorf("%s on %s: %w", e.name, t.name, err)
+				}
+				runs[e.name][t.name] = append(runs[e.name][t.name], r)
 			}
-			results[e.name][t.name] = r
 		}
 	}
 
-	fmt.Printf("Measured %s with `wrk -t%d -c%d -d%s --latency`, the same requests and headers for every target.\n\n",
-		time.Now().UTC().Format("2006-01-02"), threads, conns, duration)
-	fmt.Println("| endpoint | target | requests/s | p50 | p99 | statuses | vs bare handler | vs Prism |")
-	fmt.Println("|---|---|---|---|---|---|---|---|")
+	fmt.Printf("Measured %s with `wrk -t%d -c%d -d%s --latency`, the same requests and headers for every target; "+
+		"%d rounds, the targets' order turned each round, the median round reported (every round's requests/s and statuses listed).\n\n",
+		time.Now().UTC().Format("2006-01-02"), threads, conns, duration, rounds)
+	fmt.Println("| endpoint | target | requests/s | p50 | p99 | statuses | vs bare handler | vs Prism | rounds |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|")
 	for _, e := range endpoints {
-		r := results[e.name]
+		med := map[string]result{}
 		for _, t := range targets {
-			x := r[t.name]
-			vsBare := fmt.Sprintf("%.2fx", x.rps/r["bare handler"].rps)
+			med[t.name] = median(runs[e.name][t.name])
+		}
+		for _, t := range targets {
+			x := med[t.name]
+			vsBare := fmt.Sprintf("%.2fx", x.rps/med["bare handler"].rps)
 			vsPrism := "—"
-			if p, ok := r["Prism"]; ok && p.rps > 0 {
+			if p, ok := med["Prism"]; ok && p.rps > 0 {
 				vsPrism = fmt.Sprintf("%.1fx", x.rps/p.rps)
 			}
-			fmt.Printf("| %s | %s | %.0f | %s | %s | %s | %s | %s |\n", e.name, t.name, x.rps, x.p50, x.p99, x.statuses, vsBare, vsPrism)
+			var each []string
+			for _, r := range runs[e.name][t.name] {
+				each = append(each, fmt.Sprintf("%.0f (%s)", r.rps, r.statuses))
+			}
+			fmt.Printf("| %s | %s | %.0f | %s | %s | %s | %s | %s | %s |\n", e.name, t.name, x.rps, x.p50, x.p99, x.statuses, vsBare, vsPrism,
+				strings.Join(each, ", "))
 		}
 	}
 	fmt.Printf("\nStart-up, exec to the first 200 from /__mock/health (5 runs): %v\n", startups)
@@ -382,6 +404,12 @@ func wrk(bin, dir, base string, e endpoint, d time.Duration, threads, conns int)
 	}
 	rps, _ := strconv.ParseFloat(string(m[1]), 64)
 	return result{rps: rps, p50: string(p50[1]), p99: string(p99[1]), statuses: statusMix(out)}, nil
+}
+
+// median is the round with the median rate (the lower middle of an even count).
+func median(rs []result) result {
+	sorted := slices.SortedFunc(slices.Values(rs), func(a, b result) int { return cmp.Compare(a.rps, b.rps) })
+	return sorted[(len(sorted)-1)/2]
 }
 
 var statusRE = regexp.MustCompile(`(?m)^status (\d+) (\d+)$`)

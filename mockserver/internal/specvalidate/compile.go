@@ -4,6 +4,7 @@ import (
 	"math"
 	"regexp"
 	"regexp/syntax"
+	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -54,6 +55,7 @@ type node struct {
 
 	// objects
 	keys        map[string]key // declared properties and required names
+	linear      []namedKey     // the same, when few: looked up by a scan (lookup)
 	names       []string       // property names, for the case-variant keys rule
 	requiredAll uint64         // the bits of every required name
 	closed      bool           // additionalProperties: false
@@ -69,14 +71,59 @@ type key struct {
 	bit uint64
 }
 
+// namedKey is one entry of keys.
+type namedKey struct {
+	name string
+	key
+}
+
+// maxLinearKeys is the most keys an object looks up by a scan rather than by hashing the name:
+// comparing lengths first, a scan of a few is cheaper than the hash (most objects of the specs
+// have fewer than ten properties).
+const maxLinearKeys = 12
+
+// lookup is n.keys[name].
+func (n *node) lookup(name string) key {
+	if len(n.keys) > maxLinearKeys {
+		return n.keys[name]
+	}
+	for i := range n.linear {
+		if e := &n.linear[i]; len(e.name) == len(name) && e.name == name {
+			return e.key
+		}
+	}
+	return key{}
+}
+
 // compiler turns schemas into nodes, sharing one node per schema (recursive schemas work).
 type compiler struct {
 	formats map[string]openapi3.StringFormatValidator
 	done    map[*openapi3.Schema]*node
+	added   []*openapi3.Schema // registered in done since the outermost compile began
+	depth   int
 }
 
 // compile reports false for a schema it cannot check exactly as kin-openapi would.
 func (c *compiler) compile(ref *openapi3.SchemaRef) (*node, bool) {
+	if c.depth == 0 {
+		c.added = c.added[:0]
+	}
+	c.depth++
+	n, ok := c.schema(ref)
+	c.depth--
+	if c.depth == 0 && !ok {
+		// A schema that failed leaves no node behind: nodes are registered before their
+		// members are compiled (recursive schemas need that), so a failure midway would
+		// otherwise leave a half-built node for the next schema that refers to it.
+		for _, s := range c.added {
+			delete(c.done, s)
+		}
+	}
+	return n, ok
+}
+
+// schema compiles one schema (compile: the same, leaving nothing behind when it fails).
+func (c *compiler) schema(ref *openapi3.SchemaRef) (*node, bool) {
 	if ref == nil || ref.Value == nil {
 		return nil, false
 	}
@@ -89,6 +136,7 @@ func (c *compiler) compile(ref *openapi3.SchemaRef) (*node, bool) {
 	}
 	n := &node{types: tAny, maxLen: -1, maxItems: -1, min: math.Inf(-1), max: math.Inf(1)}
 	c.done[s] = n
+	c.added = append(c.added, s)
 	if s.Type != nil {
 		if len(*s.Type) != 1 {
 			return nil, false
@@ -136,6 +184,12 @@ func (c *compiler) compile(ref *openapi3.SchemaRef) (*node, bool) {
 		k.bit = 1 << i
 		n.keys[name] = k
 		n.requiredAll |= k.bit
+	}
+	if len(n.keys) <= maxLinearKeys {
+		for name, k := range n.keys {
+			n.linear = append(n.linear, namedKey{name, k})
+		}
+		slices.SortFunc(n.linear, func(a, b namedKey) int { return strings.Compare(a.name, b.name) })
 	}
 	if has := s.AdditionalProperties.Has; has != nil && !*has {
 		n.closed = true

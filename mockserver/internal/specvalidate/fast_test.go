@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/cryptomock/cryptomock/openapi"
 )
 
@@ -320,5 +322,61 @@ func TestClassSameAsPattern(t *testing.T) {
 	}
 	if recognised < 4 {
 		t.Errorf("only %d patterns read as tables", recognised)
+	}
+}
+
+// TestLookupAsMap: an object's key lookup (a scan when it has few keys) answers as its map, for
+// every object of every spec, for its own names, their case variants, prefixes and strangers.
+func TestLookupAsMap(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	objects := 0
+	for _, name := range []string{openapi.Cryptorefills, openapi.Payscrypt, openapi.MockAdmin} {
+		doc, err := openapi.Load(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &compiler{formats: enumSets(doc), done: map[*openapi3.Schema]*node{}}
+		for _, s := range doc.Components.Schemas {
+			c.compile(s)
+		}
+		for _, n := range c.done {
+			if n == nil || n.keys == nil {
+				continue
+			}
+			objects++
+			probes := []string{"", "x", strings.Repeat("a", 40)}
+			for k := range n.keys {
+				probes = append(probes, k, strings.ToUpper(k), k[:rng.IntN(len(k)+1)], k+"_", " "+k)
+			}
+			for _, p := range probes {
+				if got, want := n.lookup(p), n.keys[p]; got != want {
+					t.Fatalf("%s: lookup(%q) = %+v, the map has %+v", name, p, got, want)
+				}
+			}
+		}
+	}
+	if objects < 20 {
+		t.Fatalf("only %d objects compiled", objects)
+	}
+}
+
+// TestFailedSchemaLeavesNothing: a schema that fails to compile midway (after its node was
+// registered, for recursion) is not handed, half-built, to the next schema that refers to it.
+func TestFailedSchemaLeavesNothing(t *testing.T) {
+	twoTypes := &openapi3.Types{openapi3.TypeString, openapi3.TypeNumber} // the fast path takes one
+	bad := openapi3.NewObjectSchema().WithProperty("a", openapi3.NewStringSchema()).
+		WithPropertyRef("b", &openapi3.SchemaRef{Value: &openapi3.Schema{Type: twoTypes}})
+	bad.Required = []string{"a", "b"}
+	badRef := &openapi3.SchemaRef{Value: bad}
+	c := &compiler{done: map[*openapi3.Schema]*node{}}
+	if _, ok := c.compile(badRef); ok {
+		t.Fatal("a property of two types compiled")
+	}
+	parent := &openapi3.SchemaRef{Value: openapi3.NewObjectSchema().WithPropertyRef("child", badRef)}
+	if n, ok := c.compile(parent); ok {
+		t.Fatalf("a schema with a failed member compiled: %+v", n.lookup("child").n)
+	}
+	if len(c.done) != 0 {
+		t.Fatalf("%d nodes left behind", len(c.done))
 	}
 }

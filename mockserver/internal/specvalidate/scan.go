@@ -164,7 +164,7 @@ func (s *scanner) object(n *node) bool {
 			s.ws()
 			var sub *node
 			if n != nil {
-				k := n.keys[key]
+				k := n.lookup(key)
 				seen |= k.bit
 				switch {
 				case k.n != nil:

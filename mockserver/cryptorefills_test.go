@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"io"
 	"maps"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -839,5 +841,31 @@ func TestCreationAnswerFields(t *testing.T) {
 	}
 	if c, ok := o["created_at"].(string); !ok || c == "" {
 		t.Errorf("created_at %#v", o["created_at"])
+	}
+}
+
+// TestValidationSummaryDiscount: without a coupon the summary's discount is zero at the coin's
+// decimals and the total is the subtotal; with MOCK-10OFF the discount is the subtotal less
+// the total, a tenth of it.
+func TestValidationSummaryDiscount(t *testing.T) {
+	h := start(t)
+	summary := func(body obj) map[string]any {
+		t.Helper()
+		status, b := h.req("POST", "/v5/orders/validations", body)
+		if status != http.StatusOK {
+			t.Fatalf("validation: %d %s", status, b)
+		}
+		return decode[obj](t, b)["summary"].(obj)
+	}
+	plain := summary(orderBody())
+	if plain["discount"] != "0.00" || plain["total"] != plain["subtotal"] {
+		t.Fatalf("without a coupon: %v", plain)
+	}
+	off := summary(orderBody(withField("promo_code", "MOCK-10OFF")))
+	sub, _ := strconv.ParseFloat(off["subtotal"].(string), 64)
+	total, _ := strconv.ParseFloat(off["total"].(string), 64)
+	discount, _ := strconv.ParseFloat(off["discount"].(string), 64)
+	if off["subtotal"] != plain["subtotal"] || math.Abs(sub-total-discount) > 0.005 || math.Abs(discount-sub/10) > 0.011 {
+		t.Fatalf("MOCK-10OFF: %v (without: %v)", off, plain)
 	}
 }

@@ -270,12 +270,16 @@ func overLocked(sp *spender, now time.Time, usd *big.Rat, limits []Limit) []int 
 	return over
 }
 
-// spendLocked adds a stored order to its buyer's orders: sp, the buyer's spender when it has
-// one (nil makes it).
+// spendLocked adds a stored order to its buyer's orders: sp, the buyer's spender as it was
+// looked up before this creation forgot anything (nil makes one). A spender left with no
+// order has been removed from byBuyer (the creation forgot the buyer's only order) and is
+// put back.
 func (e *Engine) spendLocked(en *entry, b buyer, sp *spender) {
 	if sp == nil {
 		sp = &spender{key: b}
 		sp.orders = sp.first[:0]
+	}
+	if len(sp.orders) == 0 {
 		e.byBuyer[b] = sp
 	}
 	sp.orders = append(sp.orders, en)

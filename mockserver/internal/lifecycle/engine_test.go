@@ -249,6 +249,13 @@ func TestBuyersFollowTheirOrders(t *testing.T) {
 	if _, ok := e.byBuyer[buyer{"p", "a@example.com"}]; ok {
 		t.Fatal("a buyer with no order left is kept")
 	}
+	create("7", "r", "e@example.com") // past MaxTotal: forgets p's 3
+	create("8", "r", "e@example.com") // and p's 4
+	create("9", "q", "a@example.com") // and q's 5: a@'s only order at q, forgotten by a@'s next
+	check("a buyer's only order forgotten by the buyer's next")
+	if over := e.Over("q", "a@example.com", money.MustParse("200"), day); len(over) != 1 {
+		t.Fatal("the order that replaced a buyer's only one does not count toward the limit")
+	}
 	e.Reset("p")
 	check("after reset of p")
 	e.Reset("")

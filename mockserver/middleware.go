@@ -214,26 +214,11 @@ func (s *Server) limits(next http.Handler) http.Handler {
 		if r.Body != nil && r.Body != http.NoBody {
 			// A trickling body is cut off: the read deadline covers the body only (headers
 			// have their own timeout, and a stream's answer is written, not read).
-			_ = setReadDeadline(w, time.Now().Add(time.Duration(s.cfg.Limits.ReadBodyTimeout)))
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(time.Duration(s.cfg.Limits.ReadBodyTimeout)))
 			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.Limits.MaxBodyBytes)
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// setReadDeadline is http.NewResponseController(w).SetReadDeadline without allocating the
-// controller on every request: the same walk through Unwrap to a writer that can.
-func setReadDeadline(w http.ResponseWriter, deadline time.Time) error {
-	for {
-		switch x := w.(type) {
-		case interface{ SetReadDeadline(time.Time) error }:
-			return x.SetReadDeadline(deadline)
-		case interface{ Unwrap() http.ResponseWriter }:
-			w = x.Unwrap()
-		default:
-			return http.ErrNotSupported
-		}
-	}
 }
 
 // hosts refuses, on every route, a Host the mock does not answer to, so a DNS-rebinding page

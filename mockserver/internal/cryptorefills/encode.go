@@ -448,12 +448,13 @@ const hex = "0123456789abcdef"
 // HTML, U+2028 and U+2029 escaped, invalid UTF-8 as U+FFFD.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
-	if writtenAsIs(s) { // most are: ids, amounts, names
+	i := plainPrefix(s)
+	if i == len(s) { // most are written as they are: ids, amounts, names
 		b = append(b, s...)
 		return append(b, '"')
 	}
 	start := 0
-	for i := 0; i < len(s); {
+	for i < len(s) {
 		if len(s)-i >= 8 {
 			if i = skipPlain(s, i); i == len(s) { // whole words of bytes copied as they are, checked at once
 				break
@@ -530,20 +531,19 @@ func plainWord(x uint64) bool {
 	return ((x-ones*0x20)|x|(bs-ones)|(angle-ones)|(amp-ones))&highs == 0
 }
 
-// writtenAsIs tells whether s is written as it is (plainByte bytes only): a long string by
-// words, the tail that does not fill one checked with the last eight bytes (overlapping).
-func writtenAsIs(s string) bool {
+// plainPrefix is the length of s's longest prefix of plainByte bytes (len(s): s is written as
+// it is). Whole words are checked at once; a tail too short for one, by the last eight bytes
+// (overlapping) when s has them, else byte by byte.
+func plainPrefix(s string) int {
 	n := len(s)
-	if n < 8 {
-		for i := 0; i < n; i++ {
-			if !plainByte[s[i]] {
-				return false
-			}
-		}
-		return true
-	}
 	i := skipPlain(s, 0)
-	return i == n || i > n-8 && plainWord(jsonstr.Word(s[n-8:]))
+	if n >= 8 && i > n-8 && plainWord(jsonstr.Word(s[n-8:])) {
+		return n
+	}
+	for i < n && plainByte[s[i]] {
+		i++
+	}
+	return i
 }
 
 // skipPlain returns the first index from i at which an eight-byte word of s is not all plain

@@ -158,8 +158,8 @@ func TestFloatsEncodeAsEncodingJSON(t *testing.T) {
 
 // TestStringsEncodeAsEncodingJSON: appendString writes what encoding/json writes for strings of
 // every length up to 40 with an escaped byte, a multi-byte rune, U+2028 or invalid UTF-8 at
-// any place (in the overlapping last word too), and writtenAsIs holds for an ASCII string
-// exactly when encoding/json writes it as it is (and never for one it changes).
+// any place (in the overlapping last word too), and plainPrefix ends at the first byte the
+// table says is not written as it is.
 func TestStringsEncodeAsEncodingJSON(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	odd := []string{`"`, `\`, "<", ">", "&", "\n", "\x00", "\x1f", "\x7f", "é", "\u2028", "\xff", "€"}
@@ -177,9 +177,12 @@ func TestStringsEncodeAsEncodingJSON(t *testing.T) {
 		if got := appendString(nil, s); !bytes.Equal(got, want) {
 			t.Fatalf("%q: append wrote %s, encoding/json %s", s, got, want)
 		}
-		ascii := !strings.ContainsFunc(s, func(r rune) bool { return r >= utf8.RuneSelf })
-		if asIs := string(want) == `"`+s+`"`; writtenAsIs(s) && !asIs || ascii && asIs && !writtenAsIs(s) {
-			t.Fatalf("%q: writtenAsIs %v, encoding/json writes it as it is: %v", s, writtenAsIs(s), asIs)
+		prefix := strings.IndexFunc(s, func(r rune) bool { return r >= utf8.RuneSelf || !plainByte[r] })
+		if prefix < 0 {
+			prefix = len(s)
+		}
+		if got := plainPrefix(s); got != prefix {
+			t.Fatalf("%q: plainPrefix %d, want %d", s, got, prefix)
 		}
 	}
 }

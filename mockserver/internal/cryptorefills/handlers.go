@@ -284,11 +284,7 @@ func (h *Handlers) ValidateOrder(_ context.Context, req gen.ValidateOrderRequest
 		out.Coin = q.coin.Symbol
 		out.CoinAmount = money.Format(q.total, q.coin.Decimals)
 		out.OriginalCoinAmount = ptr(money.Format(q.original, q.coin.Decimals))
-		discount := money.Zero // without a coupon the total is the original itself: nothing to subtract
-		if q.total != q.original {
-			discount = money.Sub(q.original, q.total)
-		}
-		v.summary = &summary{subtotal: *out.OriginalCoinAmount, discount: money.Format(discount, q.coin.Decimals), // subtotal - discount = total
+		v.summary = &summary{subtotal: *out.OriginalCoinAmount, discount: money.Format(money.Sub(q.original, q.total), q.coin.Decimals), // subtotal - discount = total
 			total: out.CoinAmount, fiatUSD: money.Format(q.fiatUSD, 2), products: len(q.lines)}
 		var room [12]string
 		for _, d := range h.deliveries(q, freshIDs(room[:], len(q.lines))) {

@@ -195,8 +195,14 @@ func Add(a, b *big.Rat) *big.Rat {
 	return new(big.Rat).Add(a, b)
 }
 
-// Sub returns a-b.
-func Sub(a, b *big.Rat) *big.Rat { return new(big.Rat).Sub(a, b) }
+// Sub returns a-b; a rational less itself is Zero, without arithmetic (a total without a
+// discount is the original amount itself).
+func Sub(a, b *big.Rat) *big.Rat {
+	if a == b {
+		return Zero
+	}
+	return new(big.Rat).Sub(a, b)
+}
 
 // Round returns r rounded to decimals digits (half away from zero), as an exact value.
 func Round(r *big.Rat, decimals int) *big.Rat {

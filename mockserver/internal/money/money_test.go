@@ -115,13 +115,20 @@ func TestParseSameAsPattern(t *testing.T) {
 	}
 }
 
-// TestAddFromZero: a sum with a zero side is the other side, as a new value.
+// TestAddFromZero: a sum with a zero side is the other side itself; a difference of a value
+// and itself is Zero itself.
 func TestAddFromZero(t *testing.T) {
 	x := MustParse("12.345")
 	for _, sum := range []*big.Rat{Add(new(big.Rat), x), Add(x, new(big.Rat))} {
 		if sum != x {
 			t.Fatalf("Add with zero gave %v, not the other side itself", sum)
 		}
+	}
+	if d := Sub(x, x); d != Zero {
+		t.Fatalf("x - x gave %v, not Zero itself", d)
+	}
+	if d := Sub(x, MustParse("12.345")); d == Zero || d.Sign() != 0 {
+		t.Fatalf("x less an equal value gave %v", d)
 	}
 	y := MustParse("0.655")
 	if sum := Add(x, y); sum == x || sum == y || sum.Cmp(MustParse("13")) != 0 || x.Cmp(MustParse("12.345")) != 0 {

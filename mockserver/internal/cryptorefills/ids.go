@@ -5,29 +5,24 @@ import (
 	"unsafe"
 )
 
-// freshIDs returns n fresh ids (newIDs), in room when they fit (an array on the caller's stack).
+// freshIDs returns n fresh random UUIDs (version 4, RFC 9562) in their text form, as the
+// upstream's order, payment and delivery ids are (api-facts A4.7), in room when they fit (an
+// array on the caller's stack): one read of the system's random source for all of them, and
+// one allocation for all of their text.
 func freshIDs(room []string, n int) []string {
+	const size, text = 16, 36
 	if n > len(room) {
 		room = make([]string, n)
 	}
 	ids := room[:n]
-	newIDs(ids)
-	return ids
-}
-
-// newIDs fills ids with fresh random UUIDs (version 4, RFC 9562) in their text form, as the
-// upstream's order, payment and delivery ids are (api-facts A4.7): one read of the system's
-// random source for all of them, and one allocation for all of their text.
-func newIDs(ids []string) {
-	const size, text = 16, 36
-	var room [16 * size]byte
-	rnd := room[:]
-	if len(ids) > len(room)/size {
-		rnd = make([]byte, len(ids)*size)
+	var buf [16 * size]byte
+	rnd := buf[:]
+	if n > len(buf)/size {
+		rnd = make([]byte, n*size)
 	}
-	rnd = rnd[:len(ids)*size]
+	rnd = rnd[:n*size]
 	_, _ = rand.Read(rnd) // crypto/rand.Read never fails on supported platforms
-	out := make([]byte, 0, len(ids)*text)
+	out := make([]byte, 0, n*text)
 	for i := range ids {
 		u := rnd[i*size : (i+1)*size]
 		u[6] = u[6]&0x0f | 0x40 // version 4
@@ -43,4 +38,5 @@ func newIDs(ids []string) {
 	for i := range ids {
 		ids[i] = all[i*text : (i+1)*text]
 	}
+	return ids
 }

@@ -2,6 +2,7 @@ package cryptorefills
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
 	"net/http"
 	"slices"
@@ -67,18 +68,21 @@ func (e encoded) VisitValidateOrderResponse(w http.ResponseWriter) error { retur
 func (e encoded) VisitCreateOrderResponse(w http.ResponseWriter) error   { return e.write(w) }
 func (e encoded) VisitGetOrderResponse(w http.ResponseWriter) error      { return e.write(w) }
 
-// answer encodes v with append (or encoding/json when append cannot), as the generated
-// encoder would: JSON and a newline.
-// The answer must be written once (write recycles its buffer).
-func answer[T any](status int, v *T, appendTo func([]byte, *T) ([]byte, bool)) encoded {
-	buf := answers.Get().(*[]byte)
-	b, ok := appendTo((*buf)[:0], v)
+// answerBuffer is a pooled buffer to encode a one-off answer into: append to (*buf)[:0], then
+// hand the result to answer. The answer's value is encoded by a direct call of its append
+// function, so it stays on the caller's stack.
+func answerBuffer() *[]byte { return answers.Get().(*[]byte) }
+
+// answer is the encoded answer (JSON and a newline, as the generated encoder writes it) that
+// an append function wrote into buf, or an error where it could not encode its value the way
+// encoding/json does (a NaN or an infinity, which encoding/json refuses too: the check in
+// encode_test.go holds both to that). The answer must be written once (write recycles buf).
+func answer(status int, buf *[]byte, b []byte, ok bool) (encoded, error) {
 	if !ok {
 		answers.Put(buf)
-		b, _ = json.Marshal(v) // cannot fail for these types but for NaN, which append refuses too
-		return encoded{status: status, body: append(b, '\n')}
+		return encoded{}, errors.New("the answer has a value JSON cannot encode")
 	}
-	return encoded{status: status, body: append(b, '\n'), buf: buf}
+	return encoded{status: status, body: append(b, '\n'), buf: buf}, nil
 }
 
 // object writes one JSON object's members.

@@ -131,7 +131,9 @@ func check[T any](t *testing.T, v *T, appendTo func([]byte, *T) ([]byte, bool)) 
 	if !bytes.Equal(got, want) {
 		t.Fatalf("append wrote\n%s\nencoding/json wrote\n%s", got, want)
 	}
-	if e := answer(201, v, appendTo); !bytes.Equal(e.body, append(want, '\n')) || e.status != 201 {
+	buf := answerBuffer()
+	b, ok := appendTo((*buf)[:0], v)
+	if e, err := answer(201, buf, b, ok); err != nil || !bytes.Equal(e.body, append(want, '\n')) || e.status != 201 {
 		t.Fatal("the answer differs from what the generated encoder writes")
 	}
 }
@@ -239,4 +241,26 @@ func BenchmarkAppendOrder(b *testing.B) {
 		buf, _ = appendOrder(buf[:0], &o)
 	}
 	b.SetBytes(int64(len(buf)))
+}
+
+// An order whose payment_value is not a number encoding/json can write is an error for the
+// strict handler's error answer, not a body of a lone newline.
+func TestAnswerRefusesWhatJSONCannotEncode(t *testing.T) {
+	for _, f := range []float64{math.NaN(), math.Inf(1)} {
+		o := gen.Order{PaymentValue: &f}
+		if _, err := json.Marshal(o); err == nil {
+			t.Fatalf("encoding/json encodes payment_value %v", f)
+		}
+		buf := answerBuffer()
+		b, ok := appendOrder((*buf)[:0], &o)
+		if e, err := answer(201, buf, b, ok); err == nil {
+			t.Fatalf("payment_value %v answered %d %q", f, e.status, e.body)
+		}
+	}
+	o := gen.Order{OrderId: "x"}
+	buf := answerBuffer()
+	b, ok := appendOrder((*buf)[:0], &o)
+	if e, err := answer(201, buf, b, ok); err != nil || e.status != 201 || !bytes.HasSuffix(e.body, []byte("}\n")) {
+		t.Fatalf("a plain order answered %v %d %q", err, e.status, e.body)
+	}
 }

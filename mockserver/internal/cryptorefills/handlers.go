@@ -301,7 +301,9 @@ func (h *Handlers) ValidateOrder(_ context.Context, req gen.ValidateOrderRequest
 		list := []gen.Problem(probs)
 		out.Problems = &list
 	}
-	return answer(http.StatusOK, &v, appendValidation), nil
+	buf := answerBuffer()
+	b, ok := appendValidation((*buf)[:0], &v)
+	return answer(http.StatusOK, buf, b, ok)
 }
 
 // CreateOrder creates an order after the checks of validation: 201 with the wallet address,
@@ -328,7 +330,9 @@ func (h *Handlers) CreateOrder(_ context.Context, req gen.CreateOrderRequestObje
 		return unprocessable(h.withLimits(probs, q.limitsAt, over)), nil
 	}
 	order := h.order(created)
-	return answer(http.StatusCreated, &order, appendOrder), nil
+	buf := answerBuffer()
+	b, ok := appendOrder((*buf)[:0], &order)
+	return answer(http.StatusCreated, buf, b, ok)
 }
 
 // unprocessable is creation's answer for an order with problems.
@@ -422,7 +426,9 @@ func (h *Handlers) GetOrder(_ context.Context, req gen.GetOrderRequestObject) (g
 		return gen.GetOrder404JSONResponse{NotFoundJSONResponse: gen.NotFoundJSONResponse(orderNotFound(req.OrderId))}, nil
 	}
 	order := h.order(o)
-	return answer(http.StatusOK, &order, appendOrder), nil
+	buf := answerBuffer()
+	b, ok := appendOrder((*buf)[:0], &order)
+	return answer(http.StatusOK, buf, b, ok)
 }
 
 func orderNotFound(id string) gen.HttpError {

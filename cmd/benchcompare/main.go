@@ -58,15 +58,69 @@ func main() {
 	rounds := flag.Int("rounds", 3, "runs of each endpoint on each target, the targets' order turned each round; the median is reported")
 	soak := flag.Duration("soak", 0, "also run a soak of this length against the mock, sampling its memory")
 	hostile := flag.Duration("hostile-soak", 0, "then a soak of hostile traffic of this length (junk parameters, random partners, creations past every cap)")
+	busy := flag.String("busy", "", "comma-separated durations, e.g. 10us,20us: also a bare handler that first works busily that long per request, to show what a given cost per request does to the ratio on this machine")
 	flag.Parse()
 	if *rounds < 1 {
 		fmt.Fprintln(os.Stderr, "benchcompare: -rounds must be at least 1")
 		os.Exit(2)
 	}
-	if err := run(*mockBin, *prism, *spec, *wrkBin, *duration, *threads, *conns, *rounds, *soak, *hostile); err != nil {
+	busies, err := parseBusy(*busy)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "benchcompare: -busy:", err)
+		os.Exit(2)
+	}
+	if err := run(*mockBin, *prism, *spec, *wrkBin, *duration, *threads, *conns, *rounds, busies, *soak, *hostile); err != nil {
 		fmt.Fprintln(os.Stderr, "benchcompare:", err)
 		os.Exit(1)
 	}
+}
+
+// bareHandler answers the mock's very status and bytes, by method and path, after busy
+// (when not zero) of work on the CPU: a stand-in for a server whose own work per request
+// costs that much, which shows how steeply a cost per request lowers the ratio to the bare
+// handler on the machine at hand (the kernel's share of each answer grows too, as the
+// client, waiting longer, must be woken more often).
+func bareHandler(answers map[string]answer, busy time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for start := time.Now(); time.Since(start) < busy; {
+		}
+		a, ok := answers[r.Method+" "+r.URL.Path]
+		if !ok {
+			a.status = http.StatusOK // waitUp's probe
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(a.status)
+		_, _ = w.Write(a.body)
+	})
+}
+
+// serveBare starts a bare handler on a free loopback port and returns its URL once it answers.
+func serveBare(answers map[string]answer, busy time.Duration) (string, func(), error) {
+	addr := freeAddr()
+	srv := &http.Server{Addr: addr, Handler: bareHandler(answers, busy)}
+	go func() { _ = srv.ListenAndServe() }()
+	url := "http://" + addr
+	if _, err := waitUp(url+"/", 5*time.Second); err != nil {
+		_ = srv.Close()
+		return "", nil, err
+	}
+	return url, func() { _ = srv.Close() }, nil
+}
+
+// parseBusy reads -busy: durations between 0 (exclusive) and one second.
+func parseBusy(list string) ([]time.Duration, error) {
+	var out []time.Duration
+	for _, f := range strings.Split(list, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		d, err := time.ParseDuration(f)
+		if err != nil || d <= 0 || d > time.Second {
+			return nil, fmt.Errorf("%q is not a duration between 0 and 1s", f)
+		}
+		out = append(out, d)
+	}
+	return out, nil
 }
 
 func freeAddr() string {
@@ -120,7 +174,7 @@ func fetchStatus(base string, e endpoint) ([]byte, int, string, error) {
 	return b, resp.StatusCode, resp.Header.Get("Content-Type"), err
 }
 
-func run(mockBin, prism, spec, wrkBin string, duration time.Duration, threads, conns, rounds int, soak, hostile time.Duration) error {
+func run(mockBin, prism, spec, wrkBin string, duration time.Duration, threads, conns, rounds int, busies []time.Duration, soak, hostile time.Duration) error {
 	// Start-up: exec to the first 200 from health, five times.
 	var startups []time.Duration
 	for i := 0; i < 5; i++ {
@@ -178,23 +232,21 @@ func run(mockBin, prism, spec, wrkBin string, duration time.Duration, threads, c
 		}
 		answers[e.method+" "+strings.SplitN(e.path, "?", 2)[0]] = answer{status, b}
 	}
-	bareAddr := freeAddr()
-	bare := &http.Server{Addr: bareAddr, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		a, ok := answers[r.Method+" "+r.URL.Path]
-		if !ok {
-			a.status = http.StatusOK // waitUp's probe
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(a.status)
-		_, _ = w.Write(a.body)
-	})}
-	go func() { _ = bare.ListenAndServe() }()
-	defer bare.Close()
-	if _, err := waitUp("http://"+bareAddr+"/", 5*time.Second); err != nil {
+	bareURL, stop, err := serveBare(answers, 0)
+	if err != nil {
 		return err
 	}
+	defer stop()
 
-	targets := []struct{ name, url string }{{"cryptomock", mockURL}, {"bare handler", "http://" + bareAddr}}
+	targets := []struct{ name, url string }{{"cryptomock", mockURL}, {"bare handler", bareURL}}
+	for _, d := range busies {
+		u, stop, err := serveBare(answers, d)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		targets = append(targets, struct{ name, url string }{fmt.Sprintf("bare handler + %s busy", d), u})
+	}
 	if prism != "" {
 		prismAddr := freeAddr()
 		host, port, _ := net.SplitHostPort(prismAddr)

@@ -18,8 +18,8 @@ import (
 // by encoding/json's reflection, which was a sixth of a validation POST. The bytes are
 // encoding/json's own, newline included: encode_test.go fills every field of these types with
 // random values and compares, so a field added to the spec and not here fails that test. A
-// value this code does not write exactly as encoding/json would (a NaN, a free-form map) goes
-// to encoding/json.
+// free-form value of a type this code does not write goes to encoding/json; a NaN or an
+// infinity, which encoding/json refuses too, makes the answer an error.
 
 // encoded is an answer already encoded, with its status (the one place that writes one; the
 // catalogue's cached answers too).
@@ -83,6 +83,13 @@ func answer(status int, buf *[]byte, b []byte, ok bool) (encoded, error) {
 		return encoded{}, errors.New("the answer has a value JSON cannot encode")
 	}
 	return encoded{status: status, body: append(b, '\n'), buf: buf}, nil
+}
+
+// orderAnswer is an order's answer (creation, GET). The order stays on the caller's stack.
+func orderAnswer(status int, o *gen.Order) (encoded, error) {
+	buf := answerBuffer()
+	b, ok := appendOrder((*buf)[:0], o)
+	return answer(status, buf, b, ok)
 }
 
 // object writes one JSON object's members.

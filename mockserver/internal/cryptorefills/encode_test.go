@@ -251,16 +251,12 @@ func TestAnswerRefusesWhatJSONCannotEncode(t *testing.T) {
 		if _, err := json.Marshal(o); err == nil {
 			t.Fatalf("encoding/json encodes payment_value %v", f)
 		}
-		buf := answerBuffer()
-		b, ok := appendOrder((*buf)[:0], &o)
-		if e, err := answer(201, buf, b, ok); err == nil {
+		if e, err := orderAnswer(201, &o); err == nil {
 			t.Fatalf("payment_value %v answered %d %q", f, e.status, e.body)
 		}
 	}
 	o := gen.Order{OrderId: "x"}
-	buf := answerBuffer()
-	b, ok := appendOrder((*buf)[:0], &o)
-	if e, err := answer(201, buf, b, ok); err != nil || e.status != 201 || !bytes.HasSuffix(e.body, []byte("}\n")) {
+	if e, err := orderAnswer(201, &o); err != nil || e.status != 201 || !bytes.HasSuffix(e.body, []byte("}\n")) {
 		t.Fatalf("a plain order answered %v %d %q", err, e.status, e.body)
 	}
 }

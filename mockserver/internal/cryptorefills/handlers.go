@@ -330,9 +330,7 @@ func (h *Handlers) CreateOrder(_ context.Context, req gen.CreateOrderRequestObje
 		return unprocessable(h.withLimits(probs, q.limitsAt, over)), nil
 	}
 	order := h.order(created)
-	buf := answerBuffer()
-	b, ok := appendOrder((*buf)[:0], &order)
-	return answer(http.StatusCreated, buf, b, ok)
+	return orderAnswer(http.StatusCreated, &order)
 }
 
 // unprocessable is creation's answer for an order with problems.
@@ -426,9 +424,7 @@ func (h *Handlers) GetOrder(_ context.Context, req gen.GetOrderRequestObject) (g
 		return gen.GetOrder404JSONResponse{NotFoundJSONResponse: gen.NotFoundJSONResponse(orderNotFound(req.OrderId))}, nil
 	}
 	order := h.order(o)
-	buf := answerBuffer()
-	b, ok := appendOrder((*buf)[:0], &order)
-	return answer(http.StatusOK, buf, b, ok)
+	return orderAnswer(http.StatusOK, &order)
 }
 
 func orderNotFound(id string) gen.HttpError {

@@ -4,7 +4,6 @@ import (
 	"math"
 	"regexp"
 	"regexp/syntax"
-	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -185,11 +184,10 @@ func (c *compiler) schema(ref *openapi3.SchemaRef) (*node, bool) {
 		n.keys[name] = k
 		n.requiredAll |= k.bit
 	}
-	if len(n.keys) <= maxLinearKeys {
+	if len(n.keys) <= maxLinearKeys { // in any order: lookup compares whole names
 		for name, k := range n.keys {
 			n.linear = append(n.linear, namedKey{name, k})
 		}
-		slices.SortFunc(n.linear, func(a, b namedKey) int { return strings.Compare(a.name, b.name) })
 	}
 	if has := s.AdditionalProperties.Has; has != nil && !*has {
 		n.closed = true

@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net/http"
@@ -78,7 +79,7 @@ func (s *Server) operation(a *upstream.API, v *specvalidate.Validator) func(http
 		} else if s.injectFault(w, r, a.Name, op, upstream.From(r.Context()).Tenant.Key) {
 			return false
 		}
-		if reason := notUTF8(r); reason != "" {
+		if reason := badEncoding(r); reason != "" {
 			s.renderBadRequest(w, r, reason, "", "")
 			return false
 		}
@@ -101,10 +102,13 @@ func (s *Server) operation(a *upstream.API, v *specvalidate.Validator) func(http
 	}
 }
 
-// notUTF8 refuses a query or JSON body that is not UTF-8 (RFC 8259): Go's decoder would
-// otherwise replace the bad bytes silently and the request would pass as something else.
-// A body that failed to arrive is left for validation to report (413, 408) in its own words.
-func notUTF8(r *http.Request) string {
+// badEncoding refuses a query or JSON body that is not UTF-8 (RFC 8259): Go's decoder would
+// otherwise replace the bad bytes silently and the request would pass as something else. A
+// body that starts with a byte order mark is refused as invalid JSON was before, but saying
+// so (RFC 8259 section 8.1: a networked JSON text must not carry one; Windows tools often
+// add it). A body that failed to arrive is left for validation to report (413, 408) in its
+// own words.
+func badEncoding(r *http.Request) string {
 	q := r.URL.RawQuery
 	if strings.IndexByte(q, '%') >= 0 { // without escapes, unescaping changes only '+' to ' '
 		var err error
@@ -115,11 +119,18 @@ func notUTF8(r *http.Request) string {
 	if !utf8.ValidString(q) {
 		return "the query string is not valid UTF-8"
 	}
-	if b, err := reqbody.Read(r); err == nil && !utf8.Valid(b) {
+	b, err := reqbody.Read(r)
+	switch {
+	case err != nil:
+	case bytes.HasPrefix(b, byteOrderMark):
+		return "request body starts with a byte order mark (EF BB BF), which JSON sent over a network must not have (RFC 8259, section 8.1): send the text without it"
+	case !utf8.Valid(b):
 		return "request body is not valid UTF-8"
 	}
 	return ""
 }
+
+var byteOrderMark = []byte("\xef\xbb\xbf")
 
 // assumeJSON lets control calls made with a bare `curl -d '{...}'` through: the control API
 // is the mock's own and only speaks JSON, so a missing or form content type means JSON.

@@ -178,6 +178,7 @@ func TestNegativeCampaign(t *testing.T) {
 		try("an array for the object", s, setBody([]byte(`[]`), "application/json"))
 		try("text/plain content type", s, setBody(valid, "text/plain"))
 		try("invalid UTF-8", s, setBody(bytes.Replace(valid, []byte(`"`), []byte("\"\xff\xfe"), 1), "application/json"))
+		try("a byte order mark before the JSON", s, setBody(append([]byte("\xef\xbb\xbf"), valid...), "application/json"))
 		try("oversized body", s, setBody(append([]byte(`{"x":"`), append(bytes.Repeat([]byte("a"), 70<<10), '"', '}')...), "application/json"))
 		schema := op.RequestBody.Value.Content.Get("application/json").Schema.Value
 		var obj map[string]any
@@ -274,4 +275,29 @@ type zeros struct{}
 func (zeros) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
+}
+
+// TestByteOrderMarkNamed: a JSON body that starts with a UTF-8 byte order mark is refused in
+// each API's error shape with a reason that names the mark (not encoding/json's "invalid
+// character 'ï'"), and the same body without it passes.
+func TestByteOrderMarkNamed(t *testing.T) {
+	h := start(t)
+	bom := "\xef\xbb\xbf"
+	body := mustJSON(orderBody())
+	status, b := h.req("POST", "/v5/orders/validations", bom+body)
+	e := decode[struct {
+		MoreDetails struct{ Reason string } `json:"moreDetails"`
+	}](t, b)
+	if status != http.StatusBadRequest || !strings.Contains(e.MoreDetails.Reason, "byte order mark") {
+		t.Errorf("Cryptorefills with a BOM: %d %s", status, b)
+	}
+	if status, b := h.req("POST", "/v5/orders/validations", body); status != http.StatusOK {
+		t.Errorf("Cryptorefills without the BOM: %d %s", status, b)
+	}
+
+	status, b = h.raw("POST", "/apis/pg/create_order", bom+mustJSON(hoodie), map[string]string{"apikey": "test-apikey"})
+	p := decode[struct{ Message string }](t, b)
+	if status != http.StatusBadRequest || !strings.Contains(p.Message, "byte order mark") {
+		t.Errorf("Payscrypt with a BOM: %d %s", status, b)
+	}
 }

@@ -390,3 +390,63 @@ func TestExpiryAfterReset(t *testing.T) {
 		t.Fatalf("an order made after a reset: %s, want Expired", o.State)
 	}
 }
+
+// TestTrimKeepsPartnerQueues: beyond MaxTotal the oldest order of all is forgotten, whoever's
+// it is, and each partner's queue keeps exactly its stored orders, oldest first (the trim takes
+// the head of the owner's queue without scanning it; a queue out of step would leak or
+// forget the wrong order later).
+func TestTrimKeepsPartnerQueues(t *testing.T) {
+	cfg := testCfg
+	cfg.MaxTotal, cfg.MaxOrders = 5, 100
+	e, _, rec := setup(t, cfg)
+	type stored struct{ id, partner string }
+	var model []stored // every stored order, oldest first
+	for i, partner := range strings.Split("a a b c a b b c c a b a a a c b", " ") {
+		id := fmt.Sprintf("o%02d", i)
+		e.Create(newOrder(id, partner))
+		if model = append(model, stored{id, partner}); len(model) > cfg.MaxTotal {
+			model = model[1:]
+		}
+		want := map[string][]string{}
+		for _, m := range model {
+			want[m.partner] = append(want[m.partner], m.id)
+		}
+		e.mu.Lock()
+		got := fmt.Sprint(e.byPartner)
+		stored := len(e.orders)
+		e.mu.Unlock()
+		if got != fmt.Sprint(want) || stored != len(model) {
+			t.Fatalf("after %s: queues %s, %d stored; want %s, %d", id, got, stored, fmt.Sprint(want), len(model))
+		}
+	}
+	if len(rec.dropped) != 16-cfg.MaxTotal {
+		t.Errorf("dropped %d orders, want %d", len(rec.dropped), 16-cfg.MaxTotal)
+	}
+}
+
+// BenchmarkCreateAtTheCap creates orders once the store is full: one partner (its own oldest
+// is forgotten) and two partners taking turns (the oldest of all is forgotten, another
+// partner's as often as not).
+func BenchmarkCreateAtTheCap(b *testing.B) {
+	for _, partners := range []int{1, 2} {
+		b.Run(fmt.Sprintf("partners=%d", partners), func(b *testing.B) {
+			clk := clock.New()
+			defer clk.Close()
+			e := New(clk, testCfg, Hooks{})
+			n := 0
+			create := func() {
+				n++
+				o := newOrder(fmt.Sprintf("o-%08d", n), fmt.Sprintf("p%d", n%partners))
+				o.Email = fmt.Sprintf("u%d@example.com", n)
+				e.Create(o)
+			}
+			for range 10000 {
+				create()
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				create()
+			}
+		})
+	}
+}

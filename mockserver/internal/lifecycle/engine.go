@@ -476,17 +476,8 @@ func (e *Engine) trimLocked() {
 		}
 		p := en.o.Partner
 		e.forgetLocked(id)
-		ids := e.byPartner[p]
-		if len(ids) > 0 && ids[0] == id {
-			// The oldest of all is its partner's oldest (both queues are in creation order):
-			// no scan of the partner's orders, which made every creation at the cap cost
-			// 10x as soon as two partners shared the store.
-			ids[0] = ""
-			ids = ids[1:]
-		} else {
-			ids = slices.DeleteFunc(ids, func(x string) bool { return x == id })
-		}
-		if len(ids) > 0 {
+		// The oldest of all is its partner's oldest (both queues are in creation order).
+		if ids := without(e.byPartner[p], id); len(ids) > 0 {
 			e.byPartner[p] = ids
 		} else {
 			delete(e.byPartner, p)
@@ -505,12 +496,25 @@ func (e *Engine) forgetLocked(id string) {
 			q.ids = q.ids[1:] // the oldest, usually: forgotten at once, not when met
 		}
 		if sp := en.spender; sp != nil {
-			if sp.orders = slices.DeleteFunc(sp.orders, func(x *entry) bool { return x == en }); len(sp.orders) == 0 {
+			if sp.orders = without(sp.orders, en); len(sp.orders) == 0 {
 				delete(e.byBuyer, sp.key)
 			}
 		}
 		e.hooks.Dropped(id)
 	}
+}
+
+// without removes x from a list kept in creation order. What is forgotten is nearly always
+// the oldest, the head: taken without a scan (a scan of a partner's or a buyer's orders made
+// each creation at the cap ten times dearer once two partners, or one test email, filled
+// the store). The freed slot is cleared so it holds nothing.
+func without[T comparable](list []T, x T) []T {
+	if len(list) > 0 && list[0] == x {
+		var zero T
+		list[0] = zero
+		return list[1:]
+	}
+	return slices.DeleteFunc(list, func(y T) bool { return y == x })
 }
 
 // expireDue expires a partner's orders whose payment window has passed, oldest first, and

@@ -425,19 +425,26 @@ func TestTrimKeepsPartnerQueues(t *testing.T) {
 }
 
 // BenchmarkCreateAtTheCap creates orders once the store is full: one partner (its own oldest
-// is forgotten) and two partners taking turns (the oldest of all is forgotten, another
-// partner's as often as not).
+// is forgotten), two partners taking turns (the oldest of all is forgotten, another partner's
+// as often as not), and one partner whose orders all have the same buyer (as a test suite's
+// fixed email does; no limits here).
 func BenchmarkCreateAtTheCap(b *testing.B) {
-	for _, partners := range []int{1, 2} {
-		b.Run(fmt.Sprintf("partners=%d", partners), func(b *testing.B) {
+	for _, c := range []struct {
+		name     string
+		partners int
+		oneBuyer bool
+	}{{"partners=1", 1, false}, {"partners=2", 2, false}, {"one-buyer", 1, true}} {
+		b.Run(c.name, func(b *testing.B) {
 			clk := clock.New()
 			defer clk.Close()
 			e := New(clk, testCfg, Hooks{})
 			n := 0
 			create := func() {
 				n++
-				o := newOrder(fmt.Sprintf("o-%08d", n), fmt.Sprintf("p%d", n%partners))
-				o.Email = fmt.Sprintf("u%d@example.com", n)
+				o := newOrder(fmt.Sprintf("o-%08d", n), fmt.Sprintf("p%d", n%c.partners))
+				if !c.oneBuyer {
+					o.Email = fmt.Sprintf("u%d@example.com", n)
+				}
 				e.Create(o)
 			}
 			for range 10000 {

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -92,20 +94,16 @@ func checkStateDir(path string) error {
 	return os.Remove(probe.Name())
 }
 
-// writeState saves st atomically: temp file in the same directory, fsync, rename, fsync dir.
-func writeState(path string, st state) error {
-	st.SavedAt = time.Now().UTC()
-	b, err := json.Marshal(st)
-	if err != nil {
-		return err
-	}
+// writeState saves an encoded state atomically (temp file in the same directory, fsync,
+// rename, fsync dir), with at as its saved_at.
+func writeState(path string, b []byte, at time.Time) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name()) // after a successful rename this finds nothing
-	if _, err := tmp.Write(b); err != nil {
+	if err := writeStamped(tmp, b, at); err != nil {
 		tmp.Close()
 		return err
 	}
@@ -126,21 +124,50 @@ func writeState(path string, st state) error {
 	return nil
 }
 
+// unstamped is how an encoded state's saved_at reads while it is the zero time (the second
+// member: the encoding follows the struct's order).
+var unstamped = []byte(`"saved_at":"0001-01-01T00:00:00Z"`)
+
+// writeStamped writes an encoded state with at in place of its zero saved_at, without
+// copying the rest.
+func writeStamped(w io.Writer, b []byte, at time.Time) error {
+	i := bytes.Index(b[:min(len(b), 64)], unstamped)
+	if i < 0 {
+		return errors.New("state encoding: no saved_at member at the start")
+	}
+	stamp, _ := json.Marshal(at.UTC())
+	for _, part := range [][]byte{b[:i], []byte(`"saved_at":`), stamp, b[i+len(unstamped):]} {
+		if _, err := w.Write(part); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // persist writes the state whenever it changed, every interval, until ctx ends; then once more.
+// The state is encoded once a tick with saved_at left zero, and a hash of those bytes tells
+// whether anything changed since the last write (no second encoding to compare, no copy of
+// the last state kept); the time goes in as the bytes are written.
 func (s *Server) persist(ctx context.Context, path string, interval time.Duration, done chan<- struct{}) {
 	defer close(done)
-	var last []byte
+	seed := maphash.MakeSeed()
+	var last uint64
+	written := false
 	save := func() {
-		st := s.snapshot()
-		b, _ := json.Marshal(st) // compared without saved_at, which always changes
-		if bytes.Equal(b, last) {
-			return
-		}
-		if err := writeState(path, st); err != nil {
+		b, err := json.Marshal(s.snapshot())
+		if err != nil {
 			s.log.Error("state file", "path", path, "err", err)
 			return
 		}
-		last = b
+		h := maphash.Bytes(seed, b)
+		if written && h == last {
+			return
+		}
+		if err := writeState(path, b, time.Now()); err != nil {
+			s.log.Error("state file", "path", path, "err", err)
+			return
+		}
+		last, written = h, true
 	}
 	t := time.NewTicker(interval)
 	defer t.Stop()

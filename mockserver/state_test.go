@@ -113,3 +113,33 @@ func TestStateFileIsWrittenAtomically(t *testing.T) {
 		t.Fatal("a corrupt state file was overwritten")
 	}
 }
+
+// TestStateFileWrittenOnlyWhenChanged: the saved state carries the time it was written, is
+// not rewritten while nothing changes (the same bytes, saved_at included, across two more
+// ticks), and is rewritten after a change.
+func TestStateFileWrittenOnlyWhenChanged(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	h := start(t, func(c *mockserver.Config) { c.StateFile = path })
+	before := time.Now().UTC()
+	h.create(orderBody())
+	var first []byte
+	waitUntil(t, "the state saved", func() bool {
+		first, _ = os.ReadFile(path)
+		return strings.Contains(string(first), `"cryptorefills_orders":[{`)
+	})
+	saved := decode[struct {
+		SavedAt time.Time `json:"saved_at"`
+	}](t, first)
+	if saved.SavedAt.Before(before.Add(-time.Second)) || saved.SavedAt.After(time.Now().Add(time.Second)) {
+		t.Errorf("saved_at %v, want the time of the write (after %v)", saved.SavedAt, before)
+	}
+	time.Sleep(2200 * time.Millisecond) // two ticks with nothing changed
+	if again, _ := os.ReadFile(path); string(again) != string(first) {
+		t.Errorf("an unchanged state was written again:\n%.200s\n%.200s", first, again)
+	}
+	h.create(orderBody(func(b obj) { b["email"] = "other@example.com" }))
+	waitUntil(t, "the change saved", func() bool {
+		b, _ := os.ReadFile(path)
+		return strings.Count(string(b), `"ID":`) > strings.Count(string(first), `"ID":`)
+	})
+}

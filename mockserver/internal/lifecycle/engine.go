@@ -718,12 +718,12 @@ func sortNewestFirst(orders []Order) {
 // Snapshot returns every order (for the state file).
 func (e *Engine) Snapshot() []Order {
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	out := make([]Order, 0, len(e.orders))
 	for _, en := range e.orders {
 		out = append(out, en.share())
 	}
-	sortNewestFirst(out)
+	e.mu.Unlock()
+	sortNewestFirst(out) // a copy of snapshots: sorted without holding up creations
 	return out
 }
 

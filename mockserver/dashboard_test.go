@@ -234,6 +234,24 @@ func TestDashboardInChromium(t *testing.T) {
 	}
 }
 
+// TestDashboardUnderSteadyTraffic: with a request every 50 ms (each a change on the
+// dashboard's feed) an order created meanwhile still appears on / within a second, without a
+// reload: live updates are spaced out, never put off for as long as changes keep coming.
+func TestDashboardUnderSteadyTraffic(t *testing.T) {
+	node := needClients(t, true)
+	h := start(t)
+	c := runClient(t, node, "dashboard.mjs", h.url, t.TempDir(), "steady")
+	m := c.waitFor(t, "done")
+	c.wait(t)
+	ms, _ := m["appearMs"].(float64)
+	if sent, _ := m["trafficRequests"].(float64); sent < 10 {
+		t.Fatalf("only %v requests of traffic: not the steady load this test is about", sent)
+	}
+	if ms < 0 || ms > 1000 || m["pageErrors"] != nil {
+		t.Errorf("under steady traffic the order appeared after %v ms (-1: not within 5 s), errors %v", m["appearMs"], m["pageErrors"])
+	}
+}
+
 // With a token required, the dashboard asks for it once, keeps it in the tab's session
 // storage (no URL, no cookie) and works after.
 func TestDashboardAsksForTheToken(t *testing.T) {

@@ -2,6 +2,7 @@
 // what the pages showed as one JSON line; screenshots of the main views go to outDir.
 //
 // usage: node dashboard.mjs <baseURL> <outDir> flow
+//        node dashboard.mjs <baseURL> <outDir> steady
 //        node dashboard.mjs <baseURL> <outDir> token <token>
 //        node dashboard.mjs <baseURL> <outFile.png> readme      (the README's picture)
 //
@@ -122,6 +123,33 @@ async function flow(page) {
   report.logoImages = await page.$$eval('img', (is) => is.length);
 }
 
+// steady: a request every 50 ms (a test suite at work, each one a change on the feed) while
+// an order is created; the order must still appear on / without a reload. Reports appearMs,
+// or -1 when it had not appeared after 5 s.
+async function steady(page) {
+  await page.goto(base + '/', { waitUntil: 'domcontentloaded' });
+  await page.waitForFunction(() => document.getElementById('live').textContent === 'live', null, { timeout: T });
+  let on = true;
+  let sent = 0;
+  const traffic = (async () => {
+    while (on) {
+      await fetch(base + '/v3/payment_vias', { headers: cr }).then((r) => r.arrayBuffer(), () => {});
+      sent++;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  try {
+    await new Promise((r) => setTimeout(r, 600)); // the traffic under way
+    const id = await createOrder();
+    const t0 = Date.now();
+    report.appearMs = await page.waitForSelector(`a[href="/ui/cryptorefills/orders/${id}"]`, { timeout: 5000 }).then(() => Date.now() - t0, () => -1);
+  } finally {
+    on = false;
+    await traffic;
+  }
+  report.trafficRequests = sent;
+}
+
 async function token(page) {
   await page.goto(base + '/', { waitUntil: 'domcontentloaded' });
   await page.waitForSelector('#token-dialog[open]', { timeout: T });
@@ -155,7 +183,7 @@ try {
   const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
   page.on('pageerror', (err) => { report.pageErrors = [...(report.pageErrors || []), String(err)]; });
   page.on('console', (m) => { if (m.type() === 'error') report.consoleErrors = [...(report.consoleErrors || []), m.text()]; });
-  await ({ flow, token, readme })[mode](page);
+  await ({ flow, steady, token, readme })[mode](page);
   process.stdout.write(JSON.stringify({ event: 'done', ...report }) + '\n');
   code = 0;
 } catch (err) {

@@ -128,13 +128,23 @@ function field(label, attrs) {
 
 // --- live updates ----------------------------------------------------------------------------
 let refreshTimer = null;
+let changedSince = false; // a change came while a refresh was pending or running
 let current = null; // the view's render function
 function refresh() {
   return current ? current() : Promise.resolve();
 }
+// soon refreshes the view 150 ms after a change, then at most once per 150 ms while changes
+// keep coming (a timer restarted on every change would wait for a pause that steady traffic
+// never leaves); a change during a refresh gets one more after it.
 function soon() {
-  clearTimeout(refreshTimer);
-  refreshTimer = setTimeout(() => { refresh().catch(() => {}); }, 150);
+  changedSince = true;
+  if (refreshTimer) return;
+  refreshTimer = setTimeout(async () => {
+    changedSince = false;
+    await refresh().catch(() => {});
+    refreshTimer = null;
+    if (changedSince) soon();
+  }, 150);
 }
 
 // frames reads an event stream from a fetch response, calling onFrame({event, id, data}) per

@@ -1,6 +1,7 @@
 package mockserver_test
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -337,5 +338,59 @@ func TestOrderFlowsLeaveSharedAmountsAlone(t *testing.T) {
 	}
 	if after := quote(); after != before {
 		t.Fatalf("the same validation quoted\n%s\nbefore the flows and\n%s\nafter", before, after)
+	}
+}
+
+// TestOrderListsFilterAndLimit: the control API's order and invoice lists take a state
+// (status) and a limit, keep the newest first, and count every match in total.
+func TestOrderListsFilterAndLimit(t *testing.T) {
+	h := start(t)
+	var ids []string
+	for i := range 3 {
+		ids = append(ids, h.create(orderBody(func(b obj) { b["email"] = fmt.Sprintf("list%d@example.com", i) })).OrderID)
+	}
+	h.pay(ids[0], "")
+	type list struct {
+		Orders []struct {
+			OrderID    string `json:"order_id"`
+			OrderState string `json:"order_state"`
+			ID         string `json:"id"`
+			Status     string `json:"status"`
+		} `json:"orders"`
+		Total int `json:"total"`
+	}
+	get := func(path string) list {
+		t.Helper()
+		status, b := h.admin("GET", path, nil)
+		if status != 200 {
+			t.Fatalf("%s: %d %s", path, status, b)
+		}
+		return decode[list](t, b)
+	}
+	base := "/__mock/cryptorefills/orders?partner=" + h.partner
+	if l := get(base + "&limit=2"); l.Total != 3 || len(l.Orders) != 2 || l.Orders[0].OrderID != ids[2] || l.Orders[1].OrderID != ids[1] {
+		t.Errorf("limit 2: %+v, want the two newest of 3", l)
+	}
+	if l := get(base + "&state=WaitingForPayment"); l.Total != 2 || len(l.Orders) != 2 {
+		t.Errorf("state WaitingForPayment: %+v, want 2", l)
+	}
+	if l := get(base + "&state=PaymentReceived&limit=5"); l.Total != 1 || len(l.Orders) != 1 || l.Orders[0].OrderID != ids[0] {
+		t.Errorf("state PaymentReceived: %+v, want the paid one", l)
+	}
+	if l := get(base); l.Total != 3 || len(l.Orders) != 3 {
+		t.Errorf("no limit: %+v, want all 3", l)
+	}
+	if status, b := h.admin("GET", base+"&limit=0", nil); status != 400 {
+		t.Errorf("limit 0: %d %s, want 400", status, b)
+	}
+
+	for range 3 {
+		h.createInvoice("test-apikey", hoodie)
+	}
+	if l := get("/__mock/payscrypt/orders?pg_wallet_id=1&status=PENDING&limit=1"); l.Total != 3 || len(l.Orders) != 1 || l.Orders[0].Status != "PENDING" {
+		t.Errorf("invoices, PENDING, limit 1: %+v", l)
+	}
+	if l := get("/__mock/payscrypt/orders?status=SUCCESSFUL"); l.Total != 0 || len(l.Orders) != 0 {
+		t.Errorf("invoices, SUCCESSFUL: %+v, want none", l)
 	}
 }

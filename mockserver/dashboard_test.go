@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -236,10 +237,15 @@ func TestDashboardInChromium(t *testing.T) {
 
 // TestDashboardUnderSteadyTraffic: with a request every 50 ms (each a change on the
 // dashboard's feed) an order created meanwhile still appears on / within a second, without a
-// reload: live updates are spaced out, never put off for as long as changes keep coming.
+// reload: live updates are spaced out, never put off for as long as changes keep coming. With
+// more orders stored than the overview lists, it shows the newest 200 and says of how many;
+// the tenant filter then lists that partner's one order.
 func TestDashboardUnderSteadyTraffic(t *testing.T) {
 	node := needClients(t, true)
 	h := start(t)
+	for i := range 230 {
+		h.create(orderBody(func(b obj) { b["email"] = fmt.Sprintf("many%d@example.com", i) }))
+	}
 	c := runClient(t, node, "dashboard.mjs", h.url, t.TempDir(), "steady")
 	m := c.waitFor(t, "done")
 	c.wait(t)
@@ -249,6 +255,12 @@ func TestDashboardUnderSteadyTraffic(t *testing.T) {
 	}
 	if ms < 0 || ms > 1000 || m["pageErrors"] != nil {
 		t.Errorf("under steady traffic the order appeared after %v ms (-1: not within 5 s), errors %v", m["appearMs"], m["pageErrors"])
+	}
+	if caption := str(m["ordersCaption"]); caption != "the newest 200 of 231 orders" || m["orderRows"] != float64(200) {
+		t.Errorf("orders table: %q with %v rows, want the newest 200 of 231", caption, m["orderRows"])
+	}
+	if m["filteredRows"] != float64(1) || m["filteredInvoices"] != float64(0) {
+		t.Errorf("filtered by the steady partner: %v orders, %v invoices; want its 1 order, no invoices", m["filteredRows"], m["filteredInvoices"])
 	}
 }
 

@@ -632,6 +632,12 @@ type GetClockParams struct {
 // ListCryptorefillsOrdersParams defines parameters for ListCryptorefillsOrders.
 type ListCryptorefillsOrdersParams struct {
 	Partner *string `form:"partner,omitempty" json:"partner,omitempty"`
+
+	// State Only orders in this order_state.
+	State *string `form:"state,omitempty" json:"state,omitempty"`
+
+	// Limit At most this many, the newest (without it, every order that matches).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
 // ListCryptorefillsWebhookDeliveriesParams defines parameters for ListCryptorefillsWebhookDeliveries.
@@ -658,6 +664,12 @@ type GetJournalParams struct {
 // ListPayscryptOrdersParams defines parameters for ListPayscryptOrders.
 type ListPayscryptOrdersParams struct {
 	PgWalletId *int64 `form:"pg_wallet_id,omitempty" json:"pg_wallet_id,omitempty"`
+
+	// Status Only orders in this status.
+	Status *string `form:"status,omitempty" json:"status,omitempty"`
+
+	// Limit At most this many, the newest (without it, every order that matches).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
 // RemovePayscryptWebhookParams defines parameters for RemovePayscryptWebhook.
@@ -1998,6 +2010,30 @@ func NewListCryptorefillsOrdersRequest(server string, params *ListCryptorefillsO
 
 		}
 
+		if params.State != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "state", *params.State, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -2644,6 +2680,30 @@ func NewListPayscryptOrdersRequest(server string, params *ListPayscryptOrdersPar
 		if params.PgWalletId != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pg_wallet_id", *params.PgWalletId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -3621,7 +3681,12 @@ type ListCryptorefillsOrdersResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *struct {
 		Orders []OrderSummary `json:"orders"`
+
+		// Total How many orders match, the limit aside
+		Total int `json:"total"`
 	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -3631,8 +3696,16 @@ type ListCryptorefillsOrdersResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListCryptorefillsOrdersResponse) GetJSON200() *struct {
 	Orders []OrderSummary `json:"orders"`
+
+	// Total How many orders match, the limit aside
+	Total int `json:"total"`
 } {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListCryptorefillsOrdersResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -4552,6 +4625,9 @@ type ListPayscryptOrdersResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *struct {
 		Orders []InvoiceSummary `json:"orders"`
+
+		// Total How many orders match, the limit aside
+		Total int `json:"total"`
 	}
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
@@ -4564,6 +4640,9 @@ type ListPayscryptOrdersResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListPayscryptOrdersResponse) GetJSON200() *struct {
 	Orders []InvoiceSummary `json:"orders"`
+
+	// Total How many orders match, the limit aside
+	Total int `json:"total"`
 } {
 	return r.JSON200
 }
@@ -5938,11 +6017,21 @@ func ParseListCryptorefillsOrdersResponse(rsp *http.Response) (*ListCryptorefill
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest struct {
 			Orders []OrderSummary `json:"orders"`
+
+			// Total How many orders match, the limit aside
+			Total int `json:"total"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
@@ -6633,6 +6722,9 @@ func ParseListPayscryptOrdersResponse(rsp *http.Response) (*ListPayscryptOrdersR
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest struct {
 			Orders []InvoiceSummary `json:"orders"`
+
+			// Total How many orders match, the limit aside
+			Total int `json:"total"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -7335,6 +7427,32 @@ func (siw *ServerInterfaceWrapper) ListCryptorefillsOrders(w http.ResponseWriter
 		return
 	}
 
+	// ------------- Optional query parameter "state" -------------
+
+	err = bind.QueryParameter("form", true, false, "state", &query, &params.State, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "state"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "state", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = bind.QueryParameter("form", true, false, "limit", &query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
 	if siw.Gate != nil && !siw.Gate(w, r) { // (gen/internal/rebind)
 		return
 	}
@@ -7821,6 +7939,32 @@ func (siw *ServerInterfaceWrapper) ListPayscryptOrders(w http.ResponseWriter, r 
 			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "pg_wallet_id"})
 		} else {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "pg_wallet_id", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = bind.QueryParameter("form", true, false, "status", &query, &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "status"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "status", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = bind.QueryParameter("form", true, false, "limit", &query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
 		}
 		return
 	}
@@ -8483,6 +8627,9 @@ type ListCryptorefillsOrdersResponseObject interface {
 
 type ListCryptorefillsOrders200JSONResponse struct {
 	Orders []OrderSummary `json:"orders"`
+
+	// Total How many orders match, the limit aside
+	Total int `json:"total"`
 }
 
 func (response ListCryptorefillsOrders200JSONResponse) VisitListCryptorefillsOrdersResponse(w http.ResponseWriter) error {
@@ -8493,6 +8640,20 @@ func (response ListCryptorefillsOrders200JSONResponse) VisitListCryptorefillsOrd
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCryptorefillsOrders400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListCryptorefillsOrders400JSONResponse) VisitListCryptorefillsOrdersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9454,6 +9615,9 @@ type ListPayscryptOrdersResponseObject interface {
 
 type ListPayscryptOrders200JSONResponse struct {
 	Orders []InvoiceSummary `json:"orders"`
+
+	// Total How many orders match, the limit aside
+	Total int `json:"total"`
 }
 
 func (response ListPayscryptOrders200JSONResponse) VisitListPayscryptOrdersResponse(w http.ResponseWriter) error {

@@ -173,13 +173,27 @@ func summary(o lifecycle.Order) gen.OrderSummary {
 		CreatedAt: o.CreatedAt.Unix(), ExpiresAt: o.ExpiresAt.Unix()}
 }
 
-// ListCryptorefillsOrders answers orders, newest first.
+// ListCryptorefillsOrders answers orders, newest first: those in a state, at most limit.
 func (h *Handlers) ListCryptorefillsOrders(_ context.Context, req gen.ListCryptorefillsOrdersRequestObject) (gen.ListCryptorefillsOrdersResponseObject, error) {
-	out := gen.ListCryptorefillsOrders200JSONResponse{Orders: []gen.OrderSummary{}}
-	for _, o := range h.d.Orders.List(or(req.Params.Partner, "")) {
-		out.Orders = append(out.Orders, summary(o))
+	state := or(req.Params.State, "")
+	orders, total := page(h.d.Orders.List(or(req.Params.Partner, "")), func(o lifecycle.Order) bool { return state == "" || o.State == state },
+		req.Params.Limit, summary)
+	return gen.ListCryptorefillsOrders200JSONResponse{Orders: orders, Total: total}, nil
+}
+
+// page shows the items that match, at most limit of them (nil: all), and counts every match.
+func page[T, S any](items []T, match func(T) bool, limit *int, show func(T) S) ([]S, int) {
+	out, total := []S{}, 0
+	for _, it := range items {
+		if !match(it) {
+			continue
+		}
+		total++
+		if limit == nil || len(out) < *limit {
+			out = append(out, show(it))
+		}
 	}
-	return out, nil
+	return out, total
 }
 
 // AddCryptorefillsWebhook registers a URL for a partner's order changes.

@@ -100,13 +100,12 @@ func (h *Handlers) deliveryLog(match func(webhook.Attempt) bool, limit int) gen.
 	return out
 }
 
-// ListPayscryptOrders answers invoices, newest first.
+// ListPayscryptOrders answers invoices, newest first: those in a status, at most limit.
 func (h *Handlers) ListPayscryptOrders(_ context.Context, req gen.ListPayscryptOrdersRequestObject) (gen.ListPayscryptOrdersResponseObject, error) {
-	out := gen.ListPayscryptOrders200JSONResponse{Orders: []gen.InvoiceSummary{}}
-	for _, o := range h.d.Invoices.List(or(req.Params.PgWalletId, 0)) {
-		out.Orders = append(out.Orders, invoice(o))
-	}
-	return out, nil
+	status := or(req.Params.Status, "")
+	orders, total := page(h.d.Invoices.List(or(req.Params.PgWalletId, 0)), func(o invoices.Order) bool { return status == "" || o.Status == status },
+		req.Params.Limit, invoice)
+	return gen.ListPayscryptOrders200JSONResponse{Orders: orders, Total: total}, nil
 }
 
 // PayPayscryptOrder simulates a payment or more confirmations.

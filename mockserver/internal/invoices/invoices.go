@@ -377,14 +377,14 @@ func (b *Book) Get(id int64) (Order, error) {
 // List returns the orders of a wallet (0: all), newest first.
 func (b *Book) List(walletID int64) []Order {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	var out []Order
 	for _, en := range b.orders {
 		if walletID == 0 || en.o.WalletID == walletID {
 			out = append(out, en.o.clone())
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID > out[j].ID })
+	b.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].ID > out[j].ID }) // copies: sorted unlocked
 	return out
 }
 

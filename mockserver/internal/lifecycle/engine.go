@@ -231,7 +231,6 @@ func (e *Engine) Lookup(id string) (Order, error) {
 // List returns the orders of a partner ("" for all), newest first.
 func (e *Engine) List(partner string) []Order {
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	var out []Order
 	for p, ids := range e.byPartner {
 		if partner != "" && p != partner {
@@ -241,7 +240,8 @@ func (e *Engine) List(partner string) []Order {
 			out = append(out, e.orders[id].share())
 		}
 	}
-	sortNewestFirst(out)
+	e.mu.Unlock()
+	sortNewestFirst(out) // a copy of snapshots: sorted without holding up creations
 	return out
 }
 

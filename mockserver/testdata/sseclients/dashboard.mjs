@@ -125,7 +125,7 @@ async function flow(page) {
 
 // steady: a request every 50 ms (a test suite at work, each one a change on the feed) while
 // an order is created; the order must still appear on / without a reload. Reports appearMs,
-// or -1 when it had not appeared after 5 s.
+// or -1 when it had not appeared after 5 s, and the orders table's caption and row count.
 async function steady(page) {
   await page.goto(base + '/', { waitUntil: 'domcontentloaded' });
   await page.waitForFunction(() => document.getElementById('live').textContent === 'live', null, { timeout: T });
@@ -148,6 +148,14 @@ async function steady(page) {
     await traffic;
   }
   report.trafficRequests = sent;
+  const orders = page.locator('section', { hasText: 'Cryptorefills orders' }).locator('table');
+  report.ordersCaption = await orders.locator('caption').textContent();
+  report.orderRows = await orders.locator('tbody tr').count();
+  // The tenant filter asks the mock for that partner's orders only (and no invoices).
+  await page.getByLabel('Tenant').selectOption('cryptorefills:' + partner);
+  await page.waitForFunction(() => document.querySelector('section table caption').textContent.startsWith('1 '), null, { timeout: T });
+  report.filteredRows = await orders.locator('tbody tr').count();
+  report.filteredInvoices = await page.locator('section', { hasText: 'Payscrypt invoices' }).locator('tbody tr').count();
 }
 
 async function token(page) {

@@ -184,6 +184,7 @@ async function follow() {
 }
 
 // --- views -----------------------------------------------------------------------------------
+const SHOWN = 200; // orders and invoices listed on the overview: the newest
 function render(...nodes) {
   const y = window.scrollY;
   main.replaceChildren(notice, ...nodes.flat().filter((n) => n !== null && n !== undefined && n !== false));
@@ -192,14 +193,28 @@ function render(...nodes) {
 
 async function overview() {
   const f = overview.filters || (overview.filters = { tenant: '', state: '' });
-  const [t, o, i] = await Promise.all([api('GET', '/__mock/tenants'), api('GET', '/__mock/cryptorefills/orders'), api('GET', '/__mock/payscrypt/orders')]);
+  // The newest SHOWN of each list, filtered by the mock (a full store holds 10,000 of each).
+  const [kind, who] = f.tenant ? f.tenant.split(/:(.*)/) : ['', ''];
+  const query = (tenantParam, stateParam, mine) => {
+    const q = new URLSearchParams({ limit: String(SHOWN) });
+    if (who) q.set(tenantParam, who);
+    if (f.state) q.set(stateParam, f.state);
+    return mine ? '?' + q : null;
+  };
+  const none = Promise.resolve({ json: { orders: [], total: 0 } });
+  const crQuery = query('partner', 'state', !kind || kind === 'cryptorefills');
+  const psQuery = query('pg_wallet_id', 'status', !kind || kind === 'payscrypt');
+  const [t, o, i] = await Promise.all([api('GET', '/__mock/tenants'),
+    crQuery ? api('GET', '/__mock/cryptorefills/orders' + crQuery) : none,
+    psQuery ? api('GET', '/__mock/payscrypt/orders' + psQuery) : none]);
   const tenants = t.json?.tenants || [];
-  const orders = (o.json?.orders || []).filter((x) => (!f.tenant || 'cryptorefills:' + x.partner === f.tenant) && (!f.state || x.order_state === f.state));
-  const invoices = (i.json?.orders || []).filter((x) => (!f.tenant || 'payscrypt:' + x.pg_wallet_id === f.tenant) && (!f.state || x.status === f.state));
+  const orders = o.json?.orders || [];
+  const invoices = i.json?.orders || [];
+  const caption = (shown, total, what) => (total > shown ? `the newest ${shown} of ${total} ${what}` : `${shown} ${what}, newest first`);
   const tenantSel = field('Tenant', { options: ['', ...tenants.map((x) => x.tenant)] });
   tenantSel.input.value = f.tenant;
   tenantSel.input.onchange = () => { f.tenant = tenantSel.input.value; refresh(); };
-  const states = [...new Set([...(o.json?.orders || []).map((x) => x.order_state), ...(i.json?.orders || []).map((x) => x.status)])];
+  const states = [...new Set([f.state, ...orders.map((x) => x.order_state), ...invoices.map((x) => x.status)].filter(Boolean))];
   const stateSel = field('State', { options: ['', ...states] });
   stateSel.input.value = f.state;
   stateSel.input.onchange = () => { f.state = stateSel.input.value; refresh(); };
@@ -209,10 +224,10 @@ async function overview() {
     table(`${tenants.length} tenants`, ['tenant', 'clock', 'orders', 'armed', 'manage'], tenants.map(tenantRow)),
     h('div', { class: 'filters', role: 'group', 'aria-label': 'Filters' }, tenantSel, stateSel),
     h('div', { class: 'grid' },
-      h('section', {}, h('h2', {}, 'Cryptorefills orders'), table(`${orders.length} orders, newest first`, ['order', 'partner', 'order_state', 'payment_state', 'amount'],
+      h('section', {}, h('h2', {}, 'Cryptorefills orders'), table(caption(orders.length, o.json?.total || 0, 'orders'), ['order', 'partner', 'order_state', 'payment_state', 'amount'],
         orders.map((x) => h('tr', {}, h('td', {}, h('a', { href: '/ui/cryptorefills/orders/' + encodeURIComponent(x.order_id) }, x.order_id)),
           h('td', {}, x.partner), h('td', {}, state(x.order_state)), h('td', {}, x.payment_state), h('td', {}, `${x.coin_amount} ${x.coin}`))))),
-      h('section', {}, h('h2', {}, 'Payscrypt invoices'), table(`${invoices.length} invoices, newest first`, ['invoice', 'pg_wallet_id', 'status', 'paid'],
+      h('section', {}, h('h2', {}, 'Payscrypt invoices'), table(caption(invoices.length, i.json?.total || 0, 'invoices'), ['invoice', 'pg_wallet_id', 'status', 'paid'],
         invoices.map((x) => h('tr', {}, h('td', {}, h('a', { href: '/ui/payscrypt/invoices/' + x.id }, x.id)), h('td', {}, x.pg_wallet_id),
           h('td', {}, state(x.status)), h('td', {}, `${x.value} / ${x.target_value} ${x.asset_name}`)))))));
 }

@@ -127,6 +127,9 @@ func TestChangeStream(t *testing.T) {
 func TestTenantsAndTimelines(t *testing.T) {
 	h := start(t)
 	o := h.create(orderBody())
+	h.create(orderBody())
+	h.pay(h.create(orderBody()).OrderID, "") // two orders waiting, one paid
+	h.createInvoice("test-apikey", hoodie)
 	h.admin("POST", "/__mock/cryptorefills/problems", obj{"partner": h.partner, "problems": []string{"OUT_OF_STOCK"}})
 	h.admin("POST", "/__mock/faults", obj{"kind": "status", "status": 503, "partner": "test-apikey", "operation": "createPaymentOrder"})
 	_, b := h.admin("GET", "/__mock/tenants", nil)
@@ -143,9 +146,9 @@ func TestTenantsAndTimelines(t *testing.T) {
 	for _, tn := range tenants.Tenants {
 		switch tn.Tenant {
 		case "cryptorefills:" + h.partner:
-			partnerOK = tn.Orders == 1 && tn.ByState["WaitingForPayment"] == 1 && len(tn.Problems) == 1
+			partnerOK = tn.Orders == 3 && tn.ByState["WaitingForPayment"] == 2 && tn.ByState["PaymentReceived"] == 1 && len(tn.Problems) == 1
 		case "payscrypt:1":
-			merchantOK = tn.Apikey == "test-apikey" && tn.Faults == 1
+			merchantOK = tn.Apikey == "test-apikey" && tn.Faults == 1 && tn.Orders == 1 && tn.ByState["PENDING"] == 1
 		}
 	}
 	if !partnerOK || !merchantOK {

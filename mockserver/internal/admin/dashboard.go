@@ -127,10 +127,12 @@ func (h *Handlers) ListTenants(context.Context, gen.ListTenantsRequestObject) (g
 		}
 		return t
 	}
-	for _, o := range h.d.Orders.List("") {
-		t := partner(o.Partner)
-		t.Orders++
-		(*t.ByState)[o.State]++
+	for p, by := range h.d.Orders.Counts() {
+		t := partner(p)
+		for state, n := range by {
+			t.Orders += n
+			(*t.ByState)[state] = n
+		}
 	}
 	for _, p := range h.d.Journal.Partners("/v") {
 		partner(p)
@@ -153,14 +155,7 @@ func (h *Handlers) ListTenants(context.Context, gen.ListTenantsRequestObject) (g
 	for _, t := range partners {
 		out.Tenants = append(out.Tenants, *t)
 	}
-	merchants, invoices := h.d.Invoices.Snapshot()
-	counts := map[int64]map[string]int{}
-	for _, o := range invoices {
-		if counts[o.WalletID] == nil {
-			counts[o.WalletID] = map[string]int{}
-		}
-		counts[o.WalletID][o.Status]++
-	}
+	merchants, counts := h.d.Invoices.Merchants(), h.d.Invoices.Counts()
 	faultsByKey := map[string]int{}
 	for _, f := range h.d.Faults.List() {
 		faultsByKey[f.Partner]++

@@ -374,6 +374,38 @@ func (b *Book) Get(id int64) (Order, error) {
 	return en.o.clone(), nil
 }
 
+// Merchants returns copies of every merchant, by wallet id.
+func (b *Book) Merchants() []Merchant {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.merchantsLocked()
+}
+
+func (b *Book) merchantsLocked() []Merchant {
+	var ms []Merchant
+	for _, m := range b.merchants {
+		ms = append(ms, cloneMerchant(m))
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].WalletID < ms[j].WalletID })
+	return ms
+}
+
+// Counts is how many orders each wallet holds in each status, without copying any.
+func (b *Book) Counts() map[int64]map[string]int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := map[int64]map[string]int{}
+	for _, en := range b.orders {
+		by := out[en.o.WalletID]
+		if by == nil {
+			by = map[string]int{}
+			out[en.o.WalletID] = by
+		}
+		by[en.o.Status]++
+	}
+	return out
+}
+
 // List returns the orders of a wallet (0: all), newest first.
 func (b *Book) List(walletID int64) []Order {
 	b.mu.Lock()
@@ -483,11 +515,7 @@ func (b *Book) Reset() {
 func (b *Book) Snapshot() ([]Merchant, []Order) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	var ms []Merchant
-	for _, m := range b.merchants {
-		ms = append(ms, cloneMerchant(m))
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].WalletID < ms[j].WalletID })
+	ms := b.merchantsLocked()
 	var os []Order
 	for _, en := range b.orders {
 		os = append(os, en.o.clone())

@@ -245,6 +245,22 @@ func (e *Engine) List(partner string) []Order {
 	return out
 }
 
+// Counts is how many orders each partner holds in each state, without copying any.
+func (e *Engine) Counts() map[string]map[string]int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := map[string]map[string]int{}
+	for _, en := range e.orders {
+		by := out[en.o.Partner]
+		if by == nil {
+			by = map[string]int{}
+			out[en.o.Partner] = by
+		}
+		by[en.o.State]++
+	}
+	return out
+}
+
 // Limit caps what one user of a partner may spend in a window of the partner's time.
 type Limit struct {
 	Window time.Duration

@@ -394,3 +394,43 @@ func TestOrderListsFilterAndLimit(t *testing.T) {
 		t.Errorf("invoices, SUCCESSFUL: %+v, want none", l)
 	}
 }
+
+// TestJournalFiltersByStatus: the journal finds a refusal by status or as refused however
+// many answers came after it (the dashboard's "refused only" used to filter the newest 500 in
+// the page), and a status that is no status is a 400.
+func TestJournalFiltersByStatus(t *testing.T) {
+	h := start(t)
+	h.req("POST", "/v5/orders/validations", obj{"payment": obj{"type": "via"}, "deliveries": []any{}})
+	for range 600 {
+		h.req("GET", "/v3/payment_vias", nil)
+	}
+	type journal struct {
+		Entries []struct {
+			Status  int    `json:"status"`
+			Path    string `json:"path"`
+			Refusal string `json:"refusal"`
+		} `json:"entries"`
+	}
+	get := func(q string) journal {
+		t.Helper()
+		status, b := h.admin("GET", "/__mock/journal?"+q, nil)
+		if status != 200 {
+			t.Fatalf("%s: %d %s", q, status, b)
+		}
+		return decode[journal](t, b)
+	}
+	for _, q := range []string{"refused=true&limit=5", "status=400&limit=5", "refused=true&status=400&partner=" + h.partner} {
+		if j := get(q); len(j.Entries) != 1 || j.Entries[0].Status != 400 || j.Entries[0].Path != "/v5/orders/validations" || j.Entries[0].Refusal == "" {
+			t.Errorf("%s: %+v, want the one refused validation", q, j.Entries)
+		}
+	}
+	if j := get("status=200&limit=3"); len(j.Entries) != 3 || j.Entries[2].Status != 200 {
+		t.Errorf("status=200&limit=3: %+v", j.Entries)
+	}
+	if j := get("refused=false&limit=2"); len(j.Entries) != 2 || j.Entries[1].Status != 200 {
+		t.Errorf("refused=false: %+v, want any entry", j.Entries)
+	}
+	if status, b := h.admin("GET", "/__mock/journal?status=abc", nil); status != 400 {
+		t.Errorf("status=abc: %d %s, want 400", status, b)
+	}
+}

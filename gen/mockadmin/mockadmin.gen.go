@@ -657,8 +657,14 @@ type GetJournalParams struct {
 	Partner *string `form:"partner,omitempty" json:"partner,omitempty"`
 
 	// Path Only requests whose path starts with this prefix.
-	Path  *string `form:"path,omitempty" json:"path,omitempty"`
-	Limit *int    `form:"limit,omitempty" json:"limit,omitempty"`
+	Path *string `form:"path,omitempty" json:"path,omitempty"`
+
+	// Status Only requests answered with this status (0 for those the mock dropped).
+	Status *int `form:"status,omitempty" json:"status,omitempty"`
+
+	// Refused Only requests refused (answered 400 or more) or dropped.
+	Refused *bool `form:"refused,omitempty" json:"refused,omitempty"`
+	Limit   *int  `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
 // ListPayscryptOrdersParams defines parameters for ListPayscryptOrders.
@@ -2540,6 +2546,30 @@ func NewGetJournalRequest(server string, params *GetJournalParams) (*http.Reques
 		if params.Path != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "path", *params.Path, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Refused != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "refused", *params.Refused, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -7829,6 +7859,32 @@ func (siw *ServerInterfaceWrapper) GetJournal(w http.ResponseWriter, r *http.Req
 			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "path"})
 		} else {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "path", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = bind.QueryParameter("form", true, false, "status", &query, &params.Status, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "status"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "status", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "refused" -------------
+
+	err = bind.QueryParameter("form", true, false, "refused", &query, &params.Refused, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "refused"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "refused", Err: err})
 		}
 		return
 	}

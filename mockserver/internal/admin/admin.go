@@ -96,9 +96,9 @@ func (h *Handlers) Reset(_ context.Context, req gen.ResetRequestObject) (gen.Res
 
 // GetJournal answers recent requests.
 func (h *Handlers) GetJournal(_ context.Context, req gen.GetJournalRequestObject) (gen.GetJournalResponseObject, error) {
-	limit, partner, prefix := or(req.Params.Limit, 100), or(req.Params.Partner, ""), or(req.Params.Path, "")
+	f := journal.Filter{Partner: or(req.Params.Partner, ""), Prefix: or(req.Params.Path, ""), Status: req.Params.Status, Refused: or(req.Params.Refused, false)}
 	out := gen.Journal{Capacity: h.d.Journal.Capacity(), Entries: []gen.JournalEntry{}}
-	for _, e := range h.d.Journal.Query(partner, prefix, limit) {
+	for _, e := range h.d.Journal.Query(f, or(req.Params.Limit, 100)) {
 		out.Entries = append(out.Entries, journalEntry(e))
 	}
 	return gen.GetJournal200JSONResponse(out), nil

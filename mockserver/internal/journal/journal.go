@@ -226,14 +226,26 @@ func (j *Journal) dropOldestLocked() {
 // at returns the i-th kept entry, oldest first.
 func (j *Journal) at(i int) *Entry { return &j.ring[(j.head+i)%len(j.ring)] }
 
-// Query returns the newest limit entries of a partner ("" for all) whose path starts with
-// prefix, oldest first.
-func (j *Journal) Query(partner, prefix string, limit int) []Entry {
+// Filter picks entries; its zero value picks every one.
+type Filter struct {
+	Partner string // "" for all
+	Prefix  string // of the path
+	Status  *int   // the answer's status (0: dropped)
+	Refused bool   // answered 400 or more, or dropped
+}
+
+func (f Filter) picks(e *Entry) bool {
+	return (f.Partner == "" || e.Partner == f.Partner) && strings.HasPrefix(e.Path, f.Prefix) &&
+		(f.Status == nil || e.Status == *f.Status) && (!f.Refused || e.Status >= 400 || e.Status == 0)
+}
+
+// Query returns the newest limit entries that f picks, oldest first.
+func (j *Journal) Query(f Filter, limit int) []Entry {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	var out []Entry
 	for i := j.count - 1; i >= 0 && len(out) < limit; i-- {
-		if e := j.at(i); (partner == "" || e.Partner == partner) && strings.HasPrefix(e.Path, prefix) {
+		if e := j.at(i); f.picks(e) {
 			out = append(out, *e)
 		}
 	}

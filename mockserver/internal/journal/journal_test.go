@@ -11,24 +11,34 @@ func TestRingKeepsNewest(t *testing.T) {
 	for i, p := range []string{"a", "b", "a", "b", "a"} {
 		j.Add(Entry{Partner: p, Path: "/v5/orders", Status: 200 + i})
 	}
-	all := j.Query("", "", 10)
+	all := j.Query(Filter{}, 10)
 	if len(all) != 3 || all[0].Status != 202 || all[2].Status != 204 {
 		t.Fatalf("got %+v", all)
 	}
-	if got := j.Query("a", "/v5", 10); len(got) != 2 || got[0].Seq >= got[1].Seq {
+	if got := j.Query(Filter{Partner: "a", Prefix: "/v5"}, 10); len(got) != 2 || got[0].Seq >= got[1].Seq {
 		t.Fatalf("partner a: %+v", got)
 	}
-	if got := j.Query("", "/v2", 10); len(got) != 0 {
+	if got := j.Query(Filter{Prefix: "/v2"}, 10); len(got) != 0 {
 		t.Fatal("prefix filter")
 	}
-	if got := j.Query("", "", 1); len(got) != 1 || got[0].Status != 204 {
+	if got := j.Query(Filter{}, 1); len(got) != 1 || got[0].Status != 204 {
 		t.Fatalf("limit keeps the newest: %+v", got)
 	}
+	ok, refused := 203, true
+	if got := j.Query(Filter{Status: &ok}, 10); len(got) != 1 || got[0].Status != 203 {
+		t.Fatalf("status 203: %+v", got)
+	}
+	j.Add(Entry{Partner: "a", Path: "/v5/orders", Status: 422})
+	j.Add(Entry{Partner: "b", Path: "/v5/orders", Status: 0}) // dropped
+	j.Add(Entry{Partner: "a", Path: "/v5/orders", Status: 201})
+	if got := j.Query(Filter{Refused: refused}, 10); len(got) != 2 || got[0].Status != 422 || got[1].Status != 0 {
+		t.Fatalf("refused: %+v", got)
+	}
 	j.Reset("a")
-	if got := j.Query("a", "", 10); len(got) != 0 {
+	if got := j.Query(Filter{Partner: "a"}, 10); len(got) != 0 {
 		t.Fatal("reset of a partner")
 	}
-	if got := j.Query("b", "", 10); len(got) != 1 {
+	if got := j.Query(Filter{Partner: "b"}, 10); len(got) != 1 {
 		t.Fatal("reset of a removed b's entries")
 	}
 }
@@ -59,7 +69,7 @@ func TestByteBudget(t *testing.T) {
 	if b := j.Bytes(); b > 64<<10 {
 		t.Fatalf("journal holds %d bytes, budget %d", b, 64<<10)
 	}
-	all := j.Query("", "", 1000)
+	all := j.Query(Filter{}, 1000)
 	if len(all) < 10 || len(all) >= 500 {
 		t.Fatalf("kept %d entries", len(all))
 	}
@@ -95,7 +105,7 @@ func TestResetOfDisabledJournal(t *testing.T) {
 	j := New(0, 0)
 	j.Reset("x")
 	j.Reset("")
-	if got := j.Query("", "", 10); len(got) != 0 {
+	if got := j.Query(Filter{}, 10); len(got) != 0 {
 		t.Fatal(got)
 	}
 	full := New(2, 0)
@@ -104,7 +114,7 @@ func TestResetOfDisabledJournal(t *testing.T) {
 	full.Reset("a")
 	full.Add(Entry{Partner: "c"})
 	full.Add(Entry{Partner: "d"})
-	if got := full.Query("", "", 10); len(got) != 2 || got[0].Partner != "c" || got[1].Partner != "d" {
+	if got := full.Query(Filter{}, 10); len(got) != 2 || got[0].Partner != "c" || got[1].Partner != "d" {
 		t.Fatalf("after a partner reset of a full ring: %+v", got)
 	}
 }

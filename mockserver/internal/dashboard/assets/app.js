@@ -408,8 +408,12 @@ async function journal() {
   const q = new URLSearchParams({ limit: '500' });
   if (f.tenant) q.set('partner', f.tenant);
   if (f.path) q.set('path', f.path);
+  if (f.status) q.set('status', f.status); // the mock says what is wrong with one that is no status
+  if (f.refused) q.set('refused', 'true');
+  // Filtered by the mock: a refusal among thousands of answers is found, not just in the newest 500.
   const r = await api('GET', '/__mock/journal?' + q);
-  const entries = (r.json?.entries || []).filter((e) => (!f.status || String(e.status) === f.status) && (!f.refused || e.status >= 400 || e.status === 0)).reverse();
+  if (r.status >= 400) say(`Journal: ${r.json?.message || r.text}`, true);
+  const entries = (r.json?.entries || []).reverse();
   const tenant = field('Tenant', { value: f.tenant, size: '14' });
   const path = field('Path starts with', { value: f.path, size: '14' });
   const status = field('Status', { value: f.status, size: '4' });

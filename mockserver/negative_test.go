@@ -2,6 +2,7 @@ package mockserver_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -179,6 +180,10 @@ func TestNegativeCampaign(t *testing.T) {
 		try("text/plain content type", s, setBody(valid, "text/plain"))
 		try("invalid UTF-8", s, setBody(bytes.Replace(valid, []byte(`"`), []byte("\"\xff\xfe"), 1), "application/json"))
 		try("a byte order mark before the JSON", s, setBody(append([]byte("\xef\xbb\xbf"), valid...), "application/json"))
+		try("a gzip-encoded body", s, func(r *http.Request) {
+			setBody(gzipped(valid), "application/json")(r)
+			r.Header.Set("Content-Encoding", "gzip")
+		})
 		try("oversized body", s, setBody(append([]byte(`{"x":"`), append(bytes.Repeat([]byte("a"), 70<<10), '"', '}')...), "application/json"))
 		schema := op.RequestBody.Value.Content.Get("application/json").Schema.Value
 		var obj map[string]any
@@ -277,9 +282,18 @@ func (zeros) Read(p []byte) (int, error) {
 	return len(p), nil
 }
 
+func gzipped(b []byte) []byte {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	_, _ = zw.Write(b)
+	_ = zw.Close()
+	return buf.Bytes()
+}
+
 // TestByteOrderMarkNamed: a JSON body that starts with a UTF-8 byte order mark is refused in
 // each API's error shape with a reason that names the mark (not encoding/json's "invalid
-// character 'ï'"), and the same body without it passes.
+// character 'ï'"), and the same body without it passes; a gzip-encoded body is refused
+// naming its Content-Encoding (not as invalid UTF-8).
 func TestByteOrderMarkNamed(t *testing.T) {
 	h := start(t)
 	bom := "\xef\xbb\xbf"
@@ -293,6 +307,13 @@ func TestByteOrderMarkNamed(t *testing.T) {
 	}
 	if status, b := h.req("POST", "/v5/orders/validations", body); status != http.StatusOK {
 		t.Errorf("Cryptorefills without the BOM: %d %s", status, b)
+	}
+	status, b = h.req("POST", "/v5/orders/validations", gzipped([]byte(body)), "Content-Encoding", "gzip")
+	e = decode[struct {
+		MoreDetails struct{ Reason string } `json:"moreDetails"`
+	}](t, b)
+	if status != http.StatusBadRequest || !strings.Contains(e.MoreDetails.Reason, `Content-Encoding "gzip"`) {
+		t.Errorf("Cryptorefills gzip-encoded: %d %s", status, b)
 	}
 
 	status, b = h.raw("POST", "/apis/pg/create_order", bom+mustJSON(hoodie), map[string]string{"apikey": "test-apikey"})

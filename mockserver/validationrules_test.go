@@ -27,6 +27,8 @@ func TestEveryValidationRuleFires(t *testing.T) {
 			[]string{"country_code", "ZZ", "not one of the 233 allowed values"}},
 		{"enum (long, query)", "GET", "/v2/brands?country_code=ZZ", nil, nil,
 			[]string{"country_code", "not one of the 233 allowed values"}},
+		{"enum (long, a value in the wrong case)", "GET", "/v2/brands?country_code=us", nil, nil,
+			[]string{"country_code", "value us is not one of the 233 allowed values (US is: they are case-sensitive)"}},
 		{"enum (long, header)", "GET", "/v3/payment_vias", nil, []string{"X-Country-ISO-Code", "ZZ"},
 			[]string{"X-Country-ISO-Code", "not one of the 233 allowed values"}},
 		{"enum (short, body)", "POST", "/v5/orders/validations", decode[obj](t, []byte(`{"email":"jane@example.com","payment":{"type":"nope","payment_via":"USER_WALLET","coin":"USDC"},"deliveries":[`+good+`]}`)), nil,

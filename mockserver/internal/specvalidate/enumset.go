@@ -2,6 +2,7 @@ package specvalidate
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -72,19 +73,21 @@ func stringSet(s *openapi3.Schema) (enumSet, bool) {
 	if len(s.Enum) < enumSetMin || s.Format != "" || s.Type == nil || !s.Type.Is(openapi3.TypeString) {
 		return enumSet{}, false
 	}
-	set := enumSet{values: make(map[string]struct{}, len(s.Enum)), n: len(s.Enum)}
+	set := enumSet{values: make(map[string]struct{}, len(s.Enum)), folded: map[string]string{}, n: len(s.Enum)}
 	for _, v := range s.Enum {
 		str, ok := v.(string)
 		if !ok {
 			return enumSet{}, false
 		}
 		set.values[str] = struct{}{}
+		set.folded[strings.ToLower(str)] = str
 	}
 	return set, true
 }
 
 type enumSet struct {
 	values map[string]struct{}
+	folded map[string]string // lower case to the value, for a miss's hint
 	n      int
 }
 
@@ -92,15 +95,20 @@ func (e enumSet) Validate(v string) error {
 	if _, ok := e.values[v]; ok {
 		return nil
 	}
-	return &enumMiss{value: v, n: e.n}
+	return &enumMiss{value: v, n: e.n, near: e.folded[strings.ToLower(v)]}
 }
 
 // enumMiss is a value outside a long enum, worded as schemaReason words kin's own.
 type enumMiss struct {
 	value string
 	n     int
+	near  string // the allowed value it differs from in case only ("us": "US"), if any
 }
 
 func (e *enumMiss) Error() string {
-	return fmt.Sprintf("value %v is not one of the %d allowed values", e.value, e.n)
+	msg := fmt.Sprintf("value %v is not one of the %d allowed values", e.value, e.n)
+	if e.near != "" {
+		msg += fmt.Sprintf(" (%s is: they are case-sensitive)", e.near)
+	}
+	return msg
 }

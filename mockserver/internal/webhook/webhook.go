@@ -26,6 +26,10 @@ type Config struct {
 	Timeout        time.Duration   // per attempt (real time)
 	LogCapacity    int             // attempts kept in the log
 	PerURLInFlight int             // concurrent attempts per receiver URL
+	// MaxPerURL and MaxTotal bound the deliveries not yet over (waiting for a slot, in
+	// flight, or waiting for a retry), for one URL and for all: beyond them a new delivery
+	// is logged as given up at once, so a slow or dead receiver costs bounded memory.
+	MaxPerURL, MaxTotal int
 	// OnAttempt, when set, hears of every attempt once it is logged (the mock logs them). It
 	// runs on the delivering goroutine and must not block.
 	OnAttempt func(Attempt)
@@ -94,6 +98,12 @@ type Attempt struct {
 	Meta
 }
 
+// Bounds of the deliveries not yet over (the mock's choice).
+const (
+	DefaultMaxPerURL = 1000
+	DefaultMaxTotal  = 10000
+)
+
 // Dispatcher is safe for concurrent use.
 type Dispatcher struct {
 	clk    *clock.Clock
@@ -111,6 +121,9 @@ type Dispatcher struct {
 	nextID int64
 	slots  map[string]chan struct{}
 	closed bool
+	// open counts the deliveries not yet over, by URL and in all (Config.MaxPerURL, MaxTotal).
+	open      map[string]int
+	openTotal int
 	// pending are deliveries waiting for a retry, for the state file.
 	pending map[string]Pending
 }
@@ -136,6 +149,12 @@ func New(clk *clock.Clock, cfg Config) *Dispatcher {
 	if cfg.PerURLInFlight <= 0 {
 		cfg.PerURLInFlight = 8
 	}
+	if cfg.MaxPerURL <= 0 {
+		cfg.MaxPerURL = DefaultMaxPerURL
+	}
+	if cfg.MaxTotal <= 0 {
+		cfg.MaxTotal = DefaultMaxTotal
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	client := &http.Client{Timeout: cfg.Timeout, CheckRedirect: func(req *http.Request, via []*http.Request) error {
 		if intoControlAPI(req.URL) {
@@ -148,7 +167,7 @@ func New(clk *clock.Clock, cfg Config) *Dispatcher {
 		return nil
 	}}
 	return &Dispatcher{clk: clk, cfg: cfg, client: client, ctx: ctx, cancel: cancel,
-		log: make([]Attempt, cfg.LogCapacity), slots: map[string]chan struct{}{}, pending: map[string]Pending{}}
+		log: make([]Attempt, cfg.LogCapacity), slots: map[string]chan struct{}{}, pending: map[string]Pending{}, open: map[string]int{}}
 }
 
 type delivery struct {
@@ -157,6 +176,34 @@ type delivery struct {
 	body []byte
 	meta Meta
 	n    int
+	open bool // counted in the dispatcher's open deliveries until its last attempt is logged
+}
+
+// openLocked counts del among the deliveries not yet over, unless that would pass a bound.
+func (d *Dispatcher) openLocked(del *delivery) bool {
+	if d.open[del.url] >= d.cfg.MaxPerURL || d.openTotal >= d.cfg.MaxTotal {
+		return false
+	}
+	d.countLocked(del)
+	return true
+}
+
+func (d *Dispatcher) countLocked(del *delivery) {
+	d.open[del.url]++
+	d.openTotal++
+	del.open = true
+}
+
+// closeLocked stops counting del (its last attempt is logged).
+func (d *Dispatcher) closeLocked(del *delivery) {
+	if !del.open {
+		return
+	}
+	del.open = false
+	d.openTotal--
+	if d.open[del.url]--; d.open[del.url] <= 0 {
+		delete(d.open, del.url)
+	}
 }
 
 // Send queues a delivery of body to url and returns its id at once.
@@ -168,6 +215,13 @@ func (d *Dispatcher) Send(url string, body []byte, meta Meta) string {
 	}
 	d.nextID++
 	del := &delivery{id: "d" + strconv.FormatInt(d.nextID, 10), url: url, body: body, meta: meta}
+	if !d.openLocked(del) {
+		perURL := d.open[url]
+		d.mu.Unlock()
+		d.record(del, 0, 0, fmt.Sprintf("not attempted: %d deliveries to this URL and %d in all are not over yet (at most %d and %d): the receiver is too slow or down",
+			perURL, d.openTotal, d.cfg.MaxPerURL, d.cfg.MaxTotal), "gave_up")
+		return del.id
+	}
 	d.wg.Add(1)
 	d.mu.Unlock()
 	go d.attempt(del)
@@ -260,6 +314,9 @@ func (d *Dispatcher) record(del *delivery, status int, latency time.Duration, er
 		sent = time.Now().Add(-latency)
 	}
 	d.mu.Lock()
+	if outcome != "retrying" {
+		d.closeLocked(del)
+	}
 	d.seq++
 	a := Attempt{Seq: d.seq, DeliveryID: del.id, URL: del.url, Attempt: del.n, Status: status, Latency: latency,
 		Error: errText, At: at, SentAt: sent, Outcome: outcome, Meta: del.meta}
@@ -313,12 +370,14 @@ func (d *Dispatcher) PendingDeliveries() []Pending {
 // Restore schedules saved pending deliveries again, at their due time.
 func (d *Dispatcher) Restore(list []Pending) {
 	for _, p := range list {
+		del := &delivery{id: p.ID, url: p.URL, body: p.Body, meta: p.Meta, n: p.Attempts}
 		d.mu.Lock()
 		if n, err := strconv.ParseInt(strings.TrimPrefix(p.ID, "d"), 10, 64); err == nil && n > d.nextID {
 			d.nextID = n
 		}
+		d.countLocked(del) // whatever the bounds: they were kept when saved
 		d.mu.Unlock()
-		d.retryAt(&delivery{id: p.ID, url: p.URL, body: p.Body, meta: p.Meta, n: p.Attempts}, p.Due)
+		d.retryAt(del, p.Due)
 	}
 }
 

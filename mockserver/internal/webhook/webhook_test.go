@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -152,5 +153,68 @@ func TestCloseStopsRetries(t *testing.T) {
 	}
 	if d.Send(r.URL, nil, Meta{}) != "" {
 		t.Fatal("Send after Close queued a delivery")
+	}
+}
+
+// TestOpenDeliveriesAreBounded: deliveries not yet over (in flight, waiting for a slot, waiting
+// for a retry) are bounded per URL and in all; beyond, a delivery is logged as given up at
+// once, without an attempt, and once deliveries end there is room again.
+func TestOpenDeliveriesAreBounded(t *testing.T) {
+	clk := clock.New()
+	defer clk.Close()
+	d := New(clk, Config{Schedule: []time.Duration{time.Minute}, Timeout: 5 * time.Second, PerURLInFlight: 2, MaxPerURL: 5, MaxTotal: 7})
+	defer d.Close(t.Context())
+	release := make(chan struct{})
+	var slowCalls atomic.Int64
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		slowCalls.Add(1)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer slow.Close()
+	for range 8 {
+		d.Send(slow.URL, []byte(`{}`), Meta{OrderID: 6})
+	}
+	refused := func(orderID int64) (n int) {
+		for _, a := range d.Log(orderID, 100) {
+			if a.Outcome == "gave_up" && a.Attempt == 0 && strings.Contains(a.Error, "not attempted") {
+				n++
+			}
+		}
+		return n
+	}
+	if n := refused(6); n != 3 {
+		t.Fatalf("%d of 8 deliveries to one URL given up at once, want 3 (5 per URL): %+v", n, d.Log(6, 100))
+	}
+	waitFor(t, "two attempts in flight", func() bool { return slowCalls.Load() == 2 })
+	dead := httptest.NewServer(http.NotFoundHandler())
+	deadURL := dead.URL
+	dead.Close()
+	for range 3 {
+		d.Send(deadURL, []byte(`{}`), Meta{OrderID: 7})
+	}
+	waitFor(t, "the dead URL's first attempts", func() bool { return len(d.Log(7, 100)) == 3 })
+	if n := refused(7); n != 1 {
+		t.Fatalf("%d of 3 deliveries to a second URL given up at once, want 1 (7 in all): %+v", n, d.Log(7, 100))
+	}
+	close(release) // the slow receiver answers: its five deliveries end
+	waitFor(t, "the slow URL's deliveries over", func() bool {
+		delivered := 0
+		for _, a := range d.Log(6, 100) {
+			if a.Outcome == "delivered" {
+				delivered++
+			}
+		}
+		return delivered == 5
+	})
+	fast := newReceiver(t)
+	for range 5 {
+		d.Send(fast.URL, []byte(`{}`), Meta{OrderID: 8})
+	}
+	waitFor(t, "room again", func() bool { return fast.calls.Load() == 5 })
+	if n := refused(8); n != 0 {
+		t.Errorf("%d deliveries refused after the others ended", n)
 	}
 }

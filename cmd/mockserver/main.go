@@ -22,6 +22,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/cryptomock/cryptomock/cmd/mockserver/internal/logbuf"
 	"github.com/cryptomock/cryptomock/mockserver"
 )
 
@@ -119,7 +120,12 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, st
 	}
 
 	mockserver.TuneRuntime(getenv) // memory limit and collector target, unless GOMEMLIMIT, GOGC say otherwise
-	log := slog.New(newHandler(stderr, &slog.HandlerOptions{Level: level}))
+	// Log lines are batched (64 KiB, at most 50 ms late) and flushed before anything else is
+	// written to stderr and at exit.
+	logs := logbuf.New(stderr, 64<<10, 50*time.Millisecond)
+	defer logs.Flush()
+	stderr = flushFirst{stderr, logs}
+	log := slog.New(newHandler(logs, &slog.HandlerOptions{Level: level}))
 	srv, err := mockserver.New(cfg, mockserver.WithLogger(log))
 	if err != nil {
 		fmt.Fprintf(stderr, "mockserver: %v\n", err)
@@ -146,6 +152,17 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, st
 		return 1
 	}
 	return 0
+}
+
+// flushFirst writes to stderr after the batched log lines, so messages keep their order.
+type flushFirst struct {
+	io.Writer
+	logs *logbuf.Writer
+}
+
+func (f flushFirst) Write(p []byte) (int, error) {
+	f.logs.Flush()
+	return f.Writer.Write(p)
 }
 
 func banner(w io.Writer, srv *mockserver.Server) {

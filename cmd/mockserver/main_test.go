@@ -185,8 +185,9 @@ func startRun(t *testing.T, env map[string]string, args ...string) (url string, 
 	return url, out, errOut, func() { sig <- syscall.SIGTERM; <-done }
 }
 
-// TestRequestLogs: a line per request at the default level, with the refusal's reason; JSON
-// lines with -log-format json; silence with -log-level warn.
+// TestRequestLogs: a line per request at the default level, with the refusal's reason, shown
+// while the mock runs (the lines are batched); JSON lines with -log-format json; silence with
+// -log-level warn.
 func TestRequestLogs(t *testing.T) {
 	get := func(url string, hdr ...string) {
 		req, _ := http.NewRequest("GET", url, nil)
@@ -202,6 +203,13 @@ func TestRequestLogs(t *testing.T) {
 	url, _, logs, stop := startRun(t, nil)
 	get(url+"/v3/payment_vias", "X-Cr-Application", "shop-1", "X-Cr-Version", "1.0")
 	get(url + "/v3/payment_vias") // refused: no partner headers
+	// Lines are batched, but show up while the mock runs (within 50 ms), not only at exit.
+	for i := 0; i < 200 && strings.Count(logs.String(), "msg=request") < 2; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := strings.Count(logs.String(), "msg=request"); n != 2 {
+		t.Errorf("%d request lines while running, want 2:\n%s", n, logs.String())
+	}
 	stop()
 	for _, want := range []string{"msg=request method=GET path=/v3/payment_vias status=200", "tenant=shop-1", "operation=listPaymentVias",
 		"status=400", "refusal=\"header parameter X-Cr-Application is required"} {

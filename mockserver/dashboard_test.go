@@ -241,13 +241,19 @@ func TestDashboardInChromium(t *testing.T) {
 // TestDashboardUnderSteadyTraffic: with a request every 50 ms (each a change on the
 // dashboard's feed) an order created meanwhile still appears on / within a second, without a
 // reload: live updates are spaced out, never put off for as long as changes keep coming. With
-// more orders stored than the overview lists, it shows the newest 200 and says of how many;
-// the tenant filter then lists that partner's one order.
+// more orders stored than the overview lists, it shows the newest 200 and says of how many,
+// and of more tenants the first 100; the tenant filter then lists that partner's one order
+// and its row alone.
 func TestDashboardUnderSteadyTraffic(t *testing.T) {
 	node := needClients(t, true)
 	h := start(t)
 	for i := range 230 {
 		h.create(orderBody(func(b obj) { b["email"] = fmt.Sprintf("many%d@example.com", i) }))
+	}
+	for i := range 120 { // more partners than the overview lists
+		if status, b := h.req("POST", "/v5/orders/validations", orderBody(), "X-Cr-Application", fmt.Sprintf("ci-run-%03d", i)); status != 200 {
+			t.Fatalf("validation for partner %d: %d %s", i, status, b)
+		}
 	}
 	c := runClient(t, node, "dashboard.mjs", h.url, t.TempDir(), "steady")
 	m := c.waitFor(t, "done")
@@ -261,6 +267,9 @@ func TestDashboardUnderSteadyTraffic(t *testing.T) {
 	}
 	if caption := str(m["ordersCaption"]); caption != "the newest 200 of 231 orders" || m["orderRows"] != float64(200) {
 		t.Errorf("orders table: %q with %v rows, want the newest 200 of 231", caption, m["orderRows"])
+	}
+	if caption := str(m["tenantsCaption"]); !strings.HasPrefix(caption, "100 of 12") || m["tenantRows"] != float64(100) || m["filteredTenantRows"] != float64(1) {
+		t.Errorf("tenants table: %q with %v rows (%v when filtered), want 100 of the 120-odd, then the one", caption, m["tenantRows"], m["filteredTenantRows"])
 	}
 	if m["filteredRows"] != float64(1) || m["filteredInvoices"] != float64(0) {
 		t.Errorf("filtered by the steady partner: %v orders, %v invoices; want its 1 order, no invoices", m["filteredRows"], m["filteredInvoices"])

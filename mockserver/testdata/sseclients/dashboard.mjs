@@ -151,11 +151,16 @@ async function steady(page) {
   const orders = page.locator('section', { hasText: 'Cryptorefills orders' }).locator('table');
   report.ordersCaption = await orders.locator('caption').textContent();
   report.orderRows = await orders.locator('tbody tr').count();
-  // The tenant filter asks the mock for that partner's orders only (and no invoices).
+  const tenants = page.locator('table', { has: page.locator('caption', { hasText: 'tenants' }) });
+  report.tenantsCaption = await tenants.locator('caption').textContent();
+  report.tenantRows = await tenants.locator('tbody > tr').count();
+  // The tenant filter asks the mock for that partner's orders only (and no invoices), and
+  // shows that tenant's row alone.
   await page.getByLabel('Tenant').selectOption('cryptorefills:' + partner);
   await page.waitForFunction(() => document.querySelector('section table caption').textContent.startsWith('1 '), null, { timeout: T });
   report.filteredRows = await orders.locator('tbody tr').count();
   report.filteredInvoices = await page.locator('section', { hasText: 'Payscrypt invoices' }).locator('tbody tr').count();
+  report.filteredTenantRows = await tenants.locator('tbody > tr').count();
 }
 
 async function token(page) {

@@ -128,22 +128,33 @@ function field(label, attrs) {
 
 // --- live updates ----------------------------------------------------------------------------
 let refreshTimer = null;
-let changedSince = false; // a change came while a refresh was pending or running
 let current = null; // the view's render function
+let refreshing = null; // the refresh running, if any
+let again = false; // a refresh was asked for while one ran
+// refresh renders the current view. One runs at a time: asked again meanwhile (a filter
+// changed, a change came), it runs once more after, so a slower, older fetch never draws over
+// a newer one.
 function refresh() {
-  return current ? current() : Promise.resolve();
+  if (refreshing) {
+    again = true;
+    return refreshing;
+  }
+  refreshing = (async () => {
+    do {
+      again = false;
+      if (current) await current();
+    } while (again);
+  })().finally(() => { refreshing = null; });
+  return refreshing;
 }
 // soon refreshes the view 150 ms after a change, then at most once per 150 ms while changes
 // keep coming (a timer restarted on every change would wait for a pause that steady traffic
-// never leaves); a change during a refresh gets one more after it.
+// never leaves).
 function soon() {
-  changedSince = true;
   if (refreshTimer) return;
-  refreshTimer = setTimeout(async () => {
-    changedSince = false;
-    await refresh().catch(() => {});
+  refreshTimer = setTimeout(() => {
     refreshTimer = null;
-    if (changedSince) soon();
+    refresh().catch(() => {});
   }, 150);
 }
 

@@ -216,10 +216,10 @@ func (d *Dispatcher) Send(url string, body []byte, meta Meta) string {
 	d.nextID++
 	del := &delivery{id: "d" + strconv.FormatInt(d.nextID, 10), url: url, body: body, meta: meta}
 	if !d.openLocked(del) {
-		perURL := d.open[url]
+		why := fmt.Sprintf("not attempted: %d deliveries to this URL and %d in all are not over yet (at most %d and %d): the receiver is too slow or down",
+			d.open[url], d.openTotal, d.cfg.MaxPerURL, d.cfg.MaxTotal)
 		d.mu.Unlock()
-		d.record(del, 0, 0, fmt.Sprintf("not attempted: %d deliveries to this URL and %d in all are not over yet (at most %d and %d): the receiver is too slow or down",
-			perURL, d.openTotal, d.cfg.MaxPerURL, d.cfg.MaxTotal), "gave_up")
+		d.record(del, 0, 0, why, "gave_up")
 		return del.id
 	}
 	d.wg.Add(1)

@@ -937,9 +937,10 @@ type ClientInterface interface {
 	//
 	// One `change` event per thing that changed, its data `{kind, id, tenant, state}`:
 	// `request` (a journal entry: id is its seq), `order`, `invoice`, `webhook` (an
-	// attempt), `clock`, `reset`. A comment every 15 s keeps the connection open. A reader too
-	// slow to keep up is sent `resync` and the stream ends (read the lists again and
-	// reconnect). At most 32 readers at once; more get 503.
+	// attempt), `clock`, `reset`. A comment every 15 s keeps the connection open. Changes
+	// that queued up are sent together; when a reader is too slow to keep up, the changes
+	// its buffer cannot hold are dropped and it is sent `resync` after the rest (read the
+	// lists again); the stream stays open. At most 32 readers at once; more get 503.
 	//
 	// Corresponds with GET /__mock/events (the `StreamChanges` operationId).
 	StreamChanges(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1418,9 +1419,10 @@ func (c *Client) ListCryptorefillsWebhookDeliveries(ctx context.Context, params 
 //
 // One `change` event per thing that changed, its data `{kind, id, tenant, state}`:
 // `request` (a journal entry: id is its seq), `order`, `invoice`, `webhook` (an
-// attempt), `clock`, `reset`. A comment every 15 s keeps the connection open. A reader too
-// slow to keep up is sent `resync` and the stream ends (read the lists again and
-// reconnect). At most 32 readers at once; more get 503.
+// attempt), `clock`, `reset`. A comment every 15 s keeps the connection open. Changes
+// that queued up are sent together; when a reader is too slow to keep up, the changes
+// its buffer cannot hold are dropped and it is sent `resync` after the rest (read the
+// lists again); the stream stays open. At most 32 readers at once; more get 503.
 //
 // Corresponds with GET /__mock/events (the `StreamChanges` operationId).
 func (c *Client) StreamChanges(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -3342,9 +3344,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// One `change` event per thing that changed, its data `{kind, id, tenant, state}`:
 	// `request` (a journal entry: id is its seq), `order`, `invoice`, `webhook` (an
-	// attempt), `clock`, `reset`. A comment every 15 s keeps the connection open. A reader too
-	// slow to keep up is sent `resync` and the stream ends (read the lists again and
-	// reconnect). At most 32 readers at once; more get 503.
+	// attempt), `clock`, `reset`. A comment every 15 s keeps the connection open. Changes
+	// that queued up are sent together; when a reader is too slow to keep up, the changes
+	// its buffer cannot hold are dropped and it is sent `resync` after the rest (read the
+	// lists again); the stream stays open. At most 32 readers at once; more get 503.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -5554,9 +5557,10 @@ func (c *ClientWithResponses) ListCryptorefillsWebhookDeliveriesWithResponse(ctx
 //
 // One `change` event per thing that changed, its data `{kind, id, tenant, state}`:
 // `request` (a journal entry: id is its seq), `order`, `invoice`, `webhook` (an
-// attempt), `clock`, `reset`. A comment every 15 s keeps the connection open. A reader too
-// slow to keep up is sent `resync` and the stream ends (read the lists again and
-// reconnect). At most 32 readers at once; more get 503.
+// attempt), `clock`, `reset`. A comment every 15 s keeps the connection open. Changes
+// that queued up are sent together; when a reader is too slow to keep up, the changes
+// its buffer cannot hold are dropped and it is sent `resync` after the rest (read the
+// lists again); the stream stays open. At most 32 readers at once; more get 503.
 //
 // Returns a wrapper object for the known response body format(s).
 //

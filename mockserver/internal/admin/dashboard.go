@@ -187,6 +187,9 @@ func (h *Handlers) ListTenants(context.Context, gen.ListTenantsRequestObject) (g
 // changeHeartbeat keeps the change stream open through proxies.
 const changeHeartbeat = 15 * time.Second
 
+// maxBatch bounds the changes written together.
+const maxBatch = 256
+
 // StreamChanges answers the change stream.
 func (h *Handlers) StreamChanges(ctx context.Context, _ gen.StreamChangesRequestObject) (gen.StreamChangesResponseObject, error) {
 	r, ok := h.d.Feed.Subscribe()
@@ -217,13 +220,25 @@ func (s changeStream) VisitStreamChangesResponse(w http.ResponseWriter) error {
 		select {
 		case b, ok := <-s.r.C:
 			if !ok {
-				if s.r.Lagged() {
-					fmt.Fprint(w, "event: resync\ndata: {}\n\n")
-					_ = rc.Flush()
-				}
-				return nil
+				return nil // the mock is stopping
 			}
-			if _, err := fmt.Fprintf(w, "event: change\ndata: %s\n\n", b); err != nil || rc.Flush() != nil {
+			// What has queued up goes out in one write; then resync if changes were dropped
+			// (the reader's buffer was full): the page refetches, the stream stays open.
+			var out []byte
+			for n, more := 0, true; more; n++ {
+				out = fmt.Appendf(out, "event: change\ndata: %s\n\n", b)
+				more = false
+				if n < maxBatch {
+					select {
+					case b, more = <-s.r.C:
+					default:
+					}
+				}
+			}
+			if s.r.Lagged() {
+				out = append(out, "event: resync\ndata: {}\n\n"...)
+			}
+			if _, err := w.Write(out); err != nil || rc.Flush() != nil {
 				return nil
 			}
 		case <-beat.C:

@@ -1,8 +1,9 @@
 // Package feed broadcasts the mock's own changes (a request journaled, an order or invoice
 // changed, a webhook attempted, a clock moved, a reset) to the dashboard's readers. Publishing
 // never blocks and never allocates per reader: a change is encoded once and offered to each
-// reader's bounded buffer; a reader that falls behind is cut off (told to resync), so a slow
-// browser costs the mock nothing but its buffer. Readers are capped.
+// reader's bounded buffer; what does not fit in a slow reader's buffer is dropped and the
+// reader told to resync (it stays connected), so a slow browser costs the mock nothing but
+// its buffer. Readers are capped.
 package feed
 
 import (
@@ -40,12 +41,12 @@ func (f *Feed) Listening() bool { return f != nil && f.listening.Load() }
 // count keeps listening in step with the readers (called with mu held).
 func (f *Feed) count() { f.listening.Store(len(f.readers) > 0) }
 
-// Reader receives encoded changes on C until it is closed; Lagged reports whether it was cut
-// off for falling behind.
+// Reader receives encoded changes on C until it is closed (Close, or the feed closing). When
+// its buffer was full, changes were dropped: Lagged says so.
 type Reader struct {
 	C      <-chan []byte
 	c      chan []byte
-	lagged bool
+	lagged atomic.Bool
 	f      *Feed
 	once   sync.Once
 }
@@ -68,12 +69,9 @@ func (f *Feed) Publish(c Change) {
 		select {
 		case r.c <- b:
 		default:
-			r.lagged = true
-			delete(f.readers, r)
-			r.close()
+			r.lagged.Store(true) // dropped: the reader refetches when it has read what it has
 		}
 	}
-	f.count()
 }
 
 // Subscribe adds a reader; ok is false when MaxReaders are reading already.
@@ -90,12 +88,9 @@ func (f *Feed) Subscribe() (r *Reader, ok bool) {
 	return r, true
 }
 
-// Lagged reports whether the reader was cut off for falling behind (read after C closed).
-func (r *Reader) Lagged() bool {
-	r.f.mu.Lock()
-	defer r.f.mu.Unlock()
-	return r.lagged
-}
+// Lagged reports whether changes were dropped since the last call (the buffer was full), and
+// forgets it: read it after taking what C holds, and resync when true.
+func (r *Reader) Lagged() bool { return r.lagged.Swap(false) }
 
 // Close removes the reader.
 func (r *Reader) Close() {

@@ -5,7 +5,9 @@ import (
 	"testing"
 )
 
-func TestReadersGetChangesAndSlowOnesAreCutOff(t *testing.T) {
+// TestReadersGetChangesAndSlowOnesResync: every reader gets each change; a reader whose buffer
+// is full misses what does not fit, is told so once (Lagged), and keeps receiving.
+func TestReadersGetChangesAndSlowOnesResync(t *testing.T) {
 	f := New()
 	if f.Listening() {
 		t.Fatal("listening with no reader")
@@ -21,15 +23,31 @@ func TestReadersGetChangesAndSlowOnesAreCutOff(t *testing.T) {
 		f.Publish(Change{Kind: "request"})
 		<-fast.C
 	}
-	for range slow.C { // drains what it had, then the channel is closed
+	if n := len(slow.C); n != buffer {
+		t.Fatalf("the slow reader holds %d changes, want its buffer's %d", n, buffer)
 	}
 	if !slow.Lagged() || fast.Lagged() {
-		t.Fatalf("lagged: slow %v fast %v", slow.Lagged(), fast.Lagged())
+		t.Fatal("the slow reader should have lagged, the fast one not")
 	}
+	if slow.Lagged() {
+		t.Fatal("Lagged said it twice")
+	}
+	for len(slow.C) > 0 { // it catches up, and stays a reader
+		<-slow.C
+	}
+	f.Publish(Change{Kind: "order", ID: "o2"})
+	if err := json.Unmarshal(<-slow.C, &c); err != nil || c.ID != "o2" || slow.Lagged() {
+		t.Fatalf("after catching up: %+v %v", c, err)
+	}
+	<-fast.C // o2
 	fast.Close()
 	if _, ok := <-fast.C; ok {
 		t.Fatal("a closed reader still receives")
 	}
+	if !f.Listening() {
+		t.Fatal("not listening with the slow reader left")
+	}
+	slow.Close()
 	if f.Listening() {
 		t.Fatal("still listening after the last reader left")
 	}

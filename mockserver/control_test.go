@@ -1,6 +1,7 @@
 package mockserver_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -432,5 +433,70 @@ func TestJournalFiltersByStatus(t *testing.T) {
 	}
 	if status, b := h.admin("GET", "/__mock/journal?status=abc", nil); status != 400 {
 		t.Errorf("status=abc: %d %s, want 400", status, b)
+	}
+}
+
+// TestJournalRefusalsMatchBodies: the reason the journal keeps for a refusal is the one in the
+// body the client got, whether the mock noted it as it wrote the refusal (validation, unknown
+// path, a fault, Payscrypt's own checks) or read it back from a handler's body (422 problems).
+func TestJournalRefusalsMatchBodies(t *testing.T) {
+	h := start(t)
+	bodyReason := func(b []byte) string {
+		var e struct {
+			Message     string `json:"message"`
+			MoreDetails struct {
+				Reason string `json:"reason"`
+			} `json:"moreDetails"`
+			Problems []struct {
+				Problem string `json:"problem"`
+			} `json:"problems"`
+		}
+		_ = json.Unmarshal(b, &e)
+		switch {
+		case e.MoreDetails.Reason != "":
+			return e.MoreDetails.Reason
+		case len(e.Problems) > 0:
+			return e.Problems[0].Problem
+		}
+		return e.Message
+	}
+	h.admin("POST", "/__mock/faults", obj{"kind": "status", "status": 503, "operation": "getOrder", "partner": h.partner})
+	cases := []struct {
+		name string
+		send func() (int, []byte)
+		path string
+	}{
+		{"validation", func() (int, []byte) {
+			return h.req("POST", "/v5/orders/validations", obj{"payment": obj{"type": "via"}, "deliveries": []any{}})
+		}, "/v5/orders/validations"},
+		{"unknown path", func() (int, []byte) { return h.req("GET", "/v5/nothing-here", nil) }, "/v5/nothing-here"},
+		{"fault", func() (int, []byte) { return h.req("GET", "/v5/orders/some-order", nil) }, "/v5/orders/some-order"},
+		{"handler's 422", func() (int, []byte) {
+			return h.req("POST", "/v5/orders", orderBody(func(b obj) {
+				b["deliveries"] = []any{obj{"beneficiary_account": "jane@example.com", "brand_name": "Mock Out Of Stock", "country_code": "US", "denomination": "10 USD"}}
+			}))
+		}, "/v5/orders"},
+		{"Payscrypt", func() (int, []byte) {
+			return h.raw("POST", "/apis/pg/create_order", obj{"asset_name": "ETH"}, map[string]string{"apikey": "test-apikey"})
+		}, "/apis/pg/create_order"},
+	}
+	type journal struct {
+		Entries []struct {
+			Path    string `json:"path"`
+			Status  int    `json:"status"`
+			Refusal string `json:"refusal"`
+		} `json:"entries"`
+	}
+	for _, c := range cases {
+		status, b := c.send()
+		want := bodyReason(b)
+		if status < 400 || want == "" {
+			t.Fatalf("%s: %d %s, want a refusal with a reason", c.name, status, b)
+		}
+		_, jb := h.admin("GET", "/__mock/journal?refused=true&limit=1", nil)
+		j := decode[journal](t, jb)
+		if len(j.Entries) != 1 || j.Entries[0].Path != c.path || j.Entries[0].Refusal != want {
+			t.Errorf("%s: journal %+v, want refusal %q", c.name, j.Entries, want)
+		}
 	}
 }

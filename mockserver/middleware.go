@@ -35,6 +35,7 @@ type exchange struct {
 	operation string
 	dropped   bool         // the connection was closed without an answer (drop fault)
 	body      []byte       // the request body as the operation read it (not for control calls)
+	refusal   string       // the reason of a refusal the mock wrote itself (fail, renderBadRequest)
 	writer    statusWriter // record's wrapper of the ResponseWriter (one allocation for both)
 }
 
@@ -59,7 +60,16 @@ func (s *Server) resolve(next http.Handler) http.Handler {
 
 // fail answers a generic error in the shape of the API the path belongs to.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, reason string) {
+	noteRefusal(r, reason)
 	s.apis.ForPath(r.URL.Path).Error(w, status, reason)
+}
+
+// noteRefusal keeps the reason of a refusal the mock writes itself for record, which would
+// otherwise read it back out of the body it was written into.
+func noteRefusal(r *http.Request, reason string) {
+	if ex := exchangeOf(r); ex != nil {
+		ex.refusal = reason
+	}
 }
 
 // operation runs for a routed operation of API a: it arms faults (not on the control API) and
@@ -177,6 +187,7 @@ func (s *Server) injectFault(w http.ResponseWriter, r *http.Request, api, op, pa
 }
 
 func (s *Server) renderBadRequest(w http.ResponseWriter, r *http.Request, reason, in, field string) {
+	noteRefusal(r, reason)
 	s.apis.ForPath(r.URL.Path).Refuse(w, reason, in, field)
 }
 

@@ -40,7 +40,9 @@ func (s *Server) record(next http.Handler) http.Handler {
 		}
 		refusal := ""
 		if status >= 400 {
-			refusal = reasonOf(sw.body.buf)
+			if refusal = ex.refusal; refusal == "" { // a refusal a handler wrote: read from its body
+				refusal = reasonOf(sw.body.buf)
+			}
 		}
 		took := time.Since(start)
 		if s.log.Enabled(r.Context(), slog.LevelInfo) {

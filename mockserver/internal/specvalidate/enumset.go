@@ -73,21 +73,19 @@ func stringSet(s *openapi3.Schema) (enumSet, bool) {
 	if len(s.Enum) < enumSetMin || s.Format != "" || s.Type == nil || !s.Type.Is(openapi3.TypeString) {
 		return enumSet{}, false
 	}
-	set := enumSet{values: make(map[string]struct{}, len(s.Enum)), folded: map[string]string{}, n: len(s.Enum)}
+	set := enumSet{values: make(map[string]struct{}, len(s.Enum)), n: len(s.Enum)}
 	for _, v := range s.Enum {
 		str, ok := v.(string)
 		if !ok {
 			return enumSet{}, false
 		}
 		set.values[str] = struct{}{}
-		set.folded[strings.ToLower(str)] = str
 	}
 	return set, true
 }
 
 type enumSet struct {
 	values map[string]struct{}
-	folded map[string]string // lower case to the value, for a miss's hint
 	n      int
 }
 
@@ -95,7 +93,14 @@ func (e enumSet) Validate(v string) error {
 	if _, ok := e.values[v]; ok {
 		return nil
 	}
-	return &enumMiss{value: v, n: e.n, near: e.folded[strings.ToLower(v)]}
+	miss := &enumMiss{value: v, n: e.n}
+	for allowed := range e.values { // a refusal only: a scan, rather than a second index
+		if strings.EqualFold(allowed, v) {
+			miss.near = allowed
+			break
+		}
+	}
+	return miss
 }
 
 // enumMiss is a value outside a long enum, worded as schemaReason words kin's own.

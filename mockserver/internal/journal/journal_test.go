@@ -24,14 +24,14 @@ func TestRingKeepsNewest(t *testing.T) {
 	if got := j.Query(Filter{}, 1); len(got) != 1 || got[0].Status != 204 {
 		t.Fatalf("limit keeps the newest: %+v", got)
 	}
-	ok, refused := 203, true
-	if got := j.Query(Filter{Status: &ok}, 10); len(got) != 1 || got[0].Status != 203 {
+	status := 203
+	if got := j.Query(Filter{Status: &status}, 10); len(got) != 1 || got[0].Status != 203 {
 		t.Fatalf("status 203: %+v", got)
 	}
 	j.Add(Entry{Partner: "a", Path: "/v5/orders", Status: 422})
 	j.Add(Entry{Partner: "b", Path: "/v5/orders", Status: 0}) // dropped
 	j.Add(Entry{Partner: "a", Path: "/v5/orders", Status: 201})
-	if got := j.Query(Filter{Refused: refused}, 10); len(got) != 2 || got[0].Status != 422 || got[1].Status != 0 {
+	if got := j.Query(Filter{Refused: true}, 10); len(got) != 2 || got[0].Status != 422 || got[1].Status != 0 {
 		t.Fatalf("refused: %+v", got)
 	}
 	j.Reset("a")

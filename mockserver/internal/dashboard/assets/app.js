@@ -207,18 +207,17 @@ async function overview() {
   const f = overview.filters || (overview.filters = { tenant: '', state: '' });
   // The newest SHOWN of each list, filtered by the mock (a full store holds 10,000 of each).
   const [kind, who] = f.tenant ? f.tenant.split(/:(.*)/) : ['', ''];
-  const query = (tenantParam, stateParam, mine) => {
+  // A list of the tenant's API (or of both when none is picked), else nothing.
+  const list = (which, path, tenantParam, stateParam) => {
+    if (kind && kind !== which) return Promise.resolve({ json: { orders: [], total: 0 } });
     const q = new URLSearchParams({ limit: String(SHOWN) });
     if (who) q.set(tenantParam, who);
     if (f.state) q.set(stateParam, f.state);
-    return mine ? '?' + q : null;
+    return api('GET', path + '?' + q);
   };
-  const none = Promise.resolve({ json: { orders: [], total: 0 } });
-  const crQuery = query('partner', 'state', !kind || kind === 'cryptorefills');
-  const psQuery = query('pg_wallet_id', 'status', !kind || kind === 'payscrypt');
   const [t, o, i] = await Promise.all([api('GET', '/__mock/tenants'),
-    crQuery ? api('GET', '/__mock/cryptorefills/orders' + crQuery) : none,
-    psQuery ? api('GET', '/__mock/payscrypt/orders' + psQuery) : none]);
+    list('cryptorefills', '/__mock/cryptorefills/orders', 'partner', 'state'),
+    list('payscrypt', '/__mock/payscrypt/orders', 'pg_wallet_id', 'status')]);
   const tenants = t.json?.tenants || [];
   // The filtered tenant, or the first SHOWN_TENANTS by name: a long-lived team mock can know
   // thousands (a partner per CI run), each row with its panel.

@@ -31,7 +31,7 @@ func (s *syncWriter) all() (int, string) {
 // within the delay; nothing is held longer; a full buffer is written at once.
 func TestLinesBatchedAndDelayedBriefly(t *testing.T) {
 	out := &syncWriter{}
-	b := New(out, 64, 20*time.Millisecond)
+	b := New(out, 64, 300*time.Millisecond) // long enough that no flush fires between a write and its check
 	for i := range 3 {
 		b.Write([]byte{'a' + byte(i), '\n'})
 	}

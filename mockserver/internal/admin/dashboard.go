@@ -146,9 +146,11 @@ func (h *Handlers) ListTenants(context.Context, gen.ListTenantsRequestObject) (g
 	for p, codes := range h.d.Faults.ArmedProblems() {
 		partner(p).Problems = codes
 	}
+	faultsByKey := map[string]int{} // a merchant's faults name it by an api key
 	for _, f := range h.d.Faults.List() {
 		if f.Partner != "" {
 			partner(f.Partner).Faults++
+			faultsByKey[f.Partner]++
 		}
 	}
 	out := gen.ListTenants200JSONResponse{Tenants: []gen.Tenant{}}
@@ -156,10 +158,6 @@ func (h *Handlers) ListTenants(context.Context, gen.ListTenantsRequestObject) (g
 		out.Tenants = append(out.Tenants, *t)
 	}
 	merchants, counts := h.d.Invoices.Merchants(), h.d.Invoices.Counts()
-	faultsByKey := map[string]int{}
-	for _, f := range h.d.Faults.List() {
-		faultsByKey[f.Partner]++
-	}
 	for _, m := range merchants {
 		name := tenant.Merchant(m.WalletID)
 		by := counts[m.WalletID]
